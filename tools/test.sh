@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The facediv test suite (README command b; .ci/run runs exactly this after installing).
+# Notebooks are the tests (nbdev_test); pytest covers what spans chapters (glTF validator, CLI, the smoke
+# `dvc repro` in a scratch copy). Takes about 10 minutes on 2 CPU cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export FACEDIV_PROFILE=smoke MPLBACKEND=Agg
+
+echo "== nbdev_export: facediv/ must match nbs/"
+nbdev_export
+if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- facediv)" ]; then
+  git status --porcelain -- facediv
+  echo "facediv/ differs from what nbs/ exports: run nbdev_export and commit facediv/" >&2; exit 1
+fi
+python tools/make_readme.py --check
+
+echo "== nbdev_test: every notebook is a test"
+nbdev_test --n_workers 2 --do_print --timing
+
+if command -v npm >/dev/null 2>&1 && [ -f tools/gltf-validator/package-lock.json ] && [ ! -d tools/gltf-validator/node_modules ]; then
+  echo "== npm ci: Khronos glTF-Validator"
+  npm ci --prefix tools/gltf-validator --no-audit --no-fund --loglevel=error
+fi
+
+echo "== pytest"
+set +e; python -m pytest -q tests; rc=$?; set -e
+if [ $rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi
+exit $rc
