@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FACEDIV_PROFILE=smoke MPLBACKEND=Agg
+# One BLAS/OpenMP thread per process: nbdev_test runs two notebooks at once on two cores, and oversubscribed
+# torch threads stall (a 512² torch render went from 0.1 s to 9.6 s with 2 threads under load).
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 echo "== nbdev_export: facediv/ must match nbs/"
 nbdev_export
