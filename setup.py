@@ -17,7 +17,7 @@ py_versions = '3.11 3.12 3.13'.split()
 
 requirements = shlex.split(cfg.get('requirements', ''))
 extras = {name: shlex.split(cfg.get(f'{name}_requirements', ''))
-          for name in ('dev', 'diffusion', 'eval')}
+          for name in ('dev', 'diffusion', 'eval', 'recon')}
 min_python = cfg['min_python']
 dev_requirements = extras['dev']
 
