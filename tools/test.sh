@@ -4,7 +4,7 @@
 # `dvc repro` in a scratch copy). Takes about 10 minutes on 2 CPU cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export FACEDIV_PROFILE=smoke MPLBACKEND=Agg
+export MPLBACKEND=Agg
 # One BLAS/OpenMP thread per process: nbdev_test runs two notebooks at once on two cores, and oversubscribed
 # torch threads stall (a 512² torch render went from 0.1 s to 9.6 s with 2 threads under load).
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
