@@ -12,8 +12,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.script import call_parse
-from safetensors import safe_open
-from safetensors.torch import save as st_save, load as st_load
 from tqdm.auto import tqdm
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POW2, POSITIVE_INT, SEED, UNIT, one_of,
@@ -24,6 +22,7 @@ from .template import (load_template, template_vertices, vertex_normals, uv_rast
 from .taxonomy import Attributes, ATTRIBUTES, sampling_plan
 from .skin import sample_skin_params, skin_maps, linear_rgb_to_lab, ita, ita_category, ITA_CATEGORIES
 from .render import sh_basis, sh_ambient
+from .checkpoint import save_tensors, load_tensors, optimizer_tensors, load_optimizer
 
 # %% auto #0
 __all__ = ['N_TILES', 'RELIGHT_RANGES', 'GAMMA_RANGE', 'OFFSET_RANGE', 'MODELS', 'GROUPS', 'METHODS', 'NON_NEGATIVE',
@@ -32,12 +31,12 @@ __all__ = ['N_TILES', 'RELIGHT_RANGES', 'GAMMA_RANGE', 'OFFSET_RANGE', 'MODELS',
            'downsample', 'resample_normals', 'tile_condition', 'face_condition', 'uv_condition', 'net_input',
            'apply_params', 'ConvLayer', 'GlobalCode', 'ParamNet', 'ColourMLP', 'Normalizer', 'PixelUNet',
            'PatchDiscriminator', 'full_kwargs', 'n_params', 'adv_g_loss', 'adv_d_loss', 'lowpass', 'colour_loss',
-           'tv_loss', 'save_tensors', 'load_tensors', 'model_spec', 'save_model', 'load_model', 'train_normalizer',
-           'normalize_textures', 'lab_to_linear_rgb', 'domain_stats', 'colour_transfer', 'histogram_match',
-           'face_scores', 'group_report', 'evaluate_methods', 'skin_tones', 'pick_faces', 'plot_comparison',
-           'plot_groups', 'model_configs', 'load_scans', 'split_scans', 'scan_normals', 'skin_tone_weights',
-           'make_test_set', 'load_source', 'shard_normals', 'summarise', 'write_plots', 'train_stage',
-           'portrait_albedo_lookup', 'apply_stage', 'main', 'synthetic_pipeline']
+           'tv_loss', 'model_spec', 'save_model', 'load_model', 'train_normalizer', 'normalize_textures',
+           'lab_to_linear_rgb', 'domain_stats', 'colour_transfer', 'histogram_match', 'face_scores', 'group_report',
+           'evaluate_methods', 'skin_tones', 'pick_faces', 'plot_comparison', 'plot_groups', 'model_configs',
+           'load_scans', 'split_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'load_source',
+           'shard_normals', 'summarise', 'write_plots', 'train_stage', 'portrait_albedo_lookup', 'apply_stage', 'main',
+           'synthetic_pipeline']
 
 # %% ../nbs/10_normalize.ipynb #8ca3928c
 N_TILES = 2  # tiles 0 (face) and 1 (back of head) of the UV canvas
@@ -421,36 +420,6 @@ def tv_loss(theta:torch.Tensor) -> torch.Tensor:
     return (theta[..., 1:, :] - theta[..., :-1, :]).abs().mean() + (theta[..., :, 1:] - theta[..., :, :-1]).abs().mean()
 
 # %% ../nbs/10_normalize.ipynb #1561866f
-def save_tensors(path, tensors:dict, meta:dict|None=None) -> Path:
-    "Write tensors (+ a JSON metadata dict) as safetensors, atomically."
-    data = st_save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, metadata={'facediv': json.dumps(meta or {})})
-    with atomic_write(path, 'wb') as f: f.write(data)
-    return Path(path)
-
-def load_tensors(path, stage:str='train_normalizer') -> tuple:
-    "(tensors, metadata dict) of a safetensors file; a missing or corrupt file names the stage to run."
-    path = Path(path)
-    if not path.exists(): raise AssetError(f"{path} not found (stage `{stage}` has not run)", f"run `dvc repro {stage}`")
-    try:
-        with safe_open(str(path), 'pt') as f: meta = json.loads((f.metadata() or {}).get('facediv', '{}'))
-        return st_load(path.read_bytes()), meta
-    except Exception as e:
-        raise AssetError(f"{path} is not a readable safetensors checkpoint ({type(e).__name__}: {e})", f"run `dvc repro -f {stage}`") from e
-
-def _optimizer_tensors(opt:torch.optim.Optimizer, prefix:str) -> tuple:
-    "(flat tensors, param_groups) of an optimiser state, for safetensors."
-    sd = opt.state_dict()
-    flat = {f'{prefix}.{pid}.{k}': (v if torch.is_tensor(v) else torch.tensor(v)) for pid, st in sd['state'].items() for k, v in st.items()}
-    return flat, sd['param_groups']
-
-def _load_optimizer(opt:torch.optim.Optimizer, tensors:dict, prefix:str, param_groups:list) -> None:
-    state = {}
-    for key, v in tensors.items():
-        if key.startswith(prefix + '.'):
-            _, pid, k = key.split('.', 2)
-            state.setdefault(int(pid), {})[k] = v
-    opt.load_state_dict({'state': state, 'param_groups': param_groups})
-
 def model_spec(module:nn.Module, kwargs:dict) -> dict:
     "The JSON-able description that rebuilds `module`: class name and constructor kwargs."
     return {'class_name': type(module).__name__, 'kwargs': dict(kwargs)}
@@ -459,9 +428,7 @@ def save_model(module:nn.Module, kwargs:dict, folder, name:str, **info) -> Path:
     "Write `{name}.safetensors` (weights) and `{name}.json` (class, all constructor kwargs, config hash, `info`) into `folder`."
     spec = model_spec(module, full_kwargs(type(module).__name__, kwargs))
     meta = {**spec, 'config_hash': config_hash(spec), **info}
-    path = save_tensors(Path(folder)/f'{name}.safetensors', module.state_dict(), meta)
-    save_json(meta, Path(folder)/f'{name}.json')
-    return path
+    return save_tensors(Path(folder)/f'{name}.safetensors', module.state_dict(), meta)   # + {name}.json beside it
 
 def load_model(folder, name:str='normalizer', expect:dict|None=None, stage:str='train_normalizer') -> nn.Module:
     "Rebuild model `name` from `folder` (eval mode, CPU); `expect` = constructor kwargs it must have been made with."
@@ -564,7 +531,7 @@ def train_normalizer(
     state_path, stats_path = run_dir/f'{name}_state.safetensors', run_dir/f'{name}_stats.jsonl'
     start, train_time = 0, 0.0
     if state_path.exists():
-        tensors, meta = load_tensors(state_path)
+        tensors, meta = load_tensors(state_path, 'train_normalizer')
         if meta.get('config_hash') != cfg_hash:
             print(f"{name}: {state_path} is from another configuration; starting over", file=sys.stderr)
         elif not tensors.keys() >= {f'G.{k}' for k in G.state_dict()}:
@@ -573,7 +540,7 @@ def train_normalizer(
             G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith('G.')})
             G_ema.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith('G_ema.')})
             D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith('D.')})
-            _load_optimizer(opt_G, tensors, 'opt_G', meta['opt_G']); _load_optimizer(opt_D, tensors, 'opt_D', meta['opt_D'])
+            load_optimizer(opt_G, tensors, 'opt_G', meta['opt_G']); load_optimizer(opt_D, tensors, 'opt_D', meta['opt_D'])
             start, train_time = int(meta['step']), float(meta['train_time_s'])
     stats = _read_stats(stats_path, start)
 
@@ -585,11 +552,11 @@ def train_normalizer(
 
     def save_state(step):
         g_, d_ = acc.unwrap_model(G), acc.unwrap_model(D)
-        og, og_groups = _optimizer_tensors(opt_G, 'opt_G'); od, od_groups = _optimizer_tensors(opt_D, 'opt_D')
+        og, og_groups = optimizer_tensors(opt_G, 'opt_G'); od, od_groups = optimizer_tensors(opt_D, 'opt_D')
         tensors = {**{f'G.{k}': v for k, v in g_.state_dict().items()}, **{f'G_ema.{k}': v for k, v in G_ema.state_dict().items()},
                    **{f'D.{k}': v for k, v in d_.state_dict().items()}, **og, **od}
         save_tensors(state_path, tensors, {'config_hash': cfg_hash, 'step': step, 'train_time_s': train_time,
-                                           'opt_G': og_groups, 'opt_D': od_groups, 'train': train_cfg})
+                                           'opt_G': og_groups, 'opt_D': od_groups, 'train': train_cfg}, sidecar=False)
         with atomic_write(stats_path, 'w') as f: f.writelines(json.dumps(r) + '\n' for r in stats)
 
     # Training loop.

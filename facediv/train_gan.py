@@ -4,7 +4,8 @@
 
 # %% ../nbs/11a_train_gan.ipynb #7d89c74a
 from __future__ import annotations
-import json, os, resource, subprocess, sys
+import json, os, resource, subprocess, sys, time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,8 +13,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors import safe_open
-from safetensors.torch import save as st_save, load as st_load
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POSITIVE_INT, SEED, one_of, rng,
                           atomic_write, save_json, ensure_writable_dir, config_hash, read_manifest, iter_shards,
@@ -21,15 +20,16 @@ from .core import (FaceDivError, ParamsError, AssetError, Check, POSITIVE_INT, S
 from .taxonomy import N_LABELS, Attributes, one_hot, taxonomy_spec, check_taxonomy, sampling_plan
 from .template import load_template, template_vertices, uv_raster, uv_offset_map, uv_position_map
 from .gan import construct_network
+from .checkpoint import save_tensors, load_tensors, optimizer_tensors, load_optimizer
 
 # %% auto #0
 __all__ = ['IMG_CHANNELS', 'ENCODING', 'C_DIM', 'NORMALIZED_FIELDS', 'POSITIVE', 'NONNEG', 'NONNEG_INT', 'BETAS', 'RESOLUTION',
            'COMMON_SCHEMA', 'HASH_EXCLUDE', 'stack_channels', 'split_channels', 'resize_tiles', 'uv_offsets',
            'synthetic_face', 'write_synthetic_set', 'TrainingSet', 'prepare_training_set', 'batch_indices',
-           'seed_torch', 'save_tensors', 'load_tensors', 'network_spec', 'optimizer_tensors', 'load_optimizer',
-           'save_checkpoint', 'build_networks', 'load_checkpoint', 'peak_ram_mb', 'StatsLog', 'write_loss_plots',
-           'shade_geometry', 'asset_images', 'save_grid', 'show_png', 'distributed_env', 'accelerate_command', 'launch',
-           'make_accelerator', 'sync_gradients', 'run_config_hash', 'resume_from']
+           'seed_torch', 'network_spec', 'save_checkpoint', 'build_networks', 'load_checkpoint', 'peak_ram_mb',
+           'StatsLog', 'LossAverager', 'check_stage_io', 'write_loss_plots', 'shade_geometry', 'asset_images',
+           'save_grid', 'show_png', 'distributed_env', 'accelerate_command', 'launch', 'make_accelerator',
+           'sync_gradients', 'run_config_hash', 'resume_from']
 
 # %% ../nbs/11a_train_gan.ipynb #a961dcbb
 IMG_CHANNELS = 12  # 2 tiles × (albedo RGB + offset XYZ)
@@ -180,44 +180,9 @@ def seed_torch(seed:int, step:int, rank:int=0) -> None:
     torch.manual_seed(int(rng(seed, 'torch', step, rank).integers(2 ** 62)))
 
 # %% ../nbs/11a_train_gan.ipynb #7cd88b6b
-def save_tensors(path, tensors:dict, meta:dict) -> Path:
-    "Write `tensors` with JSON metadata `meta` as one safetensors file, atomically; a `.json` copy of `meta` beside it."
-    data = st_save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, metadata={'facediv': json.dumps(meta)})
-    with atomic_write(path, 'wb') as f: f.write(data)
-    save_json(meta, Path(path).with_suffix('.json'))
-    return Path(path)
-
-def load_tensors(path, stage:str) -> tuple:
-    "(tensors, metadata) of a safetensors file written by `save_tensors`; clear errors for missing, truncated or foreign files."
-    path = Path(path)
-    if not path.exists(): raise AssetError(f"checkpoint {path} not found", f"run `dvc repro {stage}` (or pass the right path)")
-    try:
-        with safe_open(str(path), 'pt') as f: meta = (f.metadata() or {}).get('facediv')
-        tensors = st_load(path.read_bytes())
-    except Exception as e:
-        raise AssetError(f"checkpoint {path} is truncated or corrupt ({type(e).__name__}: {e})",
-                         f"delete it and rerun `dvc repro {stage}` (training resumes from the last good checkpoint only if one exists)") from e
-    if meta is None: raise AssetError(f"{path} is a safetensors file but not a facediv checkpoint (no metadata)", f"run `dvc repro {stage}`")
-    return tensors, json.loads(meta)
-
 def network_spec(module:nn.Module, kwargs:dict) -> dict:
     "The JSON description that rebuilds `module`: class name and constructor kwargs."
     return {'class_name': f'facediv.gan.{type(module).__name__}', 'kwargs': kwargs}
-
-def optimizer_tensors(opt:torch.optim.Optimizer, prefix:str) -> tuple:
-    "(flat tensors, JSON-able param_groups) of an optimiser's state."
-    sd = opt.state_dict()
-    return ({f'{prefix}.{pid}.{k}': (v if torch.is_tensor(v) else torch.tensor(v)) for pid, st in sd['state'].items() for k, v in st.items()},
-            sd['param_groups'])
-
-def load_optimizer(opt:torch.optim.Optimizer, tensors:dict, prefix:str, param_groups:list) -> None:
-    "Restore an optimiser's state from `optimizer_tensors` output."
-    state = {}
-    for key, v in tensors.items():
-        if key.startswith(prefix + '.'):
-            _, pid, k = key.split('.', 2)
-            state.setdefault(int(pid), {})[k] = v
-    opt.load_state_dict({'state': state, 'param_groups': param_groups})
 
 def save_checkpoint(path, step:int, nets:dict, specs:dict, opts:dict|None=None, **meta) -> Path:
     "Write networks `nets` {name: module} (described by `specs`), optimisers `opts` and `meta` at `step`, atomically."
@@ -284,6 +249,34 @@ class StatsLog:
         return rows
     def append(self, row:dict) -> None:
         with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n'); f.flush(); os.fsync(f.fileno())
+
+class LossAverager:
+    "Sums per-step values; every `log_every` steps (and at the last) averages them over those steps and all processes into a log row."
+    def __init__(self, acc, log:StatsLog|None, log_every:int, steps:int, scale:dict|None=None):
+        self.acc, self.log, self.log_every, self.steps, self.scale = acc, log, log_every, steps, scale or {}
+        self.sums, self.t = defaultdict(float), time.time()
+    def add(self, **values) -> None:
+        "Add one step's values (numbers or 0-d tensors)."
+        for k, v in values.items(): self.sums[k] += float(v)
+    def step_done(self, done:int) -> dict|None:
+        "Call after each step with the count of steps done; the row written (main process) when this step logs, else None."
+        if done % self.log_every and done != self.steps: return None
+        n = self.log_every if done % self.log_every == 0 else done % self.log_every
+        vals = self.acc.reduce(torch.tensor([self.sums[k] / n for k in self.sums], device=self.acc.device), reduction='mean').tolist()
+        row = None
+        if self.log is not None:                                                  # main process only
+            row = {'step': done, 'sec_per_step': round((time.time() - self.t) / n, 4), 'ram_mb': round(peak_ram_mb()),
+                   **{k: round(v * self.scale.get(k, 1), 5) for k, v in zip(self.sums, vals)}}
+            self.log.append(row)
+            print(' '.join(f'{k} {v}' for k, v in row.items()), file=sys.stderr)
+        self.sums.clear(); self.t = time.time()
+        return row
+
+def check_stage_io(data_dir, dry_run:bool, *out_dirs) -> None:
+    "Before a training stage runs: its dataset must exist (unless only validating options) and every output folder be writable."
+    if not dry_run and not Path(data_dir, 'manifest.json').exists():
+        raise ParamsError(f"dataset {data_dir} has no manifest.json", "run `dvc repro normalize` first, or pass --data_dir")
+    for p in out_dirs: ensure_writable_dir(p)
 
 def write_loss_plots(rows:list, csv_path, png_path=None, keys=None, title:str='') -> None:
     "Loss curves of a stats log as CSV (for `dvc plots`) and optionally a PNG, both atomic."

@@ -16,9 +16,10 @@ from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json,
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
 from .gan import Encoder, Generator, CodeDiscriminator, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
 from .train_gan import (IMG_CHANNELS, ENCODING, C_DIM, COMMON_SCHEMA, POSITIVE, NONNEG, NONNEG_INT, BETAS, prepare_training_set,
-                               batch_indices, seed_torch, network_spec, save_checkpoint, resume_from, StatsLog, write_loss_plots,
+                               batch_indices, seed_torch, network_spec, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, write_loss_plots,
                                peak_ram_mb, split_channels, asset_images, save_grid, make_accelerator, sync_gradients, launch,
-                               run_config_hash, save_tensors)
+                               run_config_hash)
+from .checkpoint import save_tensors
 
 # %% auto #0
 __all__ = ['TRAIN_STEP1_SCHEMA', 'TINY_STEP1', 'step1_options', 'label_probe', 'encode_all', 'train_step1', 'main']
@@ -144,9 +145,9 @@ def train_step1(
     ckpt = run_dir/'checkpoint.safetensors'
     start, _ = resume_from(ckpt, config_hash, nets, {'EG': opt_EG, 'D_E': opt_D}, 'train_step1')
     log = StatsLog(run_dir/'stats.jsonl', start) if is_main else None
+    losses = LossAverager(acc, log, log_every, steps)
     meta = dict(config_hash=config_hash, seed=seed, data=dict(data_kwargs, encoding=ENCODING), taxonomy=taxonomy_spec(), stage='train_step1')
     grid_rows = _probe_faces(ts)
-    sums = defaultdict(float)
 
     def snapshot(step, checkpoint=True):
         if is_main:
@@ -162,7 +163,6 @@ def train_step1(
 
     # Main loop.
     E.train(); G1.train(); DE.train()
-    t_log = time.time()
     for step in range(start, steps):
         seed_torch(seed, step, rank)
         x, c = ts.batch(batch_indices(seed, step, len(ts), batch, rank, world), dev)
@@ -192,18 +192,10 @@ def train_step1(
         with torch.no_grad():
             zn = code / code.square().mean(dim=1, keepdim=True).sqrt()           # [NZ] as the mapping networks see it
             code_stats = dict(code_rms=code.square().mean().sqrt(), code_dir_spread=zn.std(dim=0).mean())  # spread 1 = N(0,I)-like, 0 = collapsed
-        for k, v in dict(loss_rec=loss_rec, loss_E_adv=loss_adv, loss_D_E=loss_D, **code_stats,
-                         D_real=real_logits.mean(), D_fake=fake_logits.mean()).items(): sums[k] += v.item()
+        losses.add(loss_rec=loss_rec, loss_E_adv=loss_adv, loss_D_E=loss_D, **code_stats,
+                   D_real=real_logits.mean(), D_fake=fake_logits.mean())
         done = step + 1
-        if done % log_every == 0 or done == steps:
-            n = log_every if done % log_every == 0 else done % log_every
-            vals = acc.reduce(torch.tensor([sums[k] / n for k in sums], device=dev), reduction='mean').tolist()
-            if is_main:
-                row = {'step': done, 'sec_per_step': round((time.time() - t_log) / n, 4), 'ram_mb': round(peak_ram_mb()),
-                       **{k: round(v, 5) for k, v in zip(sums, vals)}}
-                log.append(row)
-                print(' '.join(f'{k} {v}' for k, v in row.items()), file=sys.stderr)
-            sums.clear(); t_log = time.time()
+        losses.step_done(done)
         if done % snapshot_every == 0 or done == steps: snapshot(done)
     if start >= steps: snapshot(start, checkpoint=False)                          # already finished: plots only
 
@@ -248,9 +240,7 @@ def main(params:str='params.yaml',                 # params file (block `train_s
         ):
     "Stage `train_step1`: train the encoder, G1 and the conditional code discriminator."
     cfg = load_params('train_step1', TRAIN_STEP1_SCHEMA, params)
-    if not dry_run and not Path(data_dir, 'manifest.json').exists():
-        raise ParamsError(f"dataset {data_dir} has no manifest.json", "run `dvc repro normalize` first, or pass --data_dir")
-    for p in (out_dir, plots_dir, Path(metrics_path).parent): ensure_writable_dir(p)
+    check_stage_io(data_dir, dry_run, out_dir, plots_dir, Path(metrics_path).parent)
     opts = step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path)
     argv = ['--params', params, '--data_dir', data_dir, '--out_dir', out_dir, '--plots_dir', plots_dir, '--metrics_path', metrics_path]
     return launch(train_step1, opts, out_dir, 'facediv.train_step1', argv, cfg.num_processes, cfg.device, dry_run)

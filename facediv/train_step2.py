@@ -17,9 +17,10 @@ from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, sav
 from .taxonomy import ETHNICITIES, Attributes, one_hot, taxonomy_spec, check_taxonomy
 from .gan import (Generator, Discriminator, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
 from .train_gan import (IMG_CHANNELS, ENCODING, C_DIM, COMMON_SCHEMA, POSITIVE, NONNEG, NONNEG_INT, BETAS, prepare_training_set,
-                               batch_indices, seed_torch, network_spec, save_checkpoint, save_tensors, load_tensors,
-                               load_checkpoint, resume_from, StatsLog, write_loss_plots, peak_ram_mb, split_channels,
+                               batch_indices, seed_torch, network_spec, save_checkpoint,
+                               load_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, write_loss_plots, peak_ram_mb, split_channels,
                                asset_images, save_grid, make_accelerator, sync_gradients, launch, run_config_hash)
+from .checkpoint import save_tensors, load_tensors
 
 # %% auto #0
 __all__ = ['TRAIN_STEP2_SCHEMA', 'TINY_STEP2', 'step1_model_info', 'step2_options', 'init_from', 'grid_labels', 'ethnicity_grid',
@@ -161,9 +162,9 @@ def train_step2(
     start, meta0 = resume_from(ckpt, config_hash, nets, {'G': opt_G, 'D': opt_D}, 'train_step2')
     if meta0: pl.pl_mean = torch.tensor(meta0.get('pl_mean', 0.0))
     log = StatsLog(run_dir/'stats.jsonl', start) if is_main else None
+    losses = LossAverager(acc, log, log_every, steps, scale={'loss_r1': L['r1_interval']})  # R1 runs every r1_interval steps
     meta = dict(config_hash=config_hash, seed=seed, data=dict(data_kwargs, encoding=ENCODING), taxonomy=taxonomy_spec(), stage='train_step2',
                 step1_hash=info['config_hash'])
-    sums = defaultdict(float)
 
     def snapshot(step, checkpoint=True):
         if is_main:
@@ -176,7 +177,6 @@ def train_step2(
 
     # Main loop.
     G.train(); D.train()
-    t_log = time.time()
     for step in range(start, steps):
         seed_torch(seed, step, rank)
         x, c = ts.batch(batch_indices(seed, step, len(ts), batch, rank, world), dev)
@@ -223,19 +223,10 @@ def train_step2(
             for p_ema, p in zip(G_ema.parameters(), G.parameters()): p_ema.copy_(p.detach().lerp(p_ema, beta))
             for b_ema, b in zip(G_ema.buffers(), G.buffers()): b_ema.copy_(b)
         # Statistics.
-        for k, v in dict(loss_G=loss_G, loss_D=loss_D, loss_r1=loss_r1, loss_pl=loss_pl, loss_consistency=loss_cons,
-                         D_real=real_logits.mean(), D_fake=fake_logits.mean()).items(): sums[k] += v.item()
+        losses.add(loss_G=loss_G, loss_D=loss_D, loss_r1=loss_r1, loss_pl=loss_pl, loss_consistency=loss_cons,
+                   D_real=real_logits.mean(), D_fake=fake_logits.mean())
         done = step + 1
-        if done % log_every == 0 or done == steps:
-            n = log_every if done % log_every == 0 else done % log_every
-            vals = acc.reduce(torch.tensor([sums[k] / n for k in sums], device=dev), reduction='mean').tolist()
-            if is_main:
-                row = {'step': done, 'sec_per_step': round((time.time() - t_log) / n, 4), 'ram_mb': round(peak_ram_mb()),
-                       **{k: round(v, 5) for k, v in zip(sums, vals)}}
-                row['loss_r1'] = round(row['loss_r1'] * L['r1_interval'], 5)             # R1 is computed every r1_interval steps
-                log.append(row)
-                print(' '.join(f'{k} {v}' for k, v in row.items()), file=sys.stderr)
-            sums.clear(); t_log = time.time()
+        losses.step_done(done)
         if done % snapshot_every == 0 or done == steps: snapshot(done)
     if start >= steps: snapshot(start, checkpoint=False)                          # already finished: plots only
 
@@ -269,9 +260,7 @@ def main(params:str='params.yaml',                         # params file (block 
         ):
     "Stage `train_step2`: train the conditional StyleGAN2 generator against the spatially conditioned discriminator."
     cfg = load_params('train_step2', TRAIN_STEP2_SCHEMA, params)
-    if not dry_run and not Path(data_dir, 'manifest.json').exists():
-        raise ParamsError(f"dataset {data_dir} has no manifest.json", "run `dvc repro normalize` first, or pass --data_dir")
-    for p in (out_dir, plots_dir, Path(metrics_path).parent): ensure_writable_dir(p)
+    check_stage_io(data_dir, dry_run, out_dir, plots_dir, Path(metrics_path).parent)
     opts = step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path)
     argv = ['--params', params, '--data_dir', data_dir, '--step1_model', step1_model, '--out_dir', out_dir,
             '--plots_dir', plots_dir, '--metrics_path', metrics_path]
