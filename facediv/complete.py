@@ -12,7 +12,7 @@ from scipy import ndimage
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
-from .core import (FaceDivError, ParamsError, Check, POSITIVE_INT, load_params, ShardedOutput, iter_shards,
+from .core import (FaceDivError, ParamsError, AssetError, Check, POSITIVE_INT, load_params, ShardedOutput, iter_shards,
                           read_manifest)
 from .template import load_template, uv_raster, uv_position_map, UVRaster, fill_empty_texels
 
@@ -113,21 +113,28 @@ def complete_texture(texture:np.ndarray,     # [T,R,R,3] linear colour projected
 # %% ../nbs/08_complete.ipynb #c92908c1
 COMPLETE_SCHEMA = {'levels': Check(int, lambda n: 0 <= n <= 8, 'an integer in [0, 8]'), 'symmetric': Check(bool)}
 
-def load_scan_albedos(scans_dir, res:int) -> np.ndarray:
-    "[S,T,res,res,3] float32 albedos of the held-out scans, resampled to `res`."
-    albedo = np.concatenate([s['gt_albedo'] for s in iter_shards(scans_dir, 'portraits')]).astype(np.float32)
+def load_scan_albedos(scans_dir, res:int) -> tuple:
+    "([S,T,res,res,3] float32 albedos, [S] face ids) of the target scans (never the test ones), resampled to `res`."
+    shards = list(iter_shards(scans_dir, 'portraits'))
+    if not all('is_test' in s for s in shards):
+        raise AssetError(f"scans in {scans_dir} are not marked target/test (made by an older portraits stage)", "rerun `dvc repro portraits`")
+    keep = np.concatenate([~s['is_test'].astype(bool) for s in shards])
+    albedo = np.concatenate([s['gt_albedo'] for s in shards])[keep].astype(np.float32)
+    face_id = np.concatenate([s['face_id'] for s in shards])[keep]
+    if not len(albedo): raise AssetError(f"{scans_dir} holds no target scans (all are test scans)", "raise portraits.n_scans to 2 or more")
     if albedo.shape[2] != res:
         f = res / albedo.shape[2]
         albedo = ndimage.zoom(albedo, (1, 1, f, f, 1), order=1)
-    return albedo
+    return albedo, face_id
 
 def complete_dataset(cfg, recon_dir, scans_dir, out_dir) -> dict:
     "Complete every reconstructed face; resumable shards + manifest."
     manifest = read_manifest(recon_dir, 'reconstruct')
     res = int(manifest.get('uv_res') or next(iter_shards(recon_dir, 'reconstruct'))['uv_texture'].shape[2])
-    r, scans = uv_raster(res), load_scan_albedos(scans_dir, res)
+    r, (scans, scan_ids) = uv_raster(res), load_scan_albedos(scans_dir, res)
     out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'],
-                        {'complete': {k: v for k, v in cfg.items() if k != 'profile'}, 'input': manifest['config_hash']})
+                        {'complete': {k: v for k, v in cfg.items() if k != 'profile'}, 'input': manifest['config_hash'],
+                         'scans': read_manifest(scans_dir, 'portraits')['config_hash']})
     todo = set(out.todo())
     for k, shard in enumerate(tqdm(iter_shards(recon_dir, 'reconstruct'), total=out.n_shards, desc='complete', unit='shard', file=sys.stderr)):
         if k not in todo: continue
@@ -135,7 +142,7 @@ def complete_dataset(cfg, recon_dir, scans_dir, out_dir) -> dict:
                    for t, c in zip(shard['uv_texture'].astype(np.float32), shard['uv_confidence'].astype(np.float32))]
         texture = np.stack([res_['uv_texture'] if res_ else t for res_, t in zip(results, shard['uv_texture'].astype(np.float32))])
         out.write(k, **{**shard, 'uv_texture': texture.astype(np.float16),
-                        'scan_index': np.array([res_['scan_index'] if res_ else -1 for res_ in results]),
+                        'scan_face_id': np.array([scan_ids[res_['scan_index']] if res_ else -1 for res_ in results]),
                         'observed_fraction': np.array([res_['observed_fraction'] if res_ else 0. for res_ in results], np.float32)})
     return out.finish(uv_res=res, n_scans=len(scans), **{k: v for k, v in manifest.items() if k in ('backend', 'taxonomy', 'image_size')})
 

@@ -22,6 +22,7 @@ from .template import (load_template, template_vertices, vertex_normals, uv_rast
 from .taxonomy import Attributes, ATTRIBUTES, sampling_plan
 from .skin import sample_skin_params, skin_maps, linear_rgb_to_lab, ita, ita_category, ITA_CATEGORIES
 from .render import sh_basis, sh_ambient
+from .portraits import scan_test_mask
 from .checkpoint import save_tensors, load_tensors, optimizer_tensors, load_optimizer
 
 # %% auto #0
@@ -34,8 +35,8 @@ __all__ = ['N_TILES', 'RELIGHT_RANGES', 'GAMMA_RANGE', 'OFFSET_RANGE', 'MODELS',
            'tv_loss', 'model_spec', 'save_model', 'load_model', 'train_normalizer', 'normalize_textures',
            'lab_to_linear_rgb', 'domain_stats', 'colour_transfer', 'histogram_match', 'face_scores', 'group_report',
            'evaluate_methods', 'skin_tones', 'pick_faces', 'plot_comparison', 'plot_groups', 'model_configs',
-           'load_scans', 'split_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'load_source',
-           'shard_normals', 'summarise', 'write_plots', 'train_stage', 'portrait_albedo_lookup', 'apply_stage', 'main',
+           'load_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'load_source', 'shard_normals',
+           'summarise', 'write_plots', 'train_stage', 'portrait_albedo_lookup', 'apply_stage', 'main',
            'synthetic_pipeline']
 
 # %% ../nbs/10_normalize.ipynb #8ca3928c
@@ -810,7 +811,6 @@ NORMALIZE_SCHEMA = {
               'ema_halflife': NON_NEGATIVE, 'balance': one_of('skin_tone', 'none'),
               'checkpoint_every': POSITIVE_INT, 'max_source': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = all)'),
               'device': one_of('auto', 'cpu')},
-    'test_fraction': Check(float, lambda x: 0 < x < 1, 'a fraction in (0, 1)'),
     'test_relights': POSITIVE_INT,
     'eval_faces': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = all)'),
     'threads': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = torch default)'),
@@ -823,20 +823,15 @@ def model_configs(cfg) -> dict:
             'D': {'res': cfg.res, **dict(cfg.D)}}
 
 def load_scans(scans_dir) -> dict:
-    "The held-out scans: albedo [S,2,R,R,3] float32, attributes, face_id, and geometry coefficients (None when absent)."
+    "The held-out scans: albedo [S,2,R,R,3] float32, attributes, face_id, is_test, and geometry coefficients (None when absent)."
     shards = list(iter_shards(scans_dir, 'portraits'))
     cat = lambda k: np.concatenate([s[k] for s in shards]) if shards and all(k in s for s in shards) else None
     if cat('gt_albedo') is None:
         raise AssetError(f"{scans_dir} holds no gt_albedo", "rerun `dvc repro portraits` (scans come with procedural ground truth)")
-    return {'albedo': check_textures(cat('gt_albedo'), f'{scans_dir} gt_albedo'), 'attributes': cat('attributes'),
+    if cat('is_test') is None:
+        raise AssetError(f"scans in {scans_dir} are not marked target/test (made by an older portraits stage)", "rerun `dvc repro portraits`")
+    return {'is_test': cat('is_test').astype(bool), 'albedo': check_textures(cat('gt_albedo'), f'{scans_dir} gt_albedo'), 'attributes': cat('attributes'),
             'face_id': cat('face_id'), 'identity': cat('gt_identity'), 'expression': cat('gt_expression')}
-
-def split_scans(n:int, test_fraction:float, seed:int) -> tuple:
-    "(target indices, test indices) of `n` scans: a seeded `test_fraction` share is held out for testing."
-    if n < 2: raise ParamsError(f"need at least 2 scans to split into target and test sets, got {n}", "raise portraits.n_scans")
-    n_test = min(n - 1, max(1, round(n * test_fraction)))
-    perm = rng(seed, 'scan_split').permutation(n)
-    return np.sort(perm[n_test:]), np.sort(perm[:n_test])
 
 def scan_normals(scans:dict, idx, res:int) -> np.ndarray:
     "[len(idx),2,res,res,3] UV normals of scans `idx` from their own geometry (the template's when it is unknown)."
@@ -928,7 +923,10 @@ def train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir,
     scans = load_scans(scans_dir)
     R = scans['albedo'].shape[2]
     if cfg.res > R: raise ParamsError(f"normalize.res = {cfg.res} is above the scans' uv_res {R}", f"set normalize.res <= {R}")
-    target_idx, test_idx = split_scans(len(scans['albedo']), cfg.test_fraction, cfg.seed)
+    target_idx, test_idx = np.flatnonzero(~scans['is_test']), np.flatnonzero(scans['is_test'])
+    if not len(target_idx) or not len(test_idx):
+        raise AssetError(f"{scans_dir} has {len(target_idx)} target and {len(test_idx)} test scans; both are needed",
+                         "raise portraits.n_scans to 2 or more (portraits.scan_test_fraction picks the test share)")
     target = from_images(downsample(to_images(scans['albedo'][target_idx]), cfg.res))
     source, source_normals = load_source(dataset_dir, cfg.res, cfg.train.max_source, cfg.seed)
     options = {**{k: v for k, v in dict(cfg.train).items() if k not in ('max_source', 'balance')}, 'seed': cfg.seed, 'D_kwargs': kw['D']}
@@ -1096,7 +1094,6 @@ normalize:
     checkpoint_every: 100 # steps between resume points
     max_source: 0         # dataset textures used in training (0 = all)
     device: auto          # auto (GPU when present) | cpu
-  test_fraction: 0.5      # share of scans held out as the PSNR test set (never trained on)
   test_relights: 2        # lightings per test scan
   eval_faces: 200         # dataset faces scored end to end against portrait ground truth (0 = all; all are normalised)
   threads: 1              # torch CPU threads (0 = torch default); 1 avoids oversubscribing shared cores
@@ -1111,9 +1108,10 @@ def synthetic_pipeline(folder, res:int=32, n_scans:int=8, n_faces:int=6, shard_s
     g = rng(seed, 'synthetic_pipeline')
     out = ShardedOutput(d/'scans', n_scans, shard_size, {'synthetic': 'scans', 'seed': seed})
     identity = g.normal(0, 0.5, (n_scans, 100)).astype(np.float32)
+    is_test = scan_test_mask(n_scans, 0.5, seed)
     for k in out.todo():
         s = list(out.items(k))
-        out.write(k, face_id=np.array(s), attributes=sc['attributes'][s], gt_albedo=sc['albedo'][s].astype(np.float16),
+        out.write(k, face_id=np.array(s), is_test=is_test[s], attributes=sc['attributes'][s], gt_albedo=sc['albedo'][s].astype(np.float16),
                   gt_identity=identity[s], gt_expression=np.zeros((len(s), 53), np.float32))
     out.finish(n_scans=n_scans, uv_res=res)
     pf = procedural_albedos(n_faces, res, seed=seed * 2 + 8)

@@ -22,7 +22,7 @@ from .diffusion import DIFFUSION_SCHEMA  # light: diffusers itself is imported o
 # %% auto #0
 __all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'PORTRAITS_SCHEMA', 'measurement_directions', 'sample_identity',
            'sample_lighting', 'sample_camera', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed',
-           'load_photo', 'photo_plan', 'DiffusersBackend', 'make_portraits', 'make_scans', 'main']
+           'load_photo', 'photo_plan', 'DiffusersBackend', 'make_portraits', 'scan_test_mask', 'make_scans', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: (landmark pairs whose distance is measured, or 'protrusion')
@@ -78,6 +78,7 @@ def sample_camera(g:np.random.Generator, size:int, max_yaw:float=20, max_pitch:f
 PORTRAITS_SCHEMA = {
     'backend': one_of('procedural', 'diffusers', 'photos'),
     'n_faces': POSITIVE_INT, 'n_scans': Check(int, lambda n: n >= 0, 'a non-negative integer'),
+    'scan_test_fraction': Check(float, lambda x: 0 < x < 1, 'a fraction in (0, 1)'),
     'image_size': POW2, 'uv_res': POW2, 'shard_size': POSITIVE_INT, 'seed': SEED,
     'identity_sd': Check(float, lambda x: x > 0, 'a positive number'), 'expression_scale': Check(float, lambda x: 0 <= x <= 1, 'a number in [0, 1]'),
     'max_yaw': Check(float, lambda x: 0 <= x <= 60, 'degrees in [0, 60]'), 'max_pitch': Check(float, lambda x: 0 <= x <= 30, 'degrees in [0, 30]'),
@@ -187,15 +188,23 @@ def make_portraits(cfg, out_dir) -> dict:
     return out.finish(backend=cfg.backend, n_faces=len(plan), image_size=cfg.image_size, uv_res=cfg.uv_res,
                       taxonomy=taxonomy_spec(), profile=cfg.get('profile'))
 
+def scan_test_mask(n:int, test_fraction:float, seed:int) -> np.ndarray:
+    "[n] bool: which scans are the held-out test set (a seeded `test_fraction` share, at least one of each kind when n ≥ 2)."
+    n_test = min(n - 1, max(1, round(n * test_fraction))) if n >= 2 else 0
+    mask = np.zeros(n, bool)
+    mask[rng(seed, 'scan_split').permutation(n)[:n_test]] = True
+    return mask
+
 def make_scans(cfg, out_dir) -> dict:
-    "Write the held-out procedural scans (clean albedo, specular, displacement, geometry) into `out_dir`."
+    "Write the held-out procedural scans (clean albedo, specular, displacement, geometry, `is_test`) into `out_dir`."
     n = max(cfg.n_scans, 1)  # an empty folder would leave later stages nothing to score against
     plan = sampling_plan(n, cfg.seed + 1)
+    is_test = scan_test_mask(n, cfg.scan_test_fraction, cfg.seed)
     out = ShardedOutput(out_dir, n, cfg.shard_size, {'scans': {k: v for k, v in cfg.items() if k not in ('profile', 'backend', 'n_faces', 'photos', 'diffusers')}})
     for k in tqdm(out.todo(), desc='scans', unit='shard', file=sys.stderr):
-        out.write(k, **_stack([{'face_id': np.int64(i), **procedural_face(plan[i], face_seed(cfg.seed, i, 'scan'), cfg, with_image=False)}
+        out.write(k, **_stack([{'face_id': np.int64(i), 'is_test': is_test[i], **procedural_face(plan[i], face_seed(cfg.seed, i, 'scan'), cfg, with_image=False)}
                                for i in out.items(k)]))
-    return out.finish(n_scans=n, uv_res=cfg.uv_res, taxonomy=taxonomy_spec())
+    return out.finish(n_scans=n, n_test=int(is_test.sum()), uv_res=cfg.uv_res, taxonomy=taxonomy_spec())
 
 @call_parse
 def main(params:str='params.yaml',            # params file (block `portraits`)
