@@ -17,7 +17,7 @@ py_versions = '3.11 3.12 3.13'.split()
 
 requirements = shlex.split(cfg.get('requirements', ''))
 extras = {name: shlex.split(cfg.get(f'{name}_requirements', ''))
-          for name in ('dev', 'diffusion', 'eval', 'recon')}
+          for name in ('dev', 'diffusion', 'docs', 'eval', 'recon')}
 min_python = cfg['min_python']
 dev_requirements = extras['dev']
 
@@ -32,7 +32,7 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_namespace_packages(include=['facediv', 'facediv.*']),
     include_package_data = True,
-    package_data = {'facediv': ['assets/ict-facekit/*']},
+    package_data = {'facediv': ['assets/ict-facekit/*', 'viewer_static/*', 'viewer_static/three/*', 'viewer_static/three/addons/*/*']},
     install_requires = requirements,
     extras_require = extras,
     dependency_links = cfg.get('dep_links','').split(),

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Install facediv with the extras named in $1 (e.g. `dev,diffusion`), plus MediaPipe for reconstruction.
+# Install facediv with the extras named in $1 (e.g. `dev,diffusion`) on top of `recon,eval` (what `dvc repro`
+# needs), plus MediaPipe for reconstruction.
 # MediaPipe 0.10.21 is the last release whose wheel ships its face-mesh models (offline); its metadata
 # pins numpy<2, but the face-mesh path runs with numpy 2, so it is installed with --no-deps after its
 # real runtime dependencies (the `recon` extra). `pip check` will list its unused declared extras.
+# With the `dev` extra, Debian's chromium + chromium-driver (the viewer's browser test) are installed
+# when missing and this runs as root with apt; otherwise that test skips and says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="recon${1:+,$1}"
+extras="recon,eval${1:+,$1}"
 pip install -e ".[${extras}]"
 pip install --no-deps mediapipe==0.10.21
+if [[ ",${1:-}," == *",dev,"* ]] && ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1 ||
+   { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1; }) ||
+   echo "install.sh: could not install chromium (the viewer test will skip)" >&2
+fi

@@ -1,0 +1,127 @@
+// facediv viewer: menus -> /api/face.glb -> three.js scene; expression sliders drive the GLB's morph targets.
+import * as THREE from 'three';
+import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
+
+const $ = (id) => document.getElementById(id);
+const status = window.facedivStatus = { state: 'starting', loads: 0, url: null, lastLoadMs: null, error: null, morphMeshes: 0 };
+const expression = {};          // blendshape name -> weight, applied to every loaded head
+let head = null, framed = false, pending = null, generation = 0;
+
+// Scene: PBR with a neutral room environment, orbit controls around the head.
+const view = $('view');
+const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+renderer.setPixelRatio(window.devicePixelRatio);
+renderer.toneMapping = THREE.NeutralToneMapping;
+view.appendChild(renderer.domElement);
+const scene = new THREE.Scene();
+scene.background = new THREE.Color(0xf4f4f2);
+scene.environment = new THREE.PMREMGenerator(renderer).fromScene(new RoomEnvironment(), 0.04).texture;
+const key = new THREE.DirectionalLight(0xffffff, 1.2); key.position.set(0.5, 0.6, 1.0); scene.add(key);
+const camera = new THREE.PerspectiveCamera(25, 1, 0.01, 20);
+camera.position.set(0, 0.1, 1.0);
+const controls = new OrbitControls(camera, renderer.domElement);
+controls.enableDamping = true;
+function resize() {
+  const w = view.clientWidth, h = view.clientHeight;
+  renderer.setSize(w, h); camera.aspect = w / Math.max(h, 1); camera.updateProjectionMatrix();
+}
+window.addEventListener('resize', resize); resize();
+renderer.setAnimationLoop(() => { controls.update(); renderer.render(scene, camera); });
+
+function setStatus(state, text, error = null) {
+  status.state = state; status.error = error;
+  $('status').textContent = text; $('status').className = state === 'error' ? 'error' : '';
+}
+
+function applyExpression() {
+  let n = 0;
+  head?.traverse((o) => {
+    if (!o.morphTargetDictionary || !o.morphTargetInfluences) return;
+    n += 1;
+    for (const [name, w] of Object.entries(expression)) {
+      const k = o.morphTargetDictionary[name];
+      if (k !== undefined) o.morphTargetInfluences[k] = w;
+    }
+  });
+  status.morphMeshes = n;
+}
+
+function frame(obj) {
+  // Aim at the face (upper part of the bounding box), at a distance that fits the head and neck.
+  const box = new THREE.Box3().setFromObject(obj), size = box.getSize(new THREE.Vector3());
+  const c = box.getCenter(new THREE.Vector3()); c.y += 0.12 * size.y;
+  const r = 0.5 * Math.max(size.x, size.y);
+  controls.target.copy(c);
+  camera.position.set(c.x, c.y, c.z + 1.15 * r / Math.tan(THREE.MathUtils.degToRad(camera.fov / 2)));
+  camera.near = r / 50; camera.far = r * 50; camera.updateProjectionMatrix();
+}
+
+function faceUrl() {
+  const q = new URLSearchParams({ ethnicity: $('ethnicity').value, age: $('age').value, gender: $('gender').value,
+                                  seed: String(Math.max(0, parseInt($('seed').value || '0', 10))), psi: $('psi').value });
+  return '/api/face.glb?' + q.toString();
+}
+
+async function load() {
+  const url = faceUrl(), mine = ++generation, t0 = performance.now();
+  status.url = url; $('download').href = url + '&download=1';
+  setStatus('loading', 'generating…');
+  try {
+    const res = await fetch(url);
+    if (!res.ok) { const e = await res.json(); throw new Error(e.error + (e.fix ? ' — ' + e.fix : '')); }
+    const gltf = await new GLTFLoader().parseAsync(await res.arrayBuffer(), '');
+    if (mine !== generation) return;            // a newer request won
+    if (head) { scene.remove(head); head.traverse((o) => { o.geometry?.dispose(); }); }
+    head = gltf.scene; scene.add(head);
+    if (!framed) { frame(head); framed = true; }
+    applyExpression();
+    status.loads += 1; status.lastLoadMs = Math.round(performance.now() - t0);
+    const what = status.info?.trained ? `${$('ethnicity').value}, ${$('age').value}, ${$('gender').value}, seed ${$('seed').value}`
+                                      : 'ICT-FaceKit template (no trained model)';
+    setStatus('ready', `${what} — ${status.lastLoadMs} ms (server ${res.headers.get('X-Facediv-Seconds')} s)`);
+  } catch (err) {
+    if (mine === generation) setStatus('error', 'error: ' + err.message, String(err.message));
+  }
+}
+const reload = () => { clearTimeout(pending); pending = setTimeout(load, 120); };
+
+function fill(select, values, chosen) {
+  for (const v of values) select.add(new Option(v, v, false, v === chosen));
+}
+
+async function init() {
+  const info = await (await fetch('/api/info')).json();
+  status.info = info;
+  $('version').textContent = info.facediv;
+  for (const kind of ['ethnicity', 'age', 'gender']) {
+    fill($(kind), info.taxonomy[kind], info.defaults[kind]);
+    $(kind).addEventListener('change', reload);
+    $(kind).disabled = !info.trained;
+  }
+  $('seed').value = info.defaults.seed; $('seed').addEventListener('change', reload); $('seed').disabled = !info.trained;
+  $('random').addEventListener('click', () => { $('seed').value = Math.floor(Math.random() * 100000); reload(); });
+  $('random').disabled = !info.trained;
+  $('psi').value = info.defaults.psi; $('psi').disabled = !info.trained;
+  $('psi').addEventListener('input', () => { $('psi-out').textContent = Number($('psi').value).toFixed(2); });
+  $('psi').addEventListener('change', reload);
+  if (info.banner) { $('banner').textContent = info.banner; $('banner').hidden = false; }
+  const box = $('expressions');
+  for (const name of info.expressions) {
+    expression[name] = 0;
+    const label = document.createElement('label'), input = document.createElement('input');
+    input.type = 'range'; input.min = 0; input.max = 1; input.step = 0.01; input.value = 0; input.dataset.name = name;
+    input.addEventListener('input', () => { expression[name] = Number(input.value); applyExpression(); });
+    label.append(name, input); box.appendChild(label);
+  }
+  $('reset').addEventListener('click', (e) => {
+    e.preventDefault();
+    for (const input of box.querySelectorAll('input')) { input.value = 0; expression[input.dataset.name] = 0; }
+    applyExpression();
+  });
+  await load();
+}
+// For scripted use (tests, demos): set labels / an expression without touching the DOM events.
+window.facediv = { load, expression, applyExpression, camera, controls, scene };
+init().catch((err) => setStatus('error', 'error: ' + err.message, String(err.message)));

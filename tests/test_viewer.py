@@ -1,0 +1,93 @@
+"""The browser viewer in headless Chromium: the page loads a generated GLB, an attribute change fetches a new one,
+expression sliders move the morph targets, and without a model the template is shown with a banner.
+Needs chromium + chromedriver (Debian: apt-get install chromium chromium-driver) and selenium; skipped otherwise.
+Set FACEDIV_SCREENSHOT_DIR to keep the screenshots."""
+import os, shutil, time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = next((p for p in map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome')) if p), None)
+DRIVER = shutil.which('chromedriver')
+if CHROMIUM is None or DRIVER is None:
+    pytest.skip('headless Chromium test: chromium/chromedriver not installed (apt-get install chromium chromium-driver)', allow_module_level=True)
+webdriver = pytest.importorskip('selenium.webdriver', reason='headless Chromium test: selenium not installed (pip install selenium)')
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import Select
+from selenium.common.exceptions import TimeoutException
+
+from test_cli import tiny_model
+
+@pytest.fixture(scope='module')
+def browser():
+    opts = webdriver.ChromeOptions()
+    for a in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+              '--window-size=1280,800'):
+        opts.add_argument(a)
+    opts.binary_location = CHROMIUM
+    d = webdriver.Chrome(options=opts, service=Service(DRIVER))
+    d.set_page_load_timeout(600); d.set_script_timeout(600)    # software WebGL on 2 busy cores can stall the renderer
+    yield d
+    d.quit()
+
+def status(d):
+    "The page's window.facedivStatus; {} while the renderer is too busy to answer (software WebGL under load)."
+    try: return d.execute_script('return window.facedivStatus || null') or {}
+    except TimeoutException: return {}
+
+def wait_for(d, pred, timeout=120):
+    t = time.time()
+    while time.time() - t < timeout:
+        st = status(d)
+        if st.get('state') == 'error': raise AssertionError(f"viewer error: {st.get('error')}")
+        if pred(st): return st
+        time.sleep(0.1)
+    raise AssertionError(f'viewer did not get there in {timeout} s: {status(d)}')
+
+def keep(path:Path):
+    if os.environ.get('FACEDIV_SCREENSHOT_DIR'):
+        shutil.copy(path, Path(os.environ['FACEDIV_SCREENSHOT_DIR'])/path.name)
+
+def test_viewer_generates_and_poses(tmp_path, browser):
+    from facediv.viewer import start_server
+    server, url = start_server(tiny_model(tmp_path/'tiny'), texture_res=64)
+    try:
+        t = time.time()
+        browser.get(url)
+        st = wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('loads') == 1)
+        print(f'first face in the browser after {time.time() - t:.1f} s (GLB load {st["lastLoadMs"]} ms)')
+        assert 'ethnicity=Southern+European' in st['url'] and st['morphMeshes'] >= 1
+        assert server.app.stats['generated'] == 1
+        assert browser.find_element('id', 'banner').get_attribute('hidden') is not None      # a model: no banner
+        Select(browser.find_element('id', 'ethnicity')).select_by_value('East African')
+        st = wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('loads') == 2)
+        assert 'ethnicity=East+African' in st['url'] and server.app.stats['generated'] == 2   # a new GLB was made and fetched
+        # an expression slider sets the morph-target weight on the loaded head (no request)
+        browser.execute_script("const s = document.querySelector('#expressions input[data-name=jawOpen]');"
+                               "s.value = 0.9; s.dispatchEvent(new Event('input'));")
+        w = browser.execute_script("let w = null; window.facediv.scene.traverse(o => { if (o.morphTargetDictionary && "
+                                   "o.morphTargetDictionary.jawOpen !== undefined && w === null) w = o.morphTargetInfluences[o.morphTargetDictionary.jawOpen]; });"
+                                   "return w;")
+        assert abs(w - 0.9) < 1e-6 and server.app.stats['glb_requests'] == 2
+        href = browser.find_element('id', 'download').get_attribute('href')
+        assert 'download=1' in href and 'East+African' in href
+        time.sleep(0.5)
+        shot = tmp_path/'viewer_model.png'
+        browser.save_screenshot(str(shot))
+        assert shot.stat().st_size > 10_000
+        keep(shot)
+    finally: server.shutdown(); server.server_close()
+
+def test_viewer_without_model_shows_template(tmp_path, browser):
+    from facediv.viewer import start_server
+    server, url = start_server(None, texture_res=64, missing_model='models/gan_step2/model.safetensors')
+    try:
+        browser.get(url)
+        wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('loads') == 1)
+        banner = browser.find_element('id', 'banner')
+        assert banner.get_attribute('hidden') is None and 'dvc repro train_step2' in banner.text
+        assert browser.find_element('id', 'ethnicity').get_attribute('disabled') is not None
+        shot = tmp_path/'viewer_template.png'
+        browser.save_screenshot(str(shot))
+        keep(shot)
+    finally: server.shutdown(); server.server_close()
