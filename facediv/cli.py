@@ -14,9 +14,9 @@ from .core import FaceDivError, ParamsError, AssetError, PROFILES, read_params, 
 from .taxonomy import ATTRIBUTES, Attributes, parse_label
 
 # %% auto #0
-__all__ = ['FORMATS', 'DEFAULT_MODEL', 'OPTIONAL_PACKAGES', 'EXAMPLES', 'label_arg', 'expression_arg', 'face_asset',
-           'preview_png', 'write_face', 'read_face', 'regenerate', 'cmd_generate', 'cmd_edit', 'cmd_export',
-           'cmd_audit', 'cmd_view', 'info', 'cmd_info', 'build_parser', 'main']
+__all__ = ['FORMATS', 'DEFAULT_MODEL', 'DEFAULT_TRANSLATORS', 'DEFAULT_SR', 'OPTIONAL_PACKAGES', 'EXAMPLES', 'label_arg',
+           'expression_arg', 'face_asset', 'preview_png', 'write_face', 'read_face', 'regenerate', 'cmd_generate',
+           'cmd_edit', 'cmd_export', 'cmd_audit', 'cmd_view', 'info', 'cmd_info', 'build_parser', 'main']
 
 # %% ../nbs/20_cli.ipynb #4c3708b4
 def label_arg(kind:str):
@@ -44,15 +44,13 @@ def expression_arg(value:str) -> tuple:
 # %% ../nbs/20_cli.ipynb #f5515d9e
 FORMATS = ('glb', 'obj', 'usd')
 
-def face_asset(faces:dict, i:int, name:str, expression=None, texture_res:int|None=None):
-    "Face `i` of a `generate(mesh=True)`/`edit(mesh=True)` result as a `FaceAsset` (sRGB albedo, optionally resized)."
-    from facediv.core import linear_to_srgb
-    from facediv.export import FaceAsset
-    albedo = faces['albedo'][i:i + 1]
-    if texture_res and texture_res != albedo.shape[2]:
-        from facediv.train_gan import resize_tiles
-        albedo = resize_tiles(albedo, texture_res)
-    return FaceAsset(vertices=faces['vertices'][i], albedo=np.clip(linear_to_srgb(albedo[0]), 0, 1), expression=expression, name=name)
+def face_asset(faces:dict, i:int, name:str, expression=None, texture_res:int|None=None, maps_models:dict|None=None, seed:int=0):
+    "Face `i` of a `generate(mesh=True)`/`edit(mesh=True)` result as a complete `FaceAsset` (`facediv.assets.make_asset`)."
+    import dataclasses
+    from facediv.assets import make_asset
+    models = maps_models or {}
+    asset, _ = make_asset(faces, i, texture_res or faces['albedo'].shape[2], models.get('translators'), models.get('sr'), seed=seed, name=name)
+    return dataclasses.replace(asset, expression=expression) if expression else asset
 
 def preview_png(asset, path, size:int=320) -> Path:
     "Front and three-quarter renders of `asset` side by side (PNG)."
@@ -79,30 +77,29 @@ def write_face(faces:dict,             # generate()/edit() output with vertices 
                formats=('glb', 'obj'), # of FORMATS
                expression=None,        # {blendshape: weight} baked into OBJ/preview, set as GLB morph weights
                parts=None,             # export groups (facediv.export.EXPORT_GROUPS keys); None = all
-               texture_res:int|None=None,  # resize the skin albedo to this (None = the model's resolution)
+               texture_res:int|None=None,  # skin texture size per tile (None = the model's resolution)
+               maps_models:dict|None=None,  # {'translators': load_translators(..), 'sr': load_sr(..)}, either optional
                preview:bool=True,      # also write <name>_preview.png
                info:dict|None=None,    # extra fields for <name>.json
               ) -> dict:               # {'glb'|'obj'|'usd'|'preview'|'json': path}
     "Write face `i` as a folder of files named after the folder: GLB/OBJ(/USD), preview PNG, and its identity JSON."
-    from facediv.export import atomic_folder, export_glb, export_obj
+    from facediv.export import atomic_folder, export_glb, export_obj, export_usd
     folder = Path(folder)
     bad = [f for f in formats if f not in FORMATS]
     if bad: raise ParamsError(f"unknown format {bad[0]!r}", f"use some of: {', '.join(FORMATS)}")
-    if 'usd' in formats:
-        raise FaceDivError("USD export needs facediv.assets (the full-asset exporter), which this install does not have",
-                           "export glb/obj, or install a facediv version with the assets chapter")
-    asset = face_asset(faces, i, folder.name, expression, texture_res)
+    asset = face_asset(faces, i, folder.name, expression, texture_res, maps_models, seed=int((info or {}).get('seed', 0)))
     out = {}
     with atomic_folder(folder) as stage:
         if 'glb' in formats: out['glb'] = export_glb(asset, stage/f'{asset.name}.glb', parts)
         if 'obj' in formats: out['obj'] = export_obj(asset, stage, asset.name, parts)
+        if 'usd' in formats: out['usd'] = export_usd(asset, stage/'usd', asset.name, parts)
         if preview: out['preview'] = preview_png(asset, stage/f'{asset.name}_preview.png')
         a = Attributes.decode(faces['labels'][i])
         record = {'facediv_version': facediv.__version__, 'name': asset.name,
                   'labels': {k: getattr(a, k) for k in ATTRIBUTES}, 'code': faces['codes'][i].tolist(),
                   'expression': {k: float(v) for k, v in (expression or {}).items()}, **(info or {})}
         out['json'] = save_json(record, stage/f'{asset.name}.json')
-    return {k: folder/Path(v).name for k, v in out.items()}
+    return {k: folder/Path(v).relative_to(stage) for k, v in out.items()}
 
 # %% ../nbs/20_cli.ipynb #8e7a9312
 def read_face(path) -> dict:
@@ -136,6 +133,7 @@ def regenerate(rec:dict, model, device:str='cpu', psi:float|None=None, **labels)
 
 # %% ../nbs/20_cli.ipynb #defc8381
 DEFAULT_MODEL = 'models/gan_step2/model.safetensors'
+DEFAULT_TRANSLATORS, DEFAULT_SR = 'models/translate', 'models/sr'   # stages train_translators, train_sr
 
 def _model_path(args) -> Path:
     "The generator model of the command line (--model, else $FACEDIV_MODEL, else the pipeline's), checked."
@@ -160,8 +158,21 @@ def _formats(value:str) -> tuple:
     if bad or not fmts: raise argparse.ArgumentTypeError(f"unknown format {bad[0] if bad else value!r}; use a comma list of {', '.join(FORMATS)}")
     return fmts
 
+def _maps_models(args) -> dict:
+    "Translators and SR model for full assets: --translators/--sr folders, else the pipeline's when trained ('none' = skip)."
+    if getattr(args, 'maps_models', None) is None:
+        from facediv.translate import load_translators
+        from facediv.sr import load_sr
+        args.maps_models = {}
+        for key, flag, default, load in (('translators', args.translators, DEFAULT_TRANSLATORS, load_translators),
+                                         ('sr', args.sr, DEFAULT_SR, load_sr)):
+            if flag == 'none' or (flag is None and not Path(default).exists()): continue  # not trained: albedo only / bicubic
+            args.maps_models[key] = load(Path(flag or default))
+    return args.maps_models
+
 def _write_options(args) -> dict:
-    return dict(formats=args.format, parts=args.parts, texture_res=args.texture_res, preview=not args.no_preview)
+    return dict(formats=args.format, parts=args.parts, texture_res=args.texture_res, preview=not args.no_preview,
+                maps_models=_maps_models(args))
 
 def cmd_generate(args) -> int:
     "facediv generate: n new faces from labels and a seed."
@@ -241,14 +252,14 @@ def cmd_export(args) -> int:
     return 0
 
 def _export_template(asset, out:Path, args) -> int:
-    from facediv.export import atomic_folder, export_glb, export_obj
-    if 'usd' in args.format: raise FaceDivError("USD export needs facediv.assets, which this install does not have", "use --format glb,obj")
+    from facediv.export import atomic_folder, export_glb, export_obj, export_usd
     with atomic_folder(out/asset.name) as stage:
         paths = []
         if 'glb' in args.format: paths.append(export_glb(asset, stage/f'{asset.name}.glb', args.parts))
         if 'obj' in args.format: paths.append(export_obj(asset, stage, asset.name, args.parts))
+        if 'usd' in args.format: paths.append(export_usd(asset, stage/'usd', asset.name, args.parts))
         if not args.no_preview: paths.append(preview_png(asset, stage/f'{asset.name}_preview.png'))
-    for p in paths: print(out/asset.name/p.name)
+    for p in paths: print(out/asset.name/p.relative_to(stage))
     return 0
 
 # %% ../nbs/20_cli.ipynb #48931c68
@@ -368,7 +379,9 @@ def _add_write_args(p) -> None:
     p.add_argument('--format', type=_formats, default=('glb', 'obj'), help='comma list of glb, obj, usd (default: glb,obj)')
     p.add_argument('--parts', type=lambda s: [x.strip() for x in s.split(',')], default=None,
                    help='comma list of skin, eyes, teeth, gums, lashes (default: all)')
-    p.add_argument('--texture-res', type=int, default=None, help="skin albedo size per UV tile, px (default: the model's)")
+    p.add_argument('--texture-res', type=int, default=None, help="skin texture size per UV tile, px, a power of two (default: the model's)")
+    p.add_argument('--translators', default=None, help=f"albedo→specular/displacement models (default: {DEFAULT_TRANSLATORS} when trained; 'none' = skip)")
+    p.add_argument('--sr', default=None, help=f"super-resolution model (default: {DEFAULT_SR} when trained, else bicubic; 'none' = bicubic)")
     p.add_argument('--no-preview', action='store_true', help='skip the preview PNG')
 
 def _add_label_args(p, help_suffix:str) -> None:
