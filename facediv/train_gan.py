@@ -257,7 +257,7 @@ class LossAverager:
         self.sums, self.t = defaultdict(float), time.time()
     def add(self, **values) -> None:
         "Add one step's values (numbers or 0-d tensors)."
-        for k, v in values.items(): self.sums[k] += float(v)
+        for k, v in values.items(): self.sums[k] += v.item() if torch.is_tensor(v) else float(v)
     def step_done(self, done:int) -> dict|None:
         "Call after each step with the count of steps done; the row written (main process) when this step logs, else None."
         if done % self.log_every and done != self.steps: return None
