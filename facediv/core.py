@@ -185,17 +185,24 @@ def resolve_profile(params:dict, profile:str|None=None) -> str:
                           "set `profile:` in params.yaml (or FACEDIV_PROFILE) to one of those")
     return name
 
+def _profile_overrides(profiles, where:str, name:str):
+    "The overrides of profile `name` in a `profiles` mapping found at `where` (None when there are none)."
+    if profiles is None: return None
+    if not isinstance(profiles, dict): raise ParamsError(f"{where} is not a mapping of profile names to overrides", f"write {where}: {{smoke: {{...}}, paper: {{...}}}}")
+    unknown = sorted(set(profiles) - set(PROFILES))
+    if unknown: raise ParamsError(f"unknown profile {where}.{unknown[0]} (valid profiles: {', '.join(PROFILES)})",
+                                  f"rename or remove {where}.{unknown[0]}")
+    return profiles.get(name)
+
 def load_params(stage:str, schema:dict, path:str|os.PathLike='params.yaml', profile:str|None=None) -> AttrDict:
     "The validated params block of `stage`, with the active profile's overrides applied."
     params = read_params(path) if not isinstance(path, dict) else path
     name = resolve_profile(params, profile)
     if stage not in params: raise ParamsError(f"params.yaml has no `{stage}` block", f"add a `{stage}:` block (see the {stage} chapter)")
-    profiles = params.get('profiles') or {}
-    unknown = sorted(set(profiles) - set(PROFILES))
-    if unknown: raise ParamsError(f"unknown profile profiles.{unknown[0]} (valid profiles: {', '.join(PROFILES)})",
-                                  f"rename or remove profiles.{unknown[0]}")
-    over = (profiles.get(name) or {}).get(stage) or {}
-    block = _merge(params[stage], over, f"profiles.{name}.{stage}")
+    block = dict(params[stage] or {})
+    own = block.pop('profiles', None)
+    block = _merge(block, (_profile_overrides(params.get('profiles'), 'profiles', name) or {}).get(stage) or {}, f"profiles.{name}.{stage}")
+    block = _merge(block, _profile_overrides(own, f'{stage}.profiles', name) or {}, f"{stage}.profiles.{name}")
     out = validate(block, schema, stage)
     out['profile'] = name
     return out
