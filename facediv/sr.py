@@ -100,11 +100,13 @@ def _ramp(n:int, overlap:int, lo:bool, hi:bool) -> np.ndarray:
     return w
 
 @torch.no_grad()
-def upscale(model:SRNet, x:torch.Tensor, tile:int=128, overlap:int=12) -> torch.Tensor:
-    "×4 super-resolution of images [M,1,H,W], `tile`² windows at a time with `overlap` texels blended."
+def upscale(model:SRNet, x:torch.Tensor, tile:int=128, overlap:int=12, batch:int=8) -> torch.Tensor:
+    "×4 super-resolution of images [M,1,H,W], `batch` images and `tile`² windows at a time with `overlap` texels blended."
     M, _, H, W = x.shape
     if tile <= 0 or overlap < 0 or 2 * overlap >= tile:
         raise ParamsError(f"tile {tile} / overlap {overlap} are invalid", "use tile > 2 * overlap >= 0 (e.g. 128 and 12)")
+    if M > batch:   # the network's ×4 activations of many images at once are what fills memory, not the maps
+        return torch.cat([upscale(model, x[i:i + batch], tile, overlap, batch) for i in range(0, M, batch)])
     if H <= tile and W <= tile: return model(x)
     s, out = SCALE, torch.zeros(M, 1, H * SCALE, W * SCALE)
     wsum = torch.zeros(1, 1, H * SCALE, W * SCALE)

@@ -169,9 +169,12 @@ def map_scores(pred:np.ndarray, gt:np.ndarray, mask:np.ndarray, data_range:float
     if P.shape != G.shape: raise ParamsError(f"prediction {tuple(P.shape)} and ground truth {tuple(G.shape)} differ in shape", "resample to one resolution")
     M = torch.as_tensor(np.broadcast_to(mask, P.shape).copy())
     psnr = [peak_signal_noise_ratio(P[i][M[i]], G[i][M[i]], data_range=data_range).item() for i in range(len(P)) if M[i].any()]
-    _, smap = structural_similarity_index_measure(torch.where(M, P, G)[:, None], G[:, None], data_range=data_range,
-                                                  return_full_image=True, reduction='none')
-    ssim = ((smap[:, 0] * M).sum((1, 2)) / M.sum((1, 2)).clamp_min(1)).numpy()
+    ssim = []
+    for s in range(0, len(P), 16):                     # SSIM keeps several full-size intermediates: 16 maps at a time bounds memory
+        _, smap = structural_similarity_index_measure(torch.where(M[s:s + 16], P[s:s + 16], G[s:s + 16])[:, None], G[s:s + 16, None],
+                                                      data_range=data_range, return_full_image=True, reduction='none')
+        ssim.append(((smap[:, 0] * M[s:s + 16]).sum((1, 2)) / M[s:s + 16].sum((1, 2)).clamp_min(1)).numpy())
+    ssim = np.concatenate(ssim)
     return {'psnr': float(np.mean(psnr)), 'ssim': float(np.mean(ssim))}
 
 # %% ../nbs/12_translate.ipynb #221533d7
