@@ -18,7 +18,7 @@ from .core import (AssetError, Check, ParamsError, POSITIVE_INT, SEED, atomic_wr
                           is_pow2, linear_to_srgb, load_params, rng, save_json, srgb_to_linear)
 from .checkpoint import load_tensors, save_tensors
 from .template import uv_raster
-from .translate import load_pair_folder, load_scan_pairs, map_scores, split_pairs
+from .translate import map_scores, stage_pairs, loss_curve
 
 # %% auto #0
 __all__ = ['SR_KINDS', 'SCALE', 'MAX_RES', 'SR_DEFAULTS', 'SR_SCHEMA', 'RBlock', 'SRNet', 'bicubic', 'to_net', 'from_net',
@@ -264,23 +264,19 @@ def plot_sr(test:dict, sr:tuple, path, crop:int=48) -> Path:
 def train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir) -> dict:
     "Stage `train_sr`: train, score against bicubic, save; write metrics and plots."
     t0 = time.time()
-    pairs = load_pair_folder(cfg.scans_folder, cfg.max_scans) if cfg.scans_folder else load_scan_pairs(scans_dir, cfg.max_scans)
-    R = pairs['albedo'].shape[2]
+    train, test = stage_pairs(cfg, scans_dir)
+    n_train, n_test, R = len(train['albedo']), len(test['albedo']), train['albedo'].shape[2]
     if R < 4 * SCALE: raise ParamsError(f"scan maps are {R}² texels, too small to learn ×{SCALE}", "make scans of at least 16² (portraits.uv_res)")
     model_dir, plots_dir = ensure_writable_dir(model_dir), ensure_writable_dir(plots_dir)
-    tr, te = split_pairs(len(pairs['albedo']), cfg.test_fraction, cfg.seed)
-    train, test = ({k: v[idx] for k, v in pairs.items()} for idx in (tr, te))
     model, meta, losses = train_sr(train, dict(cfg.net), dict(cfg.train), cfg.seed)
-    meta.update(tile=cfg.tile, overlap=cfg.overlap, n_train=len(tr), source=str(cfg.scans_folder or scans_dir))
+    meta.update(tile=cfg.tile, overlap=cfg.overlap, n_train=n_train, source=str(cfg.scans_folder or scans_dir))
     sha = file_sha256(save_sr(model, meta, model_dir))
     scores = score_sr(test, (model, meta), cfg.tile, cfg.overlap)
-    metrics = {'n_train': len(tr), 'n_test': len(te), 'res_in': R // SCALE, 'res_out': R, **scores,
+    metrics = {'n_train': n_train, 'n_test': n_test, 'res_in': R // SCALE, 'res_out': R, **scores,
                'checkpoint_sha256': sha, 'seconds': round(time.time() - t0, 1), 'profile': cfg.get('profile')}
     save_json(metrics, metrics_path)
     plot_sr(test, (model, meta), Path(plots_dir)/'sr_comparison.png')
-    every = max(1, cfg.train.steps // 100)
-    save_json([{'step': s, 'l1': float(np.mean(losses[max(0, s - every + 1):s + 1]))} for s in range(0, cfg.train.steps, every)],
-              Path(plots_dir)/'sr_loss.json')
+    save_json(loss_curve({'l1': losses}, cfg.train.steps), Path(plots_dir)/'sr_loss.json')
     return metrics
 
 @call_parse

@@ -24,10 +24,11 @@ from .train_gan import resize_tiles
 
 # %% auto #0
 __all__ = ['MAP_KINDS', 'UNITS', 'PAIR_FIELDS', 'LAYOUT_CHANNELS', 'IN_CHANNELS', 'LUMA', 'TRANSLATE_DEFAULTS',
-           'TRANSLATE_SCHEMA', 'METHODS', 'load_scan_pairs', 'load_pair_folder', 'split_pairs', 'procedural_pairs',
-           'layout_channels', 'net_input', 'ResBlock', 'Translator', 'fit_baselines', 'predict_baseline', 'map_scores',
-           'train_translator', 'translate_tiles', 'save_translator', 'load_translators', 'translate', 'fit_roughness',
-           'roughness_from_specular', 'score_translators', 'plot_translations', 'train_stage', 'main']
+           'TRANSLATE_SCHEMA', 'METHODS', 'load_scan_pairs', 'load_pair_folder', 'split_pairs', 'stage_pairs',
+           'loss_curve', 'procedural_pairs', 'layout_channels', 'net_input', 'ResBlock', 'Translator', 'fit_baselines',
+           'predict_baseline', 'map_scores', 'train_translator', 'translate_tiles', 'save_translator',
+           'load_translators', 'translate', 'fit_roughness', 'roughness_from_specular', 'score_translators',
+           'plot_translations', 'train_stage', 'main']
 
 # %% ../nbs/12_translate.ipynb #35871d44
 MAP_KINDS = ('specular', 'displacement')                      # translated maps, in file order
@@ -80,6 +81,17 @@ def split_pairs(n:int, test_fraction:float, seed:int) -> tuple:
     order = rng(seed, 'translate_split').permutation(n)
     k = int(np.clip(round(n * test_fraction), 1, n - 1))
     return np.sort(order[k:]), np.sort(order[:k])
+
+def stage_pairs(cfg, scans_dir) -> tuple:
+    "(train, test) pair dicts of a training stage: `cfg.scans_folder` (your pairs) or the scans, split by `cfg.test_fraction`."
+    pairs = load_pair_folder(cfg.scans_folder, cfg.max_scans) if cfg.scans_folder else load_scan_pairs(scans_dir, cfg.max_scans)
+    tr, te = split_pairs(len(pairs['albedo']), cfg.test_fraction, cfg.seed)
+    return tuple({k: v[idx] for k, v in pairs.items()} for idx in (tr, te))
+
+def loss_curve(losses:dict, steps:int) -> list:
+    "Rows {'step', name: loss} of per-step losses {name: [steps]} averaged over windows of steps / 100 (DVC plots)."
+    every = max(1, steps // 100)
+    return [{'step': s, **{k: float(np.mean(v[max(0, s - every + 1):s + 1])) for k, v in losses.items()}} for s in range(0, steps, every)]
 
 # %% ../nbs/12_translate.ipynb #01628503
 def procedural_pairs(n:int=6, res:int=32, seed:int=0) -> dict:
@@ -321,19 +333,17 @@ def plot_translations(test:dict, preds:dict, fits:dict, path, n:int=3) -> Path:
 def train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir) -> dict:
     "Stage `train_translators`: train, score and save both translators; write metrics and plots."
     t0 = time.time()
-    pairs = load_pair_folder(cfg.scans_folder, cfg.max_scans) if cfg.scans_folder else load_scan_pairs(scans_dir, cfg.max_scans)
-    if 'roughness' not in pairs: raise AssetError("the scan pairs have no roughness maps (needed for the roughness fit)", "add roughness arrays to your .npz files")
+    train, test = stage_pairs(cfg, scans_dir)
+    if 'roughness' not in train: raise AssetError("the scan pairs have no roughness maps (needed for the roughness fit)", "add roughness arrays to your .npz files")
     model_dir, plots_dir = ensure_writable_dir(model_dir), ensure_writable_dir(plots_dir)
-    tr, te = split_pairs(len(pairs['albedo']), cfg.test_fraction, cfg.seed)
-    train, test = ({k: v[idx] for k, v in pairs.items()} for idx in (tr, te))
-    R = pairs['albedo'].shape[2]
+    n_train, n_test, R = len(train['albedo']), len(test['albedo']), train['albedo'].shape[2]
     mask = uv_raster(R).mask
     fits = {k: fit_baselines(train['albedo'], train[k], mask) for k in MAP_KINDS}
     rough_fit = fit_roughness(train['specular'], train['roughness'], mask)
     preds, losses, hashes = {}, {}, {}
     for kind in MAP_KINDS:
         model, meta, losses[kind] = train_translator(kind, train, dict(cfg.net), dict(cfg.train), cfg.seed)
-        meta.update(baselines=fits[kind], n_train=len(tr), source=str(cfg.scans_folder or scans_dir))
+        meta.update(baselines=fits[kind], n_train=n_train, source=str(cfg.scans_folder or scans_dir))
         if kind == 'specular': meta['roughness_fit'] = rough_fit
         preds[kind] = translate_tiles(model, meta, test['albedo'])
         hashes[kind] = file_sha256(save_translator(model, meta, model_dir))
@@ -341,14 +351,12 @@ def train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir) -> dict:
     rough_pred = roughness_from_specular(test['specular'], rough_fit).reshape(-1, R, R)
     rough_gt = test['roughness'].reshape(-1, R, R)
     m3 = np.broadcast_to(mask, test['roughness'].shape).reshape(-1, R, R)
-    metrics = {'n_train': len(tr), 'n_test': len(te), 'res': int(R), 'source': str(cfg.scans_folder or scans_dir), **scores,
+    metrics = {'n_train': n_train, 'n_test': n_test, 'res': int(R), 'source': str(cfg.scans_folder or scans_dir), **scores,
                'roughness_from_specular': {'fit': rough_fit, **map_scores(rough_pred, rough_gt, m3, 1.0)},
                'checkpoint_sha256': hashes, 'seconds': round(time.time() - t0, 1), 'profile': cfg.get('profile')}
     save_json(metrics, metrics_path)
     plot_translations(test, preds, fits, Path(plots_dir)/'translate_comparison.png')
-    every = max(1, cfg.train.steps // 100)
-    save_json([{'step': s, **{k: float(np.mean(losses[k][max(0, s - every + 1):s + 1])) for k in MAP_KINDS}}
-               for s in range(0, cfg.train.steps, every)], Path(plots_dir)/'translate_loss.json')
+    save_json(loss_curve(losses, cfg.train.steps), Path(plots_dir)/'translate_loss.json')
     return metrics
 
 @call_parse
