@@ -339,6 +339,7 @@ class Generator(nn.Module):
         img_channels,               # Number of output channels (12: 2 tiles × (albedo + offsets)).
         mapping_kwargs  = {},       # Arguments for MappingNetwork.
         synthesis_kwargs= {},       # Arguments for SynthesisNetwork.
+        prior_resolution= 64,       # Resolution of the label prior buffers (upsampled to img_resolution), ≤ img_resolution.
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -346,11 +347,27 @@ class Generator(nn.Module):
         self.synthesis = SynthesisNetwork(w_dim=w_dim, img_resolution=img_resolution, img_channels=img_channels, **synthesis_kwargs)
         self.num_ws = self.synthesis.num_ws
         self.mapping = MappingNetwork(z_dim=z_dim, c_dim=c_dim, w_dim=w_dim, num_ws=self.num_ws, **mapping_kwargs)
+        # The label prior, added to the synthesis output: set once by the training loop, saved with the weights.
+        self.prior_resolution = min(prior_resolution, img_resolution)
+        P = self.prior_resolution
+        self.register_buffer('prior_mean', torch.zeros([img_channels, P, P]))           # the data's mean asset
+        self.register_buffer('prior_labels', torch.zeros([c_dim, img_channels, P, P]))  # each label bit's linear effect
+
+    def set_prior(self, mean:torch.Tensor, label_effects:torch.Tensor) -> None:
+        "Make the synthesis network learn the residual over `mean` [C,P,P] + c·`label_effects` [c_dim,C,P,P] (see `label_prior`)."
+        assert_shape(mean, list(self.prior_mean.shape)); assert_shape(label_effects, list(self.prior_labels.shape))
+        self.prior_mean.copy_(mean); self.prior_labels.copy_(label_effects)
+
+    def prior(self, c) -> torch.Tensor:
+        "[N,C,R,R] the linear label prior of labels `c` [N,c_dim]."
+        img = self.prior_mean + torch.einsum('nk,kchw->nchw', c.to(self.prior_labels.dtype), self.prior_labels)  # [NCPP]
+        if self.prior_resolution == self.img_resolution: return img
+        return F.interpolate(img, size=(self.img_resolution,) * 2, mode='bilinear', align_corners=False)
 
     def forward(self, z, c, truncation_psi=1, truncation_cutoff=None, w_avg=None, noise_mode='random', update_emas=False):
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, w_avg=w_avg,
                           update_emas=update_emas)                               # [NLW]
-        return self.synthesis(ws, noise_mode=noise_mode)                         # [NCHW]
+        return self.synthesis(ws, noise_mode=noise_mode) + self.prior(c)         # [NCHW]
 
 # %% ../nbs/11_gan.ipynb #5b475857
 class DiscriminatorBlock(nn.Module):

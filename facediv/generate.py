@@ -13,7 +13,7 @@ import torch
 from fastcore.script import call_parse
 
 from .core import (ParamsError, AssetError, Check, POSITIVE_INT, SEED, one_of, load_params, rng, save_json,
-                          ensure_writable_dir, iter_shards)
+                          ensure_writable_dir, iter_shards, atomic_write)
 from .taxonomy import (ATTRIBUTES, ETHNICITIES, AGE_GROUPS, GENDER_WEIGHTS, Attributes, parse_label,
                               one_hot, check_taxonomy)
 from .template import uv_raster, uv_part_mask, vertices_from_uv_offsets
@@ -23,9 +23,10 @@ from .train_gan import (IMG_CHANNELS, ENCODING, load_checkpoint, stack_channels,
                                asset_images, save_grid)
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'SAMPLES_SCHEMA', 'GanModel', 'load_model', 'check_n', 'resolve_labels', 'face_codes',
-           'output_mb', 'synthesize', 'iter_generate', 'generate', 'encode', 'edit', 'geometry_identity', 'cosine',
-           'identity_report', 'face_ita', 'attribute_grid', 'edit_grid', 'data_ita', 'ita_by_ethnicity',
+__all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'EFFECT_CONTRASTS', 'SAMPLES_SCHEMA', 'GanModel', 'load_model', 'check_n',
+           'resolve_labels', 'face_codes', 'output_mb', 'synthesize', 'iter_generate', 'generate', 'encode', 'edit',
+           'geometry_identity', 'cosine', 'identity_report', 'face_ita', 'data_face_tiles', 'generated_effect',
+           'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid', 'data_ita', 'ita_by_ethnicity',
            'time_generation', 'main']
 
 # %% ../nbs/11d_generate.ipynb #fe67bcb1
@@ -267,6 +268,92 @@ def face_ita(albedo:np.ndarray) -> np.ndarray:
     mask = uv_part_mask('face', uv_raster(albedo.shape[2]))[0]
     return np.array([np.median(ita(a[0][mask])) for a in albedo], np.float32)
 
+# %% ../nbs/11d_generate.ipynb #30c97059
+EFFECT_CONTRASTS = {   # name: (attribute, labels of group A, labels of group B); the effect is mean(A) − mean(B)
+    'gender': ('gender', ('female',), ('male',)),
+    'age': ('age', ('65-69', '70-74', '75+'), ('15-19', '20-24', '25-29')),
+}
+
+def data_face_tiles(data_dir, res:int, max_faces:int=2000) -> tuple:
+    "(face-tile albedo [n,R,R,3] linear, offsets [n,R,R,3] cm, labels [n,3]) of the training data at `res`."
+    albedo, offsets, labels, seen = [], [], [], 0
+    for arrays in iter_shards(data_dir, 'normalize'):
+        take = min(len(arrays['face_id']), max_faces - seen)
+        albedo.append(resize_tiles(arrays['uv_albedo'][:take], res)[:, 0])
+        offsets.append(uv_offsets(arrays['identity'][:take], res)[:, 0]); labels.append(arrays['attributes'][:take])
+        seen += take
+        if seen >= max_faces: break
+    return np.concatenate(albedo), np.concatenate(offsets), np.concatenate(labels).astype(np.int64)
+
+def _group_codes(kind:str, names) -> list: return [ATTRIBUTES[kind].index(n) for n in names]
+
+def generated_effect(gm:GanModel, kind:str, group_a, group_b, n:int=64, seed:int=0, psi:float=1.0) -> tuple:
+    "(Δalbedo, Δoffsets) [R,R,3] of the face tile: mean over `n` codes (other labels drawn) of G(z, A) − G(z, B)."
+    col, codes, labels = list(ATTRIBUTES).index(kind), face_codes(seed, 0, n, gm.z_dim), resolve_labels(n, seed=seed)
+    def mean_of(group):
+        outs = []
+        for k in _group_codes(kind, group):
+            lab = labels.copy(); lab[:, col] = k
+            out = synthesize(gm, codes, lab, psi)
+            outs.append((out['albedo'][:, 0].mean(0), out['offsets'][:, 0].mean(0)))
+        return [np.mean(parts, 0) for parts in zip(*outs)]
+    (alb_a, off_a), (alb_b, off_b) = mean_of(group_a), mean_of(group_b)
+    return alb_a - alb_b, off_a - off_b
+
+def attribute_effects(model, data_dir, n:int=64, seed:int=0, psi:float=1.0, n_permutations:int=16, contrasts=EFFECT_CONTRASTS) -> tuple:
+    "(report, maps) per contrast: how strongly data and generator change the face tile (RMS over face texels), the data's noise floor, and their pattern correlation."
+    gm = load_model(model)
+    albedo, offsets, labels = data_face_tiles(data_dir, gm.resolution)
+    mask = uv_part_mask('face', uv_raster(gm.resolution))[0]
+    rms = lambda d: float(np.sqrt((d[mask] ** 2).mean()))
+    g = rng(seed, 'attribute_effects')
+    report, maps = {}, {}
+    for name, (kind, group_a, group_b) in contrasts.items():
+        col = list(ATTRIBUTES).index(kind)
+        in_a, in_b = np.isin(labels[:, col], _group_codes(kind, group_a)), np.isin(labels[:, col], _group_codes(kind, group_b))
+        if in_a.sum() < 2 or in_b.sum() < 2: continue
+        both = np.flatnonzero(in_a | in_b)
+        diff = lambda a_idx, b_idx: (albedo[a_idx].mean(0) - albedo[b_idx].mean(0), (offsets[a_idx].mean(0) - offsets[b_idx].mean(0)) * 10)
+        data = diff(in_a, in_b)                                                   # (Δalbedo linear, Δgeometry mm)
+        noise = []
+        for _ in range(n_permutations):                                          # the same group sizes, labels shuffled
+            perm = g.permutation(both)
+            noise.append(diff(perm[:in_a.sum()], perm[in_a.sum():]))
+        gen_alb, gen_off = generated_effect(gm, kind, group_a, group_b, n, seed, psi)
+        gen = (gen_alb, gen_off * 10)
+        report[name] = {'a': list(group_a), 'b': list(group_b), 'n_data': [int(in_a.sum()), int(in_b.sum())]}
+        for part, k in (('albedo', 0), ('geometry_mm', 1)):
+            d, gd = data[k], gen[k]
+            report[name][part] = {'data_rms': rms(d), 'data_noise_rms': float(np.mean([rms(nz[k]) for nz in noise])),
+                                  'generated_rms': rms(gd), 'ratio': rms(gd) / max(rms(d), 1e-12),
+                                  'pattern_r': float(np.corrcoef(d[mask].ravel(), gd[mask].ravel())[0, 1])}
+        maps[name] = {'data': data, 'generated': gen}
+    return report, maps
+
+def effect_figure(report:dict, maps:dict, path, mask=None) -> Path:
+    "Rows: contrasts; columns: Δalbedo and Δgeometry (depth, mm) of the data and of the generator, on one scale per row pair."
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(9.6, 2.6 * len(maps)))
+    axes = fig.subplots(len(maps), 4, squeeze=False)
+    for row, (name, m) in enumerate(maps.items()):
+        r = report[name]
+        gain = 0.45 / max(np.abs(m['data'][0]).max(), np.abs(m['generated'][0]).max(), 1e-6)
+        depth = max(np.abs(m['data'][1][..., 2]).max(), np.abs(m['generated'][1][..., 2]).max(), 1e-6)
+        for j, (src, part) in enumerate([('data', 0), ('generated', 0), ('data', 1), ('generated', 1)]):
+            ax = axes[row, j]; ax.set_xticks([]); ax.set_yticks([])
+            if part == 0: ax.imshow(np.clip(0.5 + gain * m[src][0], 0, 1))
+            else: im = ax.imshow(m[src][1][..., 2], cmap='RdBu_r', vmin=-depth, vmax=depth)
+            stats = r['albedo' if part == 0 else 'geometry_mm']
+            value = stats['data_rms'] if src == 'data' else stats['generated_rms']
+            what = 'Δalbedo' if part == 0 else 'Δdepth (mm)'
+            extra = f"noise {stats['data_noise_rms']:.3g}" if src == 'data' else f"r={stats['pattern_r']:.2f}"
+            ax.set_title(f"{src} {what}\nRMS {value:.3g} ({extra})", fontsize=7)
+            if j == 0: ax.set_ylabel(f"{name}:\n{'/'.join(r['a'])}\n−\n{'/'.join(r['b'])}\n(×{gain:.0f})", fontsize=7, rotation=0, ha='right', va='center')
+        fig.colorbar(im, ax=axes[row, 2:].tolist(), shrink=0.8, label='mm')
+    fig.suptitle('What each attribute changes on the face tile: the data (group means) vs the generator (same codes, label switched)', fontsize=8)
+    with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90)
+    return Path(path)
+
 # %% ../nbs/11d_generate.ipynb #d52551db
 SAMPLES_SCHEMA = {
     'seed': SEED,                           # codes of the grid columns and of the identity report
@@ -274,6 +361,7 @@ SAMPLES_SCHEMA = {
     'psi': Check(float, lambda x: 0 <= x <= 1, 'a truncation psi in [0, 1]'),
     'n_identity': Check(int, lambda n: n >= 2, 'an integer ≥ 2'),   # source faces of the identity report
     'n_ita': POSITIVE_INT,                  # generated faces per ethnicity for the ITA comparison
+    'n_effect': POSITIVE_INT,               # identity codes per label of the attribute-effect measurement
     'fixed': {'ethnicity': Check(str), 'age': Check(str), 'gender': Check(str)},   # labels held fixed in the grids
     'device': one_of('cpu', 'cuda', 'auto'),
     'num_threads': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = torch default)'),  # CPU threads
@@ -352,11 +440,16 @@ def main(params:str='params.yaml',                         # params file (block 
     t0 = time.time()
     for kind in ATTRIBUTES: attribute_grid(gm, kind, fixed, cfg.n_cols, cfg.seed, cfg.psi, plots/f'{kind}.png')
     edit_grid(gm, cfg.n_cols, cfg.seed, cfg.psi, plots/'edits.png')
+    has_data = Path(data_dir, 'manifest.json').exists()
     metrics = {'model': str(model), 'resolution': gm.resolution, 'model_step': gm.meta.get('step'),
                'identity': identity_report(gm, cfg.n_identity, cfg.seed, cfg.psi),
-               'ita_by_ethnicity': ita_by_ethnicity(gm, cfg.n_ita, cfg.seed, cfg.psi, data_dir if Path(data_dir, 'manifest.json').exists() else None),
+               'ita_by_ethnicity': ita_by_ethnicity(gm, cfg.n_ita, cfg.seed, cfg.psi, data_dir if has_data else None),
                'seconds_per_face': {'batch_1': time_generation(gm, 1), 'batch_64': time_generation(gm, 64)},
                'device': str(gm.device), 'torch_threads': torch.get_num_threads()}
+    if has_data:
+        effects, maps = attribute_effects(gm, data_dir, cfg.n_effect, cfg.seed, cfg.psi)
+        effect_figure(effects, maps, plots/'attribute_effects.png')
+        metrics['attribute_effects'] = effects
     metrics['stage_seconds'] = round(time.time() - t0, 1)
     save_json(metrics, metrics_path)
     print(json.dumps(metrics['identity'], indent=1), file=sys.stderr)

@@ -112,6 +112,22 @@ class TrainingSet:
         x = torch.from_numpy(np.asarray(self.images[idx], np.float32))
         c = torch.from_numpy(one_hot(self.labels[idx]))
         return x.to(device), c.to(device)
+    def label_prior(self, resolution:int, ridge:float=10.0, chunk:int=256) -> tuple:
+        "(mean [12,P,P], label effects [30,12,P,P]) of a ridge regression of the images (at P = `resolution`) on the one-hot labels."
+        P = min(resolution, self.resolution)
+        total, cx = np.zeros((IMG_CHANNELS, P, P), np.float64), np.zeros((C_DIM, IMG_CHANNELS * P * P), np.float64)
+        c_all = one_hot(self.labels).astype(np.float64)                             # [N,30]
+        for s in range(0, len(self), chunk):                                        # the mean, then Cᵀ(x − mean), streamed
+            total += self._pooled(s, s + chunk, P).sum(0)
+        mean = total / len(self)
+        for s in range(0, len(self), chunk):
+            cx += c_all[s:s + chunk].T @ (self._pooled(s, s + chunk, P) - mean).reshape(-1, IMG_CHANNELS * P * P)
+        effects = np.linalg.solve(c_all.T @ c_all + ridge * np.eye(C_DIM), cx)      # [30, 12·P·P]
+        return torch.from_numpy(mean.astype(np.float32)), torch.from_numpy(effects.reshape(C_DIM, IMG_CHANNELS, P, P).astype(np.float32))
+    def _pooled(self, start:int, stop:int, P:int) -> np.ndarray:
+        x = np.asarray(self.images[start:stop], np.float64)
+        k = self.resolution // P
+        return x if k == 1 else x.reshape(len(x), IMG_CHANNELS, P, k, P, k).mean((3, 5))
 
 def _check_shard(arrays:dict, where:str, stage:str) -> None:
     "A shard of the normalized data must hold the contract's fields with the right shapes."
@@ -214,9 +230,14 @@ def build_networks(tensors:dict, meta:dict, names=None, expect:dict|None=None, p
                                        f"rerun `dvc repro {stage}` with the current params.yaml, or use the matching params")
         net = construct_network(spec['class_name'], **spec['kwargs'])
         own = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + '.')}
+        missing, unexpected = sorted(set(net.state_dict()) - set(own)), sorted(set(own) - set(net.state_dict()))
+        if missing or unexpected:                                                # e.g. a model saved by an older facediv
+            raise AssetError(f"{path}: weights of {name} do not fit this version's {spec['class_name']} "
+                             f"(missing {missing[:3]}, unexpected {unexpected[:3]})",
+                             f"retrain it with this version: `dvc repro {stage}`")
         try: net.load_state_dict(own)
         except RuntimeError as e:
-            raise AssetError(f"{path}: weights of {name} do not fit its own configuration ({str(e).splitlines()[0]})",
+            raise AssetError(f"{path}: weights of {name} do not fit its own configuration ({' '.join(str(e).split())[:300]})",
                              f"rerun `dvc repro {stage}`") from e
         out[name] = net.eval().requires_grad_(False)
     return out

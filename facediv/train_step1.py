@@ -34,8 +34,10 @@ TRAIN_STEP1_SCHEMA = {
           'synthesis': {'channel_base': POSITIVE_INT, 'channel_max': POSITIVE_INT, 'architecture': Check(str, lambda a: a in ('orig', 'skip', 'resnet'), "'orig', 'skip' or 'resnet'")}},
     'D': {'num_layers': POSITIVE_INT, 'layer_features': POSITIVE_INT,           # facediv.gan.CodeDiscriminator (D_E)
           'embed_features': NONNEG_INT, 'cmap_dim': POSITIVE_INT, 'mbstd_group_size': NONNEG_INT},
-    'opt': {'lr': POSITIVE, 'D_lr': POSITIVE, 'betas': BETAS},                   # Adam for E+G1 (lr) and D_E (D_lr)
+    'opt': {'lr': POSITIVE, 'betas': BETAS, 'D_lr': POSITIVE, 'D_betas': BETAS}, # Adam for E+G1 (lr, betas) and D_E (D_lr, D_betas)
     'loss': {'rec_weight': POSITIVE, 'adv_weight': NONNEG, 'r1_gamma': NONNEG, 'r1_interval': POSITIVE_INT},
+    'label_prior': Check(bool),                                                  # add the data's linear label prior to G1 (and G2)
+    'prior_ridge': NONNEG,                                                       # its ridge λ
 }
 
 def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
@@ -49,8 +51,8 @@ def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
     opts = dict(run_dir=str(out_dir), data_dir=str(data_dir), plots_dir=str(plots_dir), metrics_path=str(metrics_path),
                 data_kwargs=dict(resolution=R, offset_scale=cfg.offset_scale, max_faces=cfg.max_faces),
                 E_kwargs=E_kwargs, G_kwargs=G_kwargs, D_kwargs=D_kwargs,
-                EG_opt_kwargs=dict(lr=cfg.opt.lr, betas=list(cfg.opt.betas)), D_opt_kwargs=dict(lr=cfg.opt.D_lr, betas=list(cfg.opt.betas)),
-                loss_kwargs=net(cfg.loss), seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
+                EG_opt_kwargs=dict(lr=cfg.opt.lr, betas=list(cfg.opt.betas)), D_opt_kwargs=dict(lr=cfg.opt.D_lr, betas=list(cfg.opt.D_betas)),
+                loss_kwargs=net(cfg.loss), label_prior=cfg.label_prior, prior_ridge=cfg.prior_ridge, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
                 log_every=cfg.log_every, device=cfg.device, num_threads=cfg.num_threads, profile=cfg.get('profile'))
     opts['config_hash'] = run_config_hash({k: v for k, v in opts.items() if k not in ('run_dir', 'plots_dir', 'metrics_path')})
     return opts
@@ -61,8 +63,9 @@ TINY_STEP1 = {'seed': 0, 'resolution': 16, 'offset_scale': 2.0, 'max_faces': 0, 
          'E': {'channel_base': 128, 'channel_max': 16},
          'G': {'w_dim': 16, 'mapping': {'num_layers': 1}, 'synthesis': {'channel_base': 128, 'channel_max': 16, 'architecture': 'skip'}},
          'D': {'num_layers': 2, 'layer_features': 32, 'embed_features': 8, 'cmap_dim': 8, 'mbstd_group_size': 4},
-         'opt': {'lr': 0.002, 'D_lr': 0.002, 'betas': [0.0, 0.99]},
-         'loss': {'rec_weight': 1.0, 'adv_weight': 0.05, 'r1_gamma': 0.1, 'r1_interval': 2}}
+         'opt': {'lr': 0.002, 'betas': [0.9, 0.99], 'D_lr': 0.002, 'D_betas': [0.0, 0.99]},
+         'loss': {'rec_weight': 1.0, 'adv_weight': 0.05, 'r1_gamma': 0.1, 'r1_interval': 2},
+         'label_prior': True, 'prior_ridge': 10.0}
 
 # %% ../nbs/11b_train_step1.ipynb #714cb314
 def label_probe(features:np.ndarray,        # [N,F] features (codes, or flattened images for contrast)
@@ -117,6 +120,8 @@ def train_step1(
     EG_opt_kwargs   = {},           # Adam of E + G1 (lr, betas).
     D_opt_kwargs    = {},           # Adam of D_E.
     loss_kwargs     = {},           # rec_weight, adv_weight, r1_gamma (0 = no R1), r1_interval.
+    label_prior     = True,         # Add the data's linear label prior to G1's output (see facediv.gan.Generator)?
+    prior_ridge     = 10.0,         # Ridge λ of that prior's regression on the one-hot labels.
     seed            = 0,            # Seed of weights, batches, latents.
     batch           = 16,           # Global batch size (split over processes).
     steps           = 1000,         # Total optimisation steps.
@@ -138,6 +143,7 @@ def train_step1(
     with acc.main_process_first(): ts = prepare_training_set(data_dir, run_dir/'cache', **data_kwargs)
     torch.manual_seed(seed)
     E, G1, DE = Encoder(**E_kwargs).to(dev), Generator(**G_kwargs).to(dev), CodeDiscriminator(**D_kwargs).to(dev)
+    if label_prior: G1.set_prior(*(t.to(dev) for t in ts.label_prior(G1.prior_resolution, prior_ridge)))  # G1 learns residuals over it
     nets = {'E': E, 'G1': G1, 'D_E': DE}
     specs = {'E': network_spec(E, E_kwargs), 'G1': network_spec(G1, G_kwargs), 'D_E': network_spec(DE, D_kwargs)}
     opt_EG = torch.optim.Adam(list(E.parameters()) + list(G1.parameters()), **EG_opt_kwargs)

@@ -151,6 +151,7 @@ def train_step2(
     with acc.main_process_first(): ts = prepare_training_set(data_dir, run_dir/'cache', **data_kwargs)
     torch.manual_seed(seed)
     G, D = Generator(**G_kwargs).to(dev), Discriminator(**D_kwargs).to(dev)
+    if G.prior_labels.shape == G1.prior_labels.shape: G.set_prior(G1.prior_mean, G1.prior_labels)  # G1's label prior, if it had one
     if init_from_G1: init_from(G, G1, step1_model)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     nets = {'G': G, 'D': D, 'G_ema': G_ema}
