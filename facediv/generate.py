@@ -268,7 +268,7 @@ def face_ita(albedo:np.ndarray) -> np.ndarray:
     mask = uv_part_mask('face', uv_raster(albedo.shape[2]))[0]
     return np.array([np.median(ita(a[0][mask])) for a in albedo], np.float32)
 
-# %% ../nbs/11d_generate.ipynb #f8d60bc8
+# %% ../nbs/11d_generate.ipynb #5d1ac1e6
 EFFECT_CONTRASTS = {   # name: (attribute, labels of group A, labels of group B); the effect is mean(A) − mean(B)
     'gender': ('gender', ('female',), ('male',)),
     'age': ('age', ('65-69', '70-74', '75+'), ('15-19', '20-24', '25-29')),
