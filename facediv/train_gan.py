@@ -112,7 +112,7 @@ class TrainingSet:
         x = torch.from_numpy(np.asarray(self.images[idx], np.float32))
         c = torch.from_numpy(one_hot(self.labels[idx]))
         return x.to(device), c.to(device)
-    def label_prior(self, resolution:int, ridge:float=10.0, chunk:int=256) -> tuple:
+    def label_prior(self, resolution:int, ridge:float=1.0, chunk:int=256) -> tuple:
         "(mean [12,P,P], label effects [30,12,P,P]) of a ridge regression of the images (at P = `resolution`) on the one-hot labels."
         P = min(resolution, self.resolution)
         total, cx = np.zeros((IMG_CHANNELS, P, P), np.float64), np.zeros((C_DIM, IMG_CHANNELS * P * P), np.float64)

@@ -37,7 +37,7 @@ TRAIN_STEP1_SCHEMA = {
     'opt': {'lr': POSITIVE, 'betas': BETAS, 'D_lr': POSITIVE, 'D_betas': BETAS}, # Adam for E+G1 (lr, betas) and D_E (D_lr, D_betas)
     'loss': {'rec_weight': POSITIVE, 'adv_weight': NONNEG, 'r1_gamma': NONNEG, 'r1_interval': POSITIVE_INT},
     'label_prior': Check(bool),                                                  # add the data's linear label prior to G1 (and G2)
-    'prior_ridge': NONNEG,                                                       # its ridge λ
+    'prior_ridge': POSITIVE,                                                     # its ridge λ (> 0: the one-hot blocks are collinear)
 }
 
 def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
@@ -65,7 +65,7 @@ TINY_STEP1 = {'seed': 0, 'resolution': 16, 'offset_scale': 2.0, 'max_faces': 0, 
          'D': {'num_layers': 2, 'layer_features': 32, 'embed_features': 8, 'cmap_dim': 8, 'mbstd_group_size': 4},
          'opt': {'lr': 0.002, 'betas': [0.9, 0.99], 'D_lr': 0.002, 'D_betas': [0.0, 0.99]},
          'loss': {'rec_weight': 1.0, 'adv_weight': 0.05, 'r1_gamma': 0.1, 'r1_interval': 2},
-         'label_prior': True, 'prior_ridge': 10.0}
+         'label_prior': True, 'prior_ridge': 1.0}
 
 # %% ../nbs/11b_train_step1.ipynb #714cb314
 def label_probe(features:np.ndarray,        # [N,F] features (codes, or flattened images for contrast)
@@ -121,7 +121,7 @@ def train_step1(
     D_opt_kwargs    = {},           # Adam of D_E.
     loss_kwargs     = {},           # rec_weight, adv_weight, r1_gamma (0 = no R1), r1_interval.
     label_prior     = True,         # Add the data's linear label prior to G1's output (see facediv.gan.Generator)?
-    prior_ridge     = 10.0,         # Ridge λ of that prior's regression on the one-hot labels.
+    prior_ridge     = 1.0,          # Ridge λ of that prior's regression on the one-hot labels.
     seed            = 0,            # Seed of weights, batches, latents.
     batch           = 16,           # Global batch size (split over processes).
     steps           = 1000,         # Total optimisation steps.
