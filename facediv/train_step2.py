@@ -23,8 +23,8 @@ from .train_gan import (IMG_CHANNELS, ENCODING, C_DIM, COMMON_SCHEMA, POSITIVE, 
 from .checkpoint import save_tensors, load_tensors
 
 # %% auto #0
-__all__ = ['TRAIN_STEP2_SCHEMA', 'TINY_STEP2', 'step1_model_info', 'step2_options', 'init_from', 'grid_labels', 'ethnicity_grid',
-           'train_step2', 'main']
+__all__ = ['TRAIN_STEP2_SCHEMA', 'TINY_STEP2', 'step1_model_info', 'step2_options', 'calibrate_prior', 'init_from', 'grid_labels',
+           'ethnicity_grid', 'train_step2', 'main']
 
 # %% ../nbs/11c_train_step2.ipynb #7069dcd4
 TRAIN_STEP2_SCHEMA = {
@@ -40,6 +40,7 @@ TRAIN_STEP2_SCHEMA = {
              'consistency_weight': NONNEG},
     'ema': {'ema_kimg': NONNEG, 'ema_rampup': NONNEG},
     'init_from_G1': Check(bool),                                                 # start G2 from step 1's G1 weights
+    'calibrate_samples': NONNEG_INT,                                             # codes for calibrate_prior at the end, 0 = off
 }
 
 def step1_model_info(path) -> dict:
@@ -71,10 +72,46 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
                 data_kwargs=dict(resolution=R, offset_scale=info['offset_scale'], max_faces=cfg.max_faces),
                 G_kwargs=G_kwargs, D_kwargs=D_kwargs, G_opt_kwargs=dict(lr=cfg.opt.lr, betas=list(cfg.opt.betas)),
                 D_opt_kwargs=dict(lr=cfg.opt.D_lr, betas=list(cfg.opt.betas)), loss_kwargs=net(cfg.loss), ema_kwargs=net(cfg.ema),
-                init_from_G1=cfg.init_from_G1, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
+                init_from_G1=cfg.init_from_G1, calibrate_samples=cfg.calibrate_samples, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
                 log_every=cfg.log_every, device=cfg.device, num_threads=cfg.num_threads, profile=cfg.get('profile'))
-    opts['config_hash'] = run_config_hash({k: v for k, v in opts.items() if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model')})
+    opts['config_hash'] = run_config_hash({k: v for k, v in opts.items()                # calibration runs after training: not part of it
+                                           if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model', 'calibrate_samples')})
     return opts
+
+# %% ../nbs/11c_train_step2.ipynb #c4l1b0a2
+@torch.no_grad()
+def _mean_residual(G:Generator, labels:np.ndarray, n:int, ridge:float, gen:torch.Generator, batch:int, prior=None) -> tuple:
+    "(mean [C,P,P], label effects [c_dim,C,P,P]) of a ridge regression of G(z, l) − prior(l) on the one-hot labels l (prior: G's own)."
+    prior = prior or G.prior
+    rows = torch.randint(0, len(labels), (n,), generator=gen).numpy()
+    dev, k = G.prior_mean.device, G.img_resolution // G.prior_resolution
+    total = torch.zeros(G.prior_mean.shape, dtype=torch.float64)                       # [C,P,P]
+    cr = torch.zeros((G.c_dim,) + tuple(G.prior_mean.shape), dtype=torch.float64)     # [K,C,P,P] Cᵀr
+    cc, colsum = torch.zeros((G.c_dim, G.c_dim), dtype=torch.float64), torch.zeros(G.c_dim, dtype=torch.float64)
+    for s in range(0, n, batch):
+        c = torch.from_numpy(one_hot(labels[rows[s:s + batch]])).to(dev)               # [NK]
+        z = torch.randn(len(c), G.z_dim, generator=gen).to(dev)                       # [NZ]
+        r = G(z, c, noise_mode='const') - prior(c)                                     # [NCRR] what the networks add
+        r, c = (F.avg_pool2d(r, k) if k > 1 else r).double().cpu(), c.double().cpu()   # [NCPP]
+        total += r.sum(0); cr += torch.einsum('nk,nchw->kchw', c, r); cc += c.T @ c; colsum += c.sum(0)
+    mean = total / n
+    cx = (cr - colsum[:, None, None, None] * mean).reshape(G.c_dim, -1)               # Cᵀ(r − mean)
+    effects = torch.linalg.solve(cc + ridge * torch.eye(G.c_dim, dtype=torch.float64), cx).reshape(cr.shape)
+    return mean, effects
+
+@torch.no_grad()
+def calibrate_prior(G:Generator,                # generator with a label prior (modified in place)
+                    labels:np.ndarray,          # [M,3] label codes to draw from (the training set's)
+                    n:int=2048,                 # codes drawn
+                    ridge:float=1.0,            # ridge λ of the regression
+                    seed:int=0,
+                    batch:int=256) -> dict:
+    "Subtract G's mean residual per label bit from its label prior, so the mean over codes of G(z, l) is the prior of l again."
+    if n <= 0: raise ParamsError(f"calibrate_prior needs n > 0 codes, got {n}", "set train_step2.calibrate_samples to e.g. 2048, or 0 to skip calibration")
+    mean, effects = _mean_residual(G, labels, n, ridge, torch.Generator().manual_seed(seed), batch)
+    dev = G.prior_mean.device
+    G.set_prior(G.prior_mean - mean.float().to(dev), G.prior_labels - effects.float().to(dev))
+    return {'samples': n, 'mean_shift_rms': float(mean.square().mean().sqrt()), 'label_shift_rms': float(effects.square().mean().sqrt())}
 
 # %% ../nbs/11c_train_step2.ipynb #768df9e9
 def _lazy_adam(params, lr:float, betas, interval:int):
@@ -117,6 +154,7 @@ def train_step2(
     loss_kwargs     = {},           # r1_gamma, r1_interval, pl_weight (0 = off), pl_interval, consistency_weight (0 = off).
     ema_kwargs      = {},           # ema_kimg (0 = no averaging), ema_rampup (0 = no ramp-up).
     init_from_G1    = False,        # Start G2 from G1's weights (same architecture needed)? False = random init.
+    calibrate_samples = 0,          # Codes for calibrate_prior on the saved generator, 0 = no calibration.
     seed            = 0,            # Seed of weights, batches, latents, noise.
     batch           = 16,           # Global batch size (split over processes).
     steps           = 1000,         # Total optimisation steps.
@@ -234,6 +272,7 @@ def train_step2(
     # Final model: G2 (EMA) with the frozen E and G1, all generation and editing need.
     metrics = {}
     if is_main:
+        calibration = calibrate_prior(G_ema, ts.labels, calibrate_samples, seed=seed) if calibrate_samples else None
         model_specs = {'G': specs['G_ema'], 'E': step1_meta['networks']['E'], 'G1': step1_meta['networks']['G1']}
         tensors = {f'G.{k}': v for k, v in G_ema.state_dict().items()}
         tensors.update({f'{n}.{k}': v for n, net in (('E', E), ('G1', G1)) for k, v in net.state_dict().items()})
@@ -243,6 +282,7 @@ def train_step2(
         metrics = {'stage': 'train_step2', 'steps': steps, 'faces': len(ts), 'resolution': ts.resolution, 'processes': world,
                    **{f'final_{k}': float(np.mean([r[k] for r in last])) for k in ('loss_G', 'loss_D', 'D_real', 'D_fake')},
                    'sec_per_step': float(np.median([r['sec_per_step'] for r in rows])) if rows else None,
+                   'calibration': calibration,
                    'train_seconds': round(time.time() - t_start, 1), 'peak_ram_mb': round(peak_ram_mb()), 'seed': seed}
         save_json(metrics, metrics_path)
         shutil.rmtree(run_dir/'cache', ignore_errors=True)
@@ -274,4 +314,4 @@ TINY_STEP2 = {'seed': 0, 'max_faces': 0, 'batch': 8, 'steps': 4, 'snapshot_every
           'D': {'channel_base': 128, 'channel_max': 16, 'mbstd_group_size': 4},
           'opt': {'lr': 0.002, 'D_lr': 0.002, 'betas': [0.0, 0.99]},
           'loss': {'r1_gamma': 1.0, 'r1_interval': 2, 'pl_weight': 1.0, 'pl_interval': 2, 'consistency_weight': 0.0},
-          'ema': {'ema_kimg': 0.01, 'ema_rampup': 0.05}, 'init_from_G1': True}
+          'ema': {'ema_kimg': 0.01, 'ema_rampup': 0.05}, 'init_from_G1': True, 'calibrate_samples': 64}
