@@ -316,8 +316,9 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
     results = audit_tables(tables, METRICS, cfg.min_group_size)
     ev = json.loads(Path(evaluate_metrics).read_text()) if Path(evaluate_metrics).exists() else {}
     for name, res in results.items():                                            # where evaluate skipped a metric, its reason says why
-        why = ev.get(name).get('reason') if isinstance(ev.get(name), dict) and ev[name].get('computed') is False else None
-        if not res.get('computed', True) and why: results[name] = not_computed(f"{why.removeprefix('not computed: ')} (evaluate stage)")
+        skipped = ev.get(name) if isinstance(ev.get(name), dict) else {}
+        if not res.get('computed', True) and skipped.get('computed') is False and skipped.get('reason'):
+            results[name] = not_computed(f"{skipped['reason'].removeprefix('not computed: ')} (evaluate stage)")
     context = {'generator': ev.get('model', str(model)), 'identity embedder': (ev.get('identity') or {}).get('embedder', 'none'),
                'feature space (coverage, diversity)': (ev.get('kid') or {}).get('feature_space', '—'),
                'generated faces': int(len(tables['generated'])) if 'generated' in tables else 0,

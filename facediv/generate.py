@@ -330,7 +330,7 @@ def attribute_effects(model, data_dir, n:int=64, seed:int=0, psi:float=1.0, n_pe
         maps[name] = {'data': data, 'generated': gen}
     return report, maps
 
-def effect_figure(report:dict, maps:dict, path, mask=None) -> Path:
+def effect_figure(report:dict, maps:dict, path) -> Path:
     "Rows: contrasts; columns: Δalbedo and Δgeometry (depth, mm) of the data and of the generator, on one scale per row pair."
     from matplotlib.figure import Figure
     fig = Figure(figsize=(9.6, 2.6 * len(maps)))
