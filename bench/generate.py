@@ -57,7 +57,7 @@ def gan_model(model_path:str, params:str):
     from facediv.gan import Generator, Encoder
     from facediv.train_step1 import TRAIN_STEP1_SCHEMA, step1_options
     from facediv.train_step2 import TRAIN_STEP2_SCHEMA
-    from facediv.train_gan import IMG_CHANNELS, C_DIM
+    from facediv.dataset import IMG_CHANNELS, C_DIM
     c1 = load_params('train_step1', TRAIN_STEP1_SCHEMA, params)
     c2 = load_params('train_step2', TRAIN_STEP2_SCHEMA, params)
     o1 = step1_options(c1, 'data', 'out', 'plots', 'm.json')

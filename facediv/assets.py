@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_assets.ipynb #6881d1ca
 from __future__ import annotations
-import io, shutil, sys, time
+import dataclasses, io, shutil, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from .sr import SR_KINDS, check_res, load_sr, upsample_maps
 
 # %% auto #0
 __all__ = ['SPECULAR_F0', 'ASSET_FORMATS', 'PROVENANCE', 'ASSETS_SCHEMA', 'part_textures', 'skin_maps_at', 'make_asset',
-           'check_formats', 'checkpoint_hashes', 'export_face', 'glb_face', 'turntable', 'save_turntable',
+           'face_asset', 'check_formats', 'checkpoint_hashes', 'export_face', 'glb_face', 'turntable', 'save_turntable',
            'make_assets', 'main']
 
 # %% ../nbs/13_assets.ipynb #26763743
@@ -114,6 +114,13 @@ def make_asset(face:dict,                    # generate(..., mesh=True) output (
             'maps': sorted(maps), 'parts': part_info, 'part_seed': part_seed,
             'seconds': {**{k: round(v, 4) for k, v in times.items()}, 'make_asset': round(time.perf_counter() - t0, 4)}}
     return asset, info
+
+# %% ../nbs/13_assets.ipynb #2b1c57e1
+def face_asset(faces:dict, i:int, name:str, expression=None, texture_res:int|None=None, maps_models:dict|None=None, seed:int=0):
+    "Face `i` of a `generate(mesh=True)`/`edit(mesh=True)` result as a complete `FaceAsset` (`make_asset`)."
+    models = maps_models or {}
+    asset, _ = make_asset(faces, i, texture_res or faces['albedo'].shape[2], models.get('translators'), models.get('sr'), seed=seed, name=name)
+    return dataclasses.replace(asset, expression=expression) if expression else asset
 
 # %% ../nbs/13_assets.ipynb #5ad3a844
 ASSET_FORMATS = EXPORT_FORMATS                   # glb, obj, usd

@@ -16,7 +16,7 @@ from .core import (AssetError, ParamsError, FaceDivError, Check, SEED, POSITIVE_
                           ensure_writable_dir, atomic_write)
 from .taxonomy import ATTRIBUTES, ETHNICITIES, Attributes, sampling_plan
 from .template import template_vertices, vertices_from_uv_offsets, uv_raster, load_template
-from .train_gan import NONNEG_INT
+from .core import NONNEG_INT
 from .generate import load_model, synthesize, face_codes
 from .evaluate import render_faces, vary_lighting, make_embedder, not_computed
 

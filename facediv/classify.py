@@ -17,42 +17,15 @@ from .core import (AssetError, ParamsError, Check, SEED, UNIT, POSITIVE_INT, loa
                           ensure_writable_dir, read_manifest, iter_shards, atomic_write)
 from .taxonomy import ATTRIBUTES, N_LABELS, ETHNICITIES, AGE_GROUPS, FAIRFACE_RACE_OF, check_taxonomy, taxonomy_spec
 from .checkpoint import save_tensors, load_tensors
-from .train_gan import (IMG_CHANNELS, ENCODING, stack_channels, resize_tiles, uv_offsets, _check_shard,
-                               POSITIVE, NONNEG, NONNEG_INT, RESOLUTION)
+from .dataset import IMG_CHANNELS, ENCODING, stack_channels, resize_tiles, uv_offsets, load_textures
+from .core import POSITIVE, NONNEG, NONNEG_INT, RESOLUTION
 
 # %% auto #0
-__all__ = ['CLASSIFIER_FILE', 'REPORTED', 'CLASSIFY_SCHEMA', 'TINY_CLASSIFY', 'load_textures', 'split_faces', 'AttributeNet',
-           'train_classifier', 'predict', 'confusion', 'accuracy_report', 'plot_confusions', 'save_classifier',
-           'load_classifier', 'classify_assets', 'train_stage', 'main']
+__all__ = ['CLASSIFIER_FILE', 'REPORTED', 'CLASSIFY_SCHEMA', 'TINY_CLASSIFY', 'split_faces', 'AttributeNet', 'train_classifier',
+           'predict', 'confusion', 'accuracy_report', 'plot_confusions', 'save_classifier', 'load_classifier',
+           'classify_assets', 'train_stage', 'main']
 
 # %% ../nbs/14_classify.ipynb #bcb41514
-def load_textures(data_dir,              # folder of the normalized dataset (sharded npz + manifest.json)
-                  resolution:int,        # classifier resolution per tile
-                  offset_scale:float=2.0,# cm that map to 1.0 in the offset channels
-                  max_faces:int=0,       # first `max_faces` faces only (0 = all)
-                  stage:str='normalize', # the stage writing `data_dir` (error messages)
-                  albedo_res:int=0,      # > 0: also return 'albedo' [N,2,a,a,3] (float16) at this resolution and 'identity' [N,100]
-                 ) -> dict:
-    "images [N,12,R,R] float32, labels [N,3], face_id [N] of a normalized dataset (albedo + identity geometry)."
-    manifest = read_manifest(data_dir, stage)
-    if 'taxonomy' in manifest: check_taxonomy(manifest['taxonomy'], f"dataset {data_dir}")
-    images, labels, face_id, extra, n = [], [], [], {'albedo': [], 'identity': []}, 0
-    for k, arrays in enumerate(iter_shards(data_dir, stage)):
-        _check_shard(arrays, f"{data_dir}/{manifest['shards'][k]['file']}", stage)
-        take = len(arrays['face_id']) if not max_faces else min(len(arrays['face_id']), max_faces - n)
-        albedo = resize_tiles(arrays['uv_albedo'][:take], resolution)
-        images.append(stack_channels(albedo, uv_offsets(arrays['identity'][:take], resolution), offset_scale))
-        labels.append(arrays['attributes'][:take]); face_id.append(arrays['face_id'][:take])
-        if albedo_res:
-            extra['albedo'].append(resize_tiles(arrays['uv_albedo'][:take], albedo_res).astype(np.float16))
-            extra['identity'].append(arrays['identity'][:take])
-        n += take
-        if max_faces and n >= max_faces: break
-    if n == 0: raise AssetError(f"dataset {data_dir} has no faces", f"rerun `dvc repro {stage}`")
-    out = {'images': np.concatenate(images), 'labels': np.concatenate(labels).astype(np.int64),
-           'face_id': np.concatenate(face_id).astype(np.int64)}
-    return out | ({k: np.concatenate(v) for k, v in extra.items()} if albedo_res else {})
-
 def split_faces(n:int, test_fraction:float, seed:int) -> tuple:
     "(train, test) index arrays: a seeded permutation, `test_fraction` held out (at least one face each)."
     if n < 2: raise ParamsError(f"{n} face(s) cannot be split into training and test sets", "use a dataset with at least 2 faces")

@@ -15,8 +15,8 @@ from .taxonomy import ATTRIBUTES, Attributes, parse_label
 
 # %% auto #0
 __all__ = ['FORMATS', 'DEFAULT_MODEL', 'DEFAULT_TRANSLATORS', 'DEFAULT_SR', 'OPTIONAL_PACKAGES', 'EXAMPLES', 'label_arg',
-           'expression_arg', 'face_asset', 'preview_png', 'write_face', 'read_face', 'regenerate', 'cmd_generate',
-           'cmd_edit', 'cmd_export', 'cmd_audit', 'cmd_view', 'info', 'cmd_info', 'build_parser', 'main']
+           'expression_arg', 'preview_png', 'write_face', 'read_face', 'regenerate', 'cmd_generate', 'cmd_edit',
+           'cmd_export', 'cmd_audit', 'cmd_view', 'info', 'cmd_info', 'build_parser', 'main']
 
 # %% ../nbs/20_cli.ipynb #4c3708b4
 def label_arg(kind:str):
@@ -43,14 +43,6 @@ def expression_arg(value:str) -> tuple:
 
 # %% ../nbs/20_cli.ipynb #f5515d9e
 FORMATS = ('glb', 'obj', 'usd')
-
-def face_asset(faces:dict, i:int, name:str, expression=None, texture_res:int|None=None, maps_models:dict|None=None, seed:int=0):
-    "Face `i` of a `generate(mesh=True)`/`edit(mesh=True)` result as a complete `FaceAsset` (`facediv.assets.make_asset`)."
-    import dataclasses
-    from facediv.assets import make_asset
-    models = maps_models or {}
-    asset, _ = make_asset(faces, i, texture_res or faces['albedo'].shape[2], models.get('translators'), models.get('sr'), seed=seed, name=name)
-    return dataclasses.replace(asset, expression=expression) if expression else asset
 
 def preview_png(asset, path, size:int=320) -> Path:
     "Front and three-quarter renders of `asset` side by side (PNG)."
@@ -84,6 +76,7 @@ def write_face(faces:dict,             # generate()/edit() output with vertices 
               ) -> dict:               # {'glb'|'obj'|'usd'|'preview'|'json': path}
     "Write face `i` as a folder of files named after the folder: GLB/OBJ(/USD), preview PNG, and its identity JSON."
     from facediv.export import atomic_folder, export_glb, export_obj, export_usd
+    from facediv.assets import face_asset
     folder = Path(folder)
     bad = [f for f in formats if f not in FORMATS]
     if bad: raise ParamsError(f"unknown format {bad[0]!r}", f"use some of: {', '.join(FORMATS)}")

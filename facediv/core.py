@@ -14,10 +14,11 @@ import yaml
 from fastcore.basics import AttrDict
 
 # %% auto #0
-__all__ = ['PACKAGE_DIR', 'PROFILES', 'POW2', 'POSITIVE_INT', 'SEED', 'UNIT', 'FaceDivError', 'ParamsError', 'AssetError',
-           'asset_path', 'ensure_writable_dir', 'atomic_write', 'save_json', 'rng', 'srgb_to_linear', 'linear_to_srgb',
-           'Check', 'is_pow2', 'one_of', 'validate', 'read_params', 'resolve_profile', 'load_params', 'config_hash',
-           'file_sha256', 'save_npz', 'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards']
+__all__ = ['PACKAGE_DIR', 'PROFILES', 'POW2', 'POSITIVE_INT', 'SEED', 'UNIT', 'POSITIVE', 'NONNEG', 'NONNEG_INT', 'BETAS',
+           'RESOLUTION', 'FaceDivError', 'ParamsError', 'AssetError', 'asset_path', 'ensure_writable_dir',
+           'atomic_write', 'save_json', 'rng', 'srgb_to_linear', 'linear_to_srgb', 'Check', 'is_pow2', 'one_of',
+           'validate', 'read_params', 'resolve_profile', 'load_params', 'config_hash', 'file_sha256', 'save_npz',
+           'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards']
 
 # %% ../nbs/00_core.ipynb #e4f43668
 class FaceDivError(Exception):
@@ -135,6 +136,11 @@ POW2 = Check(int, is_pow2, 'a power of two (e.g. 256, 512, 1024)')
 POSITIVE_INT = Check(int, lambda n: n > 0, 'a positive integer')
 SEED = Check(int, lambda n: n >= 0, 'a non-negative integer seed')
 UNIT = Check(float, lambda x: 0 <= x <= 1, 'a number in [0, 1]')
+POSITIVE = Check(float, lambda x: x > 0, 'a positive number')
+NONNEG = Check(float, lambda x: x >= 0, 'a non-negative number (0 = off)')
+NONNEG_INT = Check(int, lambda n: n >= 0, 'a non-negative integer (0 = off)')
+BETAS = Check(list, lambda b: len(b) == 2 and all(isinstance(v, (int, float)) and 0 <= v < 1 for v in b), 'two Adam betas in [0, 1)')
+RESOLUTION = Check(int, lambda n: n >= 8 and n & (n - 1) == 0, 'a power of two ≥ 8 (e.g. 32, 64, 128, 1024)')
 
 def one_of(*choices) -> Check:
     "Schema check: the value must be one of `choices`."

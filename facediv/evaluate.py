@@ -16,9 +16,10 @@ from .core import (AssetError, ParamsError, FaceDivError, Check, SEED, POSITIVE_
 from .taxonomy import ATTRIBUTES, ETHNICITIES, Attributes, sampling_plan, prompt_for
 from .template import uv_raster, vertices_from_uv_offsets, landmarks68, template_vertices
 from .render import render, Textures, named_view, studio_lighting, Lighting, sh_ambient
-from .train_gan import NONNEG_INT
+from .core import NONNEG_INT
 from .generate import load_model, synthesize, face_codes, face_ita, cosine
-from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, load_textures, predict, REPORTED
+from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
+from .dataset import load_textures
 
 # %% auto #0
 __all__ = ['ARCFACE_TEMPLATE', 'EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'face_camera',

@@ -10,7 +10,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import ParamsError
+from .core import ParamsError, AssetError
+from .checkpoint import load_tensors
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'NETWORKS', 'assert_shape', 'bias_act', 'upsample2x', 'downsample2x', 'normalize_2nd_moment',
@@ -18,7 +19,7 @@ __all__ = ['ACTIVATIONS', 'NETWORKS', 'assert_shape', 'bias_act', 'upsample2x', 
            'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'DiscriminatorBlock',
            'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator',
            'construct_network', 'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty',
-           'reconstruction_loss']
+           'reconstruction_loss', 'network_spec', 'build_networks', 'load_checkpoint']
 
 # %% ../nbs/11_gan.ipynb #86b4de6d
 def assert_shape(tensor:torch.Tensor, ref_shape:list) -> None:
@@ -596,3 +597,46 @@ def reconstruction_loss(rec:torch.Tensor, target:torch.Tensor) -> torch.Tensor:
     "L_E-rec: mean absolute error over all channels and texels."
     assert_shape(rec, list(target.shape))
     return (rec - target).abs().mean()
+
+# %% ../nbs/11_gan.ipynb #318b69e8
+def network_spec(module:nn.Module, kwargs:dict) -> dict:
+    "The JSON description that rebuilds `module`: class name and constructor kwargs."
+    return {'class_name': f'facediv.gan.{type(module).__name__}', 'kwargs': kwargs}
+
+def _kwargs_diff(got:dict, want:dict, prefix:str='') -> list:
+    "Dotted keys where two nested kwargs dicts differ, with both values."
+    out = []
+    for k in sorted(set(got) | set(want)):
+        a, b = got.get(k), want.get(k)
+        if isinstance(a, dict) and isinstance(b, dict): out += _kwargs_diff(a, b, f'{prefix}{k}.')
+        elif a != b: out.append(f'{prefix}{k}: checkpoint {a!r} vs expected {b!r}')
+    return out
+
+def build_networks(tensors:dict, meta:dict, names=None, expect:dict|None=None, path='checkpoint', stage:str='train_step1') -> dict:
+    "Rebuild networks `names` (default all) of a checkpoint; `expect` {name: kwargs} must match what they were made with."
+    specs, out = meta.get('networks', {}), {}
+    for name in names or list(specs):
+        if name not in specs: raise AssetError(f"{path} holds no network {name!r} (has {', '.join(specs)})", f"pass the checkpoint of `dvc repro {stage}`")
+        spec = specs[name]
+        if expect is not None and name in expect:
+            diff = _kwargs_diff(spec['kwargs'], json.loads(json.dumps(expect[name])))
+            if diff: raise ParamsError(f"{path} was made with another configuration of {name} ({'; '.join(diff)})",
+                                       f"rerun `dvc repro {stage}` with the current params.yaml, or use the matching params")
+        net = construct_network(spec['class_name'], **spec['kwargs'])
+        own = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + '.')}
+        missing, unexpected = sorted(set(net.state_dict()) - set(own)), sorted(set(own) - set(net.state_dict()))
+        if missing or unexpected:                                                # e.g. a model saved by an older facediv
+            raise AssetError(f"{path}: weights of {name} do not fit this version's {spec['class_name']} "
+                             f"(missing {missing[:3]}, unexpected {unexpected[:3]})",
+                             f"retrain it with this version: `dvc repro {stage}`")
+        try: net.load_state_dict(own)
+        except RuntimeError as e:
+            raise AssetError(f"{path}: weights of {name} do not fit its own configuration ({' '.join(str(e).split())[:300]})",
+                             f"rerun `dvc repro {stage}`") from e
+        out[name] = net.eval().requires_grad_(False)
+    return out
+
+def load_checkpoint(path, names=None, expect:dict|None=None, stage:str='train_step1') -> tuple:
+    "({name: network (eval, frozen)}, metadata) from a checkpoint file."
+    tensors, meta = load_tensors(path, stage)
+    return build_networks(tensors, meta, names, expect, path, stage), meta

@@ -19,8 +19,9 @@ from .taxonomy import (ATTRIBUTES, ETHNICITIES, AGE_GROUPS, GENDER_WEIGHTS, Attr
 from .template import uv_raster, uv_part_mask, vertices_from_uv_offsets
 from .skin import ita
 from .gan import conditional_w_avg
-from .train_gan import (IMG_CHANNELS, ENCODING, load_checkpoint, stack_channels, split_channels, resize_tiles, uv_offsets,
-                               asset_images, save_grid)
+from .dataset import IMG_CHANNELS, ENCODING, stack_channels, split_channels, resize_tiles, uv_offsets
+from .gan import load_checkpoint
+from .figures import asset_images, save_grid
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'EFFECT_CONTRASTS', 'SAMPLES_SCHEMA', 'GanModel', 'load_model', 'check_n',

@@ -15,10 +15,11 @@ from fastcore.script import call_parse
 from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json, ensure_writable_dir
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
 from .gan import Encoder, Generator, CodeDiscriminator, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
-from .train_gan import (IMG_CHANNELS, ENCODING, C_DIM, COMMON_SCHEMA, POSITIVE, NONNEG, NONNEG_INT, BETAS, prepare_training_set,
-                               batch_indices, seed_torch, network_spec, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, write_loss_plots,
-                               peak_ram_mb, split_channels, asset_images, save_grid, make_accelerator, sync_gradients, launch,
-                               run_config_hash)
+from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
+from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash)
+from .core import POSITIVE, NONNEG, NONNEG_INT, BETAS
+from .gan import network_spec
+from .figures import write_loss_plots, asset_images, save_grid
 from .checkpoint import save_tensors
 
 # %% auto #0

@@ -20,7 +20,7 @@ from .template import load_template, uv_position_map, uv_raster
 from .skin import sample_skin_params, skin_maps
 from .taxonomy import sampling_plan
 from .checkpoint import load_tensors, save_tensors
-from .train_gan import resize_tiles
+from .dataset import resize_tiles
 
 # %% auto #0
 __all__ = ['MAP_KINDS', 'UNITS', 'PAIR_FIELDS', 'LAYOUT_CHANNELS', 'IN_CHANNELS', 'LUMA', 'TRANSLATE_DEFAULTS',

@@ -83,7 +83,7 @@ class FaceServer:
         from facediv.export import glb_bytes, template_asset
         if not self.trained: return glb_bytes(template_asset(self.texture_res))
         from facediv.generate import generate
-        from facediv.cli import face_asset
+        from facediv.assets import face_asset
         faces = generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
         return glb_bytes(face_asset(faces, 0, f"facediv_{Attributes(req['ethnicity'], req['age'], req['gender']).slug()}_seed{req['seed']}",
                                     texture_res=self.texture_res))

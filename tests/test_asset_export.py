@@ -22,7 +22,7 @@ def asset_dir(tmp_path_factory):
     from facediv.template import uv_raster
     from facediv.translate import procedural_pairs, fit_roughness, load_translators, save_translator, train_translator
     from facediv.sr import load_sr, save_sr, train_sr
-    from facediv.train_gan import write_synthetic_set
+    from facediv.testing import write_synthetic_set
     from facediv.core import load_params
     from facediv.train_step1 import TRAIN_STEP1_SCHEMA, TINY_STEP1, step1_options, train_step1
     from facediv.train_step2 import TRAIN_STEP2_SCHEMA, TINY_STEP2, step2_options, train_step2

@@ -10,7 +10,7 @@ def tiny_model(folder:Path) -> Path:
     "A tiny untrained step-2 model built from configs (a few seconds on CPU): what generation needs, not its quality."
     import torch
     from facediv.core import load_params
-    from facediv.train_gan import write_synthetic_set
+    from facediv.testing import write_synthetic_set
     from facediv.train_step1 import TRAIN_STEP1_SCHEMA, TINY_STEP1, step1_options, train_step1
     from facediv.train_step2 import TRAIN_STEP2_SCHEMA, TINY_STEP2, step2_options, train_step2
     torch.set_num_threads(1)

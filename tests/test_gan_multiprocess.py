@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from facediv.train_gan import write_synthetic_set
+from facediv.testing import write_synthetic_set
 from facediv.train_step1 import TINY_STEP1
 from facediv.train_step2 import TINY_STEP2
 

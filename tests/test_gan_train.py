@@ -3,7 +3,7 @@ import json, os, signal, subprocess, sys, time
 
 import yaml
 
-from facediv.train_gan import write_synthetic_set
+from facediv.testing import write_synthetic_set
 from facediv.train_step1 import TINY_STEP1
 
 def test_resume_after_kill_9(tmp_path):
