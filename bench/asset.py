@@ -6,7 +6,7 @@ part textures + FaceAsset (displacement → normal map happens in the exporters)
 timed apart). Each resolution runs in a fresh child process so its peak resident memory (ru_maxrss) is its own;
 the first asset is reported apart (cold: caches of UV rasters and layouts are built), the rest as medians.
 
-Models: the trained ones (models/gan_step2, models/translate, models/sr) when they exist, else networks of the
+Models: the trained ones (models/train_step2, models/translate, models/sr) when they exist, else networks of the
 params.yaml sizes with random weights (time does not depend on the weights; the record says which).
 Writes bench/results/asset.json and prints a summary. Not a test.
 
@@ -93,7 +93,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--res', type=int, nargs='+', default=[1024, 4096])
     ap.add_argument('--n', type=int, default=3, help='assets per resolution (the first is reported as cold)')
-    ap.add_argument('--model', default=str(ROOT/'models/gan_step2/model.safetensors'))
+    ap.add_argument('--model', default=str(ROOT/'models/train_step2/model.safetensors'))
     ap.add_argument('--translate_dir', default=str(ROOT/'models/translate'))
     ap.add_argument('--sr_dir', default=str(ROOT/'models/sr'))
     ap.add_argument('--threads', type=int, default=1)

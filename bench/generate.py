@@ -2,7 +2,7 @@
 
 GAN route: `facediv.generate.synthesize` (G2 mapping + synthesis, decode to UV albedo + offsets) at batch 1 and
 batch 64, best of a few timed calls after a warm-up; and, separately, the template mesh from the offsets
-(`vertices_from_uv_offsets`, per face). The model is the trained `models/gan_step2/model.safetensors` when it
+(`vertices_from_uv_offsets`, per face). The model is the trained `models/train_step2/model.safetensors` when it
 exists, else a generator built from params.yaml's `train_step1`/`train_step2` blocks with random weights (the
 time does not depend on the weights; the record says which).
 
@@ -114,7 +114,7 @@ def time_postprocess(params:str) -> dict:
     pc = load_params('portraits', PORTRAITS_SCHEMA, params)
     raw = yaml.safe_load(Path(params).read_text())
     rc = (load_params('reconstruct', RECONSTRUCT_SCHEMA, params) if 'reconstruct' in raw else   # the stage's documented defaults
-          AttrDict(uv_res=pc.uv_res, landmarks='ground_truth', n_identity=100, ridge=1.0, fit_expression=True, refine=False))
+          AttrDict(uv_res=pc.uv_res, landmarks='ground_truth', identity_modes=100, ridge=1.0, fit_expression=True, refine=False))
     cc = load_params('complete', COMPLETE_SCHEMA, params)
     face = procedural_face(Attributes('South Asian', '40-44', 'female'), 7, pc)
     scans = np.stack([procedural_face(Attributes(e, '30-34', g), 100 + k, pc, with_image=False)['gt_albedo'].astype(np.float32)
@@ -148,7 +148,7 @@ def time_postprocess(params:str) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--params', default='params.yaml')
-    ap.add_argument('--model', default='models/gan_step2/model.safetensors', help='trained step-2 model (else random weights)')
+    ap.add_argument('--model', default='models/train_step2/model.safetensors', help='trained step-2 model (else random weights)')
     ap.add_argument('--batches', type=int, nargs='+', default=[1, 64])
     ap.add_argument('--repeats', type=int, default=3, help='timed GAN calls per batch size (best counts)')
     ap.add_argument('--unet-calls', type=int, default=2, help='timed UNet calls (median × steps)')

@@ -283,9 +283,9 @@ def make_assets(cfg, model, translate_dir, sr_dir, out_dir, plots_dir, metrics_p
 
 @call_parse
 def main(params:str='params.yaml',                              # params file (block `assets`)
-         model:str='models/gan_step2/model.safetensors',        # input: the generator (stage train_step2)
-         translate_dir:str='models/translate',                   # input: translators (stage train_translators)
-         sr_dir:str='models/sr',                                 # input: super-resolution (stage train_sr)
+         model:str='models/train_step2/model.safetensors',        # input: the generator (stage train_step2)
+         translate_dir:str='models/translate',                   # input: translators (stage translate)
+         sr_dir:str='models/sr',                                 # input: super-resolution (stage sr)
          out_dir:str='data/assets',                              # output: one folder per asset
          plots_dir:str='plots/assets',                           # output: turntable PNG strips + GIFs
          metrics_path:str='metrics/assets.json',                 # output: timings, sizes, checks

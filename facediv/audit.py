@@ -339,9 +339,9 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
 @call_parse
 def main(params:str='params.yaml',                               # params file (block `audit`)
          records_dir:str='data/evaluate',                         # input: per-face records of the evaluate stage
-         rejections_csv:str='data/dataset/rejections.csv',        # input: the filter's per-portrait verdicts
+         rejections_csv:str='data/filter/rejections.csv',        # input: the filter's per-portrait verdicts
          evaluate_metrics:str='metrics/evaluate.json',            # input: the evaluate stage's metrics (context)
-         model:str='models/gan_step2/model.safetensors',          # input: the generator (recogniser audit)
+         model:str='models/train_step2/model.safetensors',          # input: the generator (recogniser audit)
          report_dir:str='reports',                                # output: audit.md, audit.html, figures
          metrics_path:str='metrics/audit.json',                   # output: per-group values and disparities
         ):

@@ -159,12 +159,12 @@ def save_classifier(net:AttributeNet, folder, offset_scale:float, net_kwargs:dic
     return save_tensors(Path(folder)/CLASSIFIER_FILE, net.state_dict(), meta)
 
 def load_classifier(folder) -> tuple:
-    "(AttributeNet in eval mode, metadata) from a `train_classifiers` output folder."
+    "(AttributeNet in eval mode, metadata) from a `classify` output folder."
     path = Path(folder)/CLASSIFIER_FILE
-    tensors, meta = load_tensors(path, 'train_classifiers')
+    tensors, meta = load_tensors(path, 'classify')
     check_taxonomy(meta.get('taxonomy'), f"classifier {path}")
     if meta.get('encoding') != ENCODING:
-        raise AssetError(f"classifier {path} reads another asset encoding ({meta.get('encoding')!r})", "rerun `dvc repro train_classifiers`")
+        raise AssetError(f"classifier {path} reads another asset encoding ({meta.get('encoding')!r})", "rerun `dvc repro classify`")
     net = AttributeNet(**meta['kwargs'])
     net.load_state_dict(tensors)
     return net.eval(), meta
@@ -183,13 +183,13 @@ CLASSIFY_SCHEMA = {
     'max_faces': NONNEG_INT,            # dataset faces used (0 = all)
     'net': {'channels': POSITIVE_INT, 'features': POSITIVE_INT, 'dropout': UNIT},
     'train': {'steps': POSITIVE_INT, 'batch': POSITIVE_INT, 'lr': POSITIVE, 'weight_decay': NONNEG, 'exposure': NONNEG},
-    'num_threads': NONNEG_INT,          # torch CPU threads (0 = torch default)
+    'threads': NONNEG_INT,          # torch CPU threads (0 = torch default)
 }
 
 def train_stage(cfg, data_dir, model_dir, metrics_path, plots_dir, progress:bool=True) -> dict:
     "Load the dataset, split it, train, score the held-out split, save model + metrics + confusion plot."
     t0 = time.time()
-    if cfg.num_threads: torch.set_num_threads(cfg.num_threads)
+    if cfg.threads: torch.set_num_threads(cfg.threads)
     real = load_textures(data_dir, cfg.resolution, cfg.offset_scale, cfg.max_faces)
     tr, te = split_faces(len(real['labels']), cfg.test_fraction, cfg.seed)
     net, losses = train_classifier(real['images'][tr], real['labels'][tr], seed=cfg.seed, progress=progress,
@@ -211,12 +211,12 @@ def train_stage(cfg, data_dir, model_dir, metrics_path, plots_dir, progress:bool
 
 @call_parse
 def main(params:str='params.yaml',                     # params file (block `classify`)
-         data_dir:str='data/normalized',               # input: the normalized dataset
+         data_dir:str='data/normalize',               # input: the normalized dataset
          model_dir:str='models/classify',              # output: classifier.safetensors (+ .json)
          metrics_path:str='metrics/classify.json',     # output: held-out accuracy
          plots_dir:str='plots/classify',               # output: confusion matrices, loss curve
         ):
-    "Stage `train_classifiers`: ethnicity / age / gender classifiers on the dataset, scored on a held-out split."
+    "Stage `classify`: ethnicity / age / gender classifiers on the dataset, scored on a held-out split."
     cfg = load_params('classify', CLASSIFY_SCHEMA, params)
     m = train_stage(cfg, data_dir, model_dir, metrics_path, plots_dir)
     print(json.dumps(m['heldout'], indent=1), file=sys.stderr)
@@ -225,4 +225,4 @@ def main(params:str='params.yaml',                     # params file (block `cla
 # %% ../nbs/14_classify.ipynb #9da2caff
 TINY_CLASSIFY = {'seed': 0, 'resolution': 8, 'offset_scale': 2.0, 'test_fraction': 0.25, 'max_faces': 0,
                  'net': {'channels': 8, 'features': 16, 'dropout': 0.0},
-                 'train': {'steps': 20, 'batch': 16, 'lr': 0.003, 'weight_decay': 0.0001, 'exposure': 0.1}, 'num_threads': 0}
+                 'train': {'steps': 20, 'batch': 16, 'lr': 0.003, 'weight_decay': 0.0001, 'exposure': 0.1}, 'threads': 0}

@@ -125,8 +125,8 @@ def regenerate(rec:dict, model, device:str='cpu', psi:float|None=None, **labels)
     return edit(asset, **labels, source=src, psi=rec.get('psi', 1.0) if psi is None else psi, mesh=True, model=model, device=device)
 
 # %% ../nbs/20_cli.ipynb #defc8381
-DEFAULT_MODEL = 'models/gan_step2/model.safetensors'
-DEFAULT_TRANSLATORS, DEFAULT_SR = 'models/translate', 'models/sr'   # stages train_translators, train_sr
+DEFAULT_MODEL = 'models/train_step2/model.safetensors'
+DEFAULT_TRANSLATORS, DEFAULT_SR = 'models/translate', 'models/sr'   # stages translate, sr
 
 def _model_path(args) -> Path:
     "The generator model of the command line (--model, else $FACEDIV_MODEL, else the pipeline's), checked."
@@ -294,8 +294,8 @@ def _version(spec:str) -> str|None:
 def _weights(params:dict) -> list:
     "[(what, path, configured, present)] of the pipeline's models and the weight paths configured in params.yaml."
     out = [(f'model ({stage})', path, True, Path(path).exists()) for stage, path in
-           (('train_step2: generator', DEFAULT_MODEL), ('train_step1: encoder + G1', 'models/gan_step1/model.safetensors'),
-            ('train_normalizer', 'models/normalizer'))]
+           (('train_step2: generator', DEFAULT_MODEL), ('train_step1: encoder + G1', 'models/train_step1/model.safetensors'),
+            ('train_normalizer', 'models/train_normalizer'))]
     def walk(d, where):
         for k, v in d.items():
             if isinstance(v, dict) and k != 'profiles': walk(v, f'{where}.{k}' if where else k)
@@ -313,7 +313,7 @@ def info(params_path='params.yaml') -> dict:
     params = read_params(params_path) if Path(params_path).exists() else None
     res['params'] = str(params_path) if params else None
     res['profiles'] = list(PROFILES)
-    res['profile'] = resolve_profile(params) if params else os.environ.get('FACEDIV_PROFILE')
+    res['profile'] = resolve_profile(params) if params else None
     res['weights'] = [{'what': w, 'path': p, 'configured': c, 'present': e} for w, p, c, e in _weights(params or {})]
     try:
         import torch

@@ -148,9 +148,9 @@ def complete_dataset(cfg, recon_dir, scans_dir, out_dir) -> dict:
 
 @call_parse
 def main(params:str='params.yaml',           # params file (block `complete`)
-         recon_dir:str='data/reconstructed', # input: reconstruction shards
+         recon_dir:str='data/reconstruct', # input: reconstruction shards
          scans_dir:str='data/scans',         # input: held-out scans (retrieval source)
-         out_dir:str='data/completed',       # output: completed shards + manifest.json
+         out_dir:str='data/complete',       # output: completed shards + manifest.json
         ):
     "Stage `complete`: fill unseen texels by mirroring, scan retrieval and pyramid blending."
     cfg = load_params('complete', COMPLETE_SCHEMA, params)

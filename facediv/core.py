@@ -37,8 +37,8 @@ class AssetError(FaceDivError, OSError):
 PACKAGE_DIR = Path(__file__).resolve().parent if '__file__' in globals() else Path('../facediv').resolve()
 
 def asset_path(*parts:str) -> Path:
-    "Path of a file shipped in `facediv/assets/`; raises `AssetError` if it is missing."
-    path = PACKAGE_DIR.joinpath('assets', *parts)
+    "Path of a file shipped in `facediv/third_party/`; raises `AssetError` if it is missing."
+    path = PACKAGE_DIR.joinpath('third_party', *parts)
     if not path.exists():
         raise AssetError(f"facediv asset {'/'.join(parts)} is missing (looked at {path})",
                          "reinstall facediv (pip install -e .) so its assets/ folder is complete")
@@ -184,11 +184,11 @@ def read_params(path:str|os.PathLike='params.yaml') -> dict:
     return params
 
 def resolve_profile(params:dict, profile:str|None=None) -> str:
-    "The active profile: argument, else `$FACEDIV_PROFILE`, else `params['profile']`."
-    name = profile or os.environ.get('FACEDIV_PROFILE') or params.get('profile', 'default')
+    "The active profile: the argument, else `params['profile']` (params.yaml is its only source: DVC tracks it)."
+    name = profile or params.get('profile', 'default')
     if name not in PROFILES:
         raise ParamsError(f"unknown profile {name!r} (valid profiles: {', '.join(PROFILES)})",
-                          "set `profile:` in params.yaml (or FACEDIV_PROFILE) to one of those")
+                          "set `profile:` in params.yaml to one of those")
     return name
 
 def _profile_overrides(profiles, where:str, name:str):
@@ -204,10 +204,12 @@ def load_params(stage:str, schema:dict, path:str|os.PathLike='params.yaml', prof
     "The validated params block of `stage`, with the active profile's overrides applied."
     params = read_params(path) if not isinstance(path, dict) else path
     name = resolve_profile(params, profile)
+    if 'profiles' in params:
+        raise ParamsError("params.yaml has a top-level `profiles:` section, which facediv no longer reads",
+                          "move each stage's overrides into its own block as `<stage>: {profiles: {smoke: {...}, paper: {...}}}`")
     if stage not in params: raise ParamsError(f"params.yaml has no `{stage}` block", f"add a `{stage}:` block (see the {stage} chapter)")
     block = dict(params[stage] or {})
     own = block.pop('profiles', None)
-    block = _merge(block, (_profile_overrides(params.get('profiles'), 'profiles', name) or {}).get(stage) or {}, f"profiles.{name}.{stage}")
     block = _merge(block, _profile_overrides(own, f'{stage}.profiles', name) or {}, f"{stage}.profiles.{name}")
     out = validate(block, schema, stage)
     out['profile'] = name

@@ -273,7 +273,7 @@ EVALUATE_SCHEMA = {
     'knn_k': POSITIVE_INT,                # k of the k-NN coverage
     'kid_subsets': POSITIVE_INT,
     'kid_subset_size': POSITIVE_INT,
-    'num_threads': NONNEG_INT,            # torch CPU threads (0 = torch default)
+    'threads': NONNEG_INT,            # torch CPU threads (0 = torch default)
 }
 
 def normalization_psnr(path) -> dict:
@@ -309,7 +309,7 @@ def plot_identity(summary:dict, path) -> Path:
 def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir, embedder=None) -> dict:
     "Every generator metric; writes metrics JSON, plots and per-face records. `embedder` overrides the configured one."
     t0 = time.time()
-    if cfg.num_threads: torch.set_num_threads(cfg.num_threads)
+    if cfg.threads: torch.set_num_threads(cfg.threads)
     gm = load_model(model)
     clf, clf_meta = load_classifier(classify_dir)
     plots, records = ensure_writable_dir(plots_dir), ensure_writable_dir(records_dir)
@@ -393,10 +393,10 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
 
 @call_parse
 def main(params:str='params.yaml',                              # params file (block `evaluate`)
-         model:str='models/gan_step2/model.safetensors',        # input: the generator
+         model:str='models/train_step2/model.safetensors',        # input: the generator
          classify_dir:str='models/classify',                    # input: the attribute classifiers
-         data_dir:str='data/normalized',                        # input: the dataset (KID, coverage, diversity, ITA)
-         normalize_metrics:str='metrics/normalize.json',        # input: normalization PSNR
+         data_dir:str='data/normalize',                        # input: the dataset (KID, coverage, diversity, ITA)
+         normalize_metrics:str='metrics/train_normalizer.json',        # input: normalization PSNR
          metrics_path:str='metrics/evaluate.json',              # output: all generator metrics
          plots_dir:str='plots/evaluate',                        # output: confusion matrices, identity bars
          records_dir:str='data/evaluate',                       # output: per-face records for the audit
@@ -409,4 +409,4 @@ def main(params:str='params.yaml',                              # params file (b
 
 # %% ../nbs/15_evaluate.ipynb #556fe2d7
 TINY_EVALUATE = {'seed': 0, 'psi': 1.0, 'n_faces': 14, 'n_identity': 2, 'n_dataset': 0, 'render_size': 64, 'arcface_onnx': '',
-                 'clip_path': '', 'knn_k': 2, 'kid_subsets': 5, 'kid_subset_size': 20, 'num_threads': 0}
+                 'clip_path': '', 'knn_k': 2, 'kid_subsets': 5, 'kid_subset_size': 20, 'threads': 0}

@@ -749,7 +749,7 @@ def write_template_asset(out:str|os.PathLike,      # output folder (replaced as 
 # %% ../nbs/03_export.ipynb #2d7a3191
 @call_parse
 def main(params:str,  # the params file (reads the `export` block and the profile)
-         out:str,     # output folder, e.g. data/template_asset
+         out:str,     # output folder, e.g. data/export
         ):
     "DVC stage `export`: the neutral template with a grey albedo as GLB and OBJ."
     p = load_params('export', EXPORT_SCHEMA, params)

@@ -123,8 +123,8 @@ def filter_dataset(cfg, completed_dir, out_dir, metrics_path, plot_path) -> dict
 
 @call_parse
 def main(params:str='params.yaml',                        # params file (block `filter`)
-         completed_dir:str='data/completed',              # input: completed shards
-         out_dir:str='data/dataset',                      # output: kept faces (shards), rejections.csv
+         completed_dir:str='data/complete',              # input: completed shards
+         out_dir:str='data/filter',                      # output: kept faces (shards), rejections.csv
          metrics_path:str='metrics/filter.json',          # output: rejection rates overall / per check / per group
          plot_path:str='plots/filter_rejections.png',     # output: bar plot per group
         ):

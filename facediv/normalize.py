@@ -1039,12 +1039,12 @@ def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_pat
 @call_parse
 def main(command:str,                                          # `train` (stage train_normalizer) or `apply` (stage normalize)
          params:str='params.yaml',                             # params file (block `normalize`)
-         dataset_dir:str='data/dataset',                       # input: lit, completed, filtered textures (filter stage)
+         dataset_dir:str='data/filter',                       # input: lit, completed, filtered textures (filter stage)
          scans_dir:str='data/scans',                           # train input: held-out scans with true albedo (portraits stage)
          portraits_dir:str='data/portraits',                   # apply input: procedural ground truth for the end-to-end score
-         model_dir:str='models/normalizer',                    # train output / apply input: checkpoints, baselines, options
-         out_dir:str='data/normalized',                        # apply output: shards with uv_albedo + manifest.json
-         metrics_path:str='',                                  # output ('' = metrics/normalize.json, apply: metrics/normalize_dataset.json)
+         model_dir:str='models/train_normalizer',                    # train output / apply input: checkpoints, baselines, options
+         out_dir:str='data/normalize',                        # apply output: shards with uv_albedo + manifest.json
+         metrics_path:str='',                                  # output ('' = metrics/train_normalizer.json, apply: metrics/normalize.json)
          plots_dir:str='plots',                                # train output: normalize_{comparison,groups}.png, normalize_{groups,loss}.json
         ):
     "Stages `train_normalizer` (`train`) and `normalize` (`apply`): texture normalisation and its evaluation."
@@ -1054,11 +1054,11 @@ def main(command:str,                                          # `train` (stage 
     if cfg.threads: torch.set_num_threads(cfg.threads)
     t0 = time.time()
     if command == 'train':
-        m = train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path or 'metrics/normalize.json', plots_dir)
+        m = train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path or 'metrics/train_normalizer.json', plots_dir)
         print(f"train_normalizer: PSNR " + ', '.join(f'{k} {v:.2f}' for k, v in m['psnr'].items()) +
               f" dB; normaliser ahead of the best baseline by {min(m['normalizer_gain_db'].values()):.2f} dB; {time.time() - t0:.0f} s", file=sys.stderr)
     else:
-        m = apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path or 'metrics/normalize_dataset.json')
+        m = apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path or 'metrics/normalize.json')
         end = (f"end-to-end PSNR {m['psnr']['normalizer']:.2f} dB (input {m['psnr']['none']:.2f}) on {m['n_scored']} faces"
                if m['computed'] else f"no end-to-end score: {m['reason']}")
         print(f"normalize: {m['n_faces']} faces; {end}; {time.time() - t0:.0f} s", file=sys.stderr)

@@ -185,7 +185,7 @@ R_FRONT = np.diag([1., -1., -1.])  # world→camera rotation looking at the face
 @dataclass(eq=False)
 class FaceFit:
     "The template fitted to one portrait's landmarks."
-    identity:np.ndarray     # [100] ICT identity coefficients (zero beyond n_identity)
+    identity:np.ndarray     # [100] ICT identity coefficients (zero beyond identity_modes)
     expression:np.ndarray   # [53] expression weights (zero unless fitted)
     camera:Camera           # fitted camera (facediv.render.Camera, OpenCV axes)
     landmarks2d:np.ndarray  # [68,2] the landmarks that were fitted, px
@@ -214,7 +214,7 @@ def _check_landmarks(lm2d, image_size) -> tuple:
 
 def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y down)
                   image_size:int|tuple,       # image size, px: an int (square) or (width, height)
-                  n_identity:int=100,         # identity modes fitted (the leading ones); 0 = mean shape
+                  identity_modes:int=100,         # identity modes fitted (the leading ones); 0 = mean shape
                   ridge:float=1.,             # prior weight on identity coefficients
                   expression:bool=False,      # also fit the 53 expression weights (bounded to [0, 1])
                   expression_ridge:float=30., # prior weight on expression weights
@@ -227,10 +227,10 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
     "Fit ICT identity (+ expression), pose and focal length to 68 landmarks by regularised least squares."
     lm, W, H = _check_landmarks(lm2d, image_size)
     tpl = load_template()
-    if not (isinstance(n_identity, (int, np.integer)) and 0 <= n_identity <= len(tpl.identity_modes)):
-        raise ParamsError(f"n_identity = {n_identity!r}; expected an integer in 0..{len(tpl.identity_modes)}", "set reconstruct.n_identity to e.g. 100")
+    if not (isinstance(identity_modes, (int, np.integer)) and 0 <= identity_modes <= len(tpl.identity_modes)):
+        raise ParamsError(f"identity_modes = {identity_modes!r}; expected an integer in 0..{len(tpl.identity_modes)}", "set reconstruct.identity_modes to e.g. 100")
     if not ridge > 0: raise ParamsError(f"ridge = {ridge!r}; expected a positive number", "set reconstruct.ridge to e.g. 1.0")
-    K, E = int(n_identity), len(tpl.expression_modes) if expression else 0
+    K, E = int(identity_modes), len(tpl.expression_modes) if expression else 0
     mean = tpl.neutral[tpl.landmarks68].astype(np.float64)                                  # [68,3]
     basis = np.concatenate([tpl.identity_modes[:K], tpl.expression_modes[:E]])[:, tpl.landmarks68].astype(np.float64)  # [K+E,68,3]
     c = np.array([W / 2, H / 2])
@@ -365,7 +365,7 @@ def reconstruct_portrait(image,                  # [H,W,3] sRGB portrait (uint8,
                          landmarks=None,         # [68,2] landmarks, px; None = detect with MediaPipe
                          uv_res:int=256,         # texels per UV tile side
                          tiles:tuple=(0, 1),     # UV tiles to fill (0 face, 1 back of head)
-                         n_identity:int=100,     # identity modes fitted
+                         identity_modes:int=100,     # identity modes fitted
                          ridge:float=1.,         # prior weight (see fit_landmarks)
                          expression:bool=True,   # fit expression weights too
                          refine:bool=False,      # photometric refinement (not implemented yet: must be False)
@@ -384,7 +384,7 @@ def reconstruct_portrait(image,                  # [H,W,3] sRGB portrait (uint8,
             raise NoFaceError(f"no face found in {name} ({img.shape[1]}x{img.shape[0]}) by MediaPipe Face Mesh",
                                "use a portrait with one clearly visible, roughly frontal face (crop it so the face "
                                "fills a good part of the image), or pass its 68 landmarks")
-    fit = fit_landmarks(landmarks, (img.shape[1], img.shape[0]), n_identity=n_identity, ridge=ridge, expression=expression,
+    fit = fit_landmarks(landmarks, (img.shape[1], img.shape[0]), identity_modes=identity_modes, ridge=ridge, expression=expression,
                         jaw_weight=jaw_weight if jaw_weight is not None else JAW_WEIGHT if source == 'mediapipe' else 1.)
     texture, confidence = project_to_uv(img, fit.vertices(), fit.camera, uv_raster(uv_res, tuple(tiles)))
     return Reconstruction(fit, texture, confidence, source, tuple(tiles), time.time() - t0)
@@ -451,7 +451,7 @@ def evaluate_reconstruction(rec:Reconstruction,          # the reconstruction to
 RECONSTRUCT_SCHEMA = {
     'uv_res': POW2,
     'landmarks': one_of('mediapipe', 'ground_truth'),
-    'n_identity': Check(int, lambda n: 0 <= n <= 100, 'an integer in 0..100'),
+    'identity_modes': Check(int, lambda n: 0 <= n <= 100, 'an integer in 0..100'),
     'ridge': Check(float, lambda x: x > 0, 'a positive number'),
     'fit_expression': Check(bool),
     'refine': Check(bool, lambda b: b is False, 'false (photometric refinement is not implemented yet)'),
@@ -465,7 +465,7 @@ def reconstruct_face(image, cfg, gt_landmarks=None, name:str='image') -> tuple:
                  camera_Rt=np.full((3, 4), nan), landmarks2d=np.full((68, 2), nan), uv_texture=np.zeros((2, R, R, 3), np.float16),
                  uv_confidence=np.zeros((2, R, R), np.float16), fit_residual_px=nan)
     try: rec = reconstruct_portrait(image, gt_landmarks if cfg.landmarks == 'ground_truth' else None, uv_res=R,
-                                    n_identity=cfg.n_identity, ridge=cfg.ridge, expression=cfg.fit_expression,
+                                    identity_modes=cfg.identity_modes, ridge=cfg.ridge, expression=cfg.fit_expression,
                                     refine=cfg.refine, name=name)
     except NoFaceError: return empty, 'no_face', f"MediaPipe found no face in {name}"
     fit = rec.fit
@@ -514,7 +514,7 @@ def reconstruct_shards(cfg, portraits_dir, out_dir) -> dict:
 @call_parse
 def main(params:str,          # params file holding the `reconstruct` block, e.g. params.yaml
          portraits_dir:str,   # input: portrait shards + manifest.json, e.g. data/portraits
-         out_dir:str,         # output: reconstruction shards + manifest.json, e.g. data/reconstructed
+         out_dir:str,         # output: reconstruction shards + manifest.json, e.g. data/reconstruct
         ):
     "Stage `reconstruct`: fit the template to every portrait and project it into UV with a confidence mask."
     cfg = load_params('reconstruct', RECONSTRUCT_SCHEMA, params)

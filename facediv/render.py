@@ -809,9 +809,9 @@ RENDER_SCHEMA = {
 
 @call_parse
 def main(params:str,  # params.yaml holding the `render` block
-         out:str,     # preview grid PNG to write, e.g. plots/template_preview.png
+         out:str,     # preview grid PNG to write, e.g. plots/render/template_preview.png
         ):
-    "DVC stage template_preview: render the neutral template from the configured views into one PNG."
+    "DVC stage render: render the neutral template from the configured views into one PNG."
     p = load_params('render', RENDER_SCHEMA, params)
     out = Path(out)
     if out.suffix.lower() != '.png': raise ParamsError(f"output path {out} does not end in .png", "name the output file *.png")
@@ -819,5 +819,5 @@ def main(params:str,  # params.yaml holding the `render` block
     t0 = time.perf_counter()
     grid = preview_grid(template_vertices(), size=p.size, views=tuple(p.views), backend=p.backend, supersample=p.supersample)
     save_png(grid, out)
-    print(f"template_preview: wrote {out} ({grid.shape[1]}x{grid.shape[0]} px, {p.backend} backend, "
+    print(f"render: wrote {out} ({grid.shape[1]}x{grid.shape[0]} px, {p.backend} backend, "
           f"profile {p.profile}) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

@@ -216,13 +216,13 @@ def save_sr(model:SRNet, meta:dict, folder) -> Path:
     return save_tensors(Path(folder)/'sr.safetensors', model.state_dict(), meta)
 
 def load_sr(folder) -> tuple:
-    "(SRNet, meta) of `folder`/sr.safetensors (stage `train_sr`)."
+    "(SRNet, meta) of `folder`/sr.safetensors (stage `sr`)."
     path = Path(folder)/'sr.safetensors'
-    tensors, meta = load_tensors(path, 'train_sr')
-    if meta.get('class_name') != 'SRNet': raise AssetError(f"{path} is not a facediv super-resolution model", "run `dvc repro train_sr`")
+    tensors, meta = load_tensors(path, 'sr')
+    if meta.get('class_name') != 'SRNet': raise AssetError(f"{path} is not a facediv super-resolution model", "run `dvc repro sr`")
     model = SRNet(**meta['kwargs'])
     try: model.load_state_dict(tensors)
-    except RuntimeError as e: raise AssetError(f"{path} does not match its own configuration ({str(e).splitlines()[0]})", "run `dvc repro -f train_sr`") from e
+    except RuntimeError as e: raise AssetError(f"{path} does not match its own configuration ({str(e).splitlines()[0]})", "run `dvc repro -f sr`") from e
     return model.eval().requires_grad_(False), meta
 
 # %% ../nbs/12a_sr.ipynb #503aa544
@@ -262,7 +262,7 @@ def plot_sr(test:dict, sr:tuple, path, crop:int=48) -> Path:
     return Path(path)
 
 def train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir) -> dict:
-    "Stage `train_sr`: train, score against bicubic, save; write metrics and plots."
+    "Stage `sr`: train, score against bicubic, save; write metrics and plots."
     t0 = time.time()
     train, test = stage_pairs(cfg, scans_dir)
     n_train, n_test, R = len(train['albedo']), len(test['albedo']), train['albedo'].shape[2]
@@ -286,9 +286,9 @@ def main(params:str='params.yaml',              # params file (block `sr`)
          metrics_path:str='metrics/sr.json',    # output: PSNR/SSIM vs bicubic
          plots_dir:str='plots/sr',              # output: comparison PNG, loss curve
         ):
-    "Stage `train_sr`: ×4 super-resolution of skin maps, scored against bicubic."
+    "Stage `sr`: ×4 super-resolution of skin maps, scored against bicubic."
     cfg = load_params('sr', SR_SCHEMA, params)
     if cfg.threads: torch.set_num_threads(cfg.threads)
     m = train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir)
-    print('train_sr: ' + '; '.join(f"{k} {m[k]['sr']['psnr']:.2f} dB (bicubic {m[k]['bicubic']['psnr']:.2f})" for k in SR_KINDS)
+    print('sr: ' + '; '.join(f"{k} {m[k]['sr']['psnr']:.2f} dB (bicubic {m[k]['bicubic']['psnr']:.2f})" for k in SR_KINDS)
           + f"; {m['res_in']}→{m['res_out']}, {m['seconds']:.0f} s", file=sys.stderr)

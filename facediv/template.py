@@ -64,7 +64,7 @@ class FaceTemplate:
 def load_template(path:str|None=None) -> FaceTemplate:
     "Load (once per process) the ICT-FaceKit Light template from `path` or the packaged asset."
     path = Path(path) if path is not None else asset_path('ict-facekit', 'ict_facekit_light.npz')
-    fix = "reinstall facediv (pip install -e .) or restore facediv/assets/ict-facekit/ from git"
+    fix = "reinstall facediv (pip install -e .) or restore facediv/third_party/ict-facekit/ from git"
     if not path.exists(): raise AssetError(f"template file {path} not found", fix)
     try:
         with np.load(path, allow_pickle=False) as npz:

@@ -16,7 +16,7 @@ __all__ = ['synthetic_face', 'write_synthetic_set']
 # %% ../nbs/00c_testing.ipynb #f2d6085b
 def synthetic_face(attrs,           # facediv.taxonomy.Attributes
                     seed:int, res:int) -> dict:
-    "One face in the `data/normalized` format, made procedurally (albedo float16 [2,res,res,3], identity [100])."
+    "One face in the `data/normalize` format, made procedurally (albedo float16 [2,res,res,3], identity [100])."
     from facediv.portraits import sample_identity
     from facediv.skin import sample_skin_params, skin_maps
     from facediv.template import uv_raster

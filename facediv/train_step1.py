@@ -54,13 +54,13 @@ def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
                 E_kwargs=E_kwargs, G_kwargs=G_kwargs, D_kwargs=D_kwargs,
                 EG_opt_kwargs=dict(lr=cfg.opt.lr, betas=list(cfg.opt.betas)), D_opt_kwargs=dict(lr=cfg.opt.D_lr, betas=list(cfg.opt.D_betas)),
                 loss_kwargs=net(cfg.loss), label_prior=cfg.label_prior, prior_ridge=cfg.prior_ridge, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
-                log_every=cfg.log_every, device=cfg.device, num_threads=cfg.num_threads, profile=cfg.get('profile'))
+                log_every=cfg.log_every, device=cfg.device, threads=cfg.threads, profile=cfg.get('profile'))
     opts['config_hash'] = run_config_hash({k: v for k, v in opts.items() if k not in ('run_dir', 'plots_dir', 'metrics_path')})
     return opts
 
 # %% ../nbs/11b_train_step1.ipynb #1c5c732f
 TINY_STEP1 = {'seed': 0, 'resolution': 16, 'offset_scale': 2.0, 'max_faces': 0, 'batch': 8, 'steps': 3, 'snapshot_every': 2,
-         'log_every': 1, 'num_processes': 1, 'device': 'cpu', 'num_threads': 1, 'z_dim': 8,
+         'log_every': 1, 'num_processes': 1, 'device': 'cpu', 'threads': 1, 'z_dim': 8,
          'E': {'channel_base': 128, 'channel_max': 16},
          'G': {'w_dim': 16, 'mapping': {'num_layers': 1}, 'synthesis': {'channel_base': 128, 'channel_max': 16, 'architecture': 'skip'}},
          'D': {'num_layers': 2, 'layer_features': 32, 'embed_features': 8, 'cmap_dim': 8, 'mbstd_group_size': 4},
@@ -129,13 +129,13 @@ def train_step1(
     snapshot_every  = 250,          # Checkpoint + grid every N steps.
     log_every       = 25,           # Stats line every N steps.
     device          = 'auto',       # 'auto' | 'cpu' | 'cuda'.
-    num_threads     = 0,            # CPU threads per process, 0 = automatic.
+    threads     = 0,            # CPU threads per process, 0 = automatic.
     config_hash     = '',           # Hash of the run's configuration: resume only from a matching checkpoint.
     profile         = None,         # Params profile (recorded).
 ) -> dict:
     "Train E, G1 and D_E (step 1); returns the final metrics."
     t_start = time.time()
-    acc = make_accelerator(device, num_threads)
+    acc = make_accelerator(device, threads)
     dev, rank, world, is_main = acc.device, acc.process_index, acc.num_processes, acc.is_main_process
     run_dir = Path(run_dir); plots_dir = Path(plots_dir or run_dir/'plots'); metrics_path = Path(metrics_path or run_dir/'metrics.json')
     L = dict(rec_weight=1.0, adv_weight=0.05, r1_gamma=0.1, r1_interval=16) | dict(loss_kwargs)
@@ -239,10 +239,10 @@ def train_step1(
 # %% ../nbs/11b_train_step1.ipynb #2a618db3
 @call_parse
 def main(params:str='params.yaml',                 # params file (block `train_step1`)
-         data_dir:str='data/normalized',           # input: normalized dataset (sharded npz + manifest.json)
-         out_dir:str='models/gan_step1',           # output: model.safetensors (+ .json), checkpoint, stats.jsonl, training_options.json
-         plots_dir:str='plots/gan_step1',          # output: losses.csv / losses.png, reconstructions.png
-         metrics_path:str='metrics/gan_step1.json',# output: final metrics
+         data_dir:str='data/normalize',           # input: normalized dataset (sharded npz + manifest.json)
+         out_dir:str='models/train_step1',           # output: model.safetensors (+ .json), checkpoint, stats.jsonl, training_options.json
+         plots_dir:str='plots/train_step1',          # output: losses.csv / losses.png, reconstructions.png
+         metrics_path:str='metrics/train_step1.json',# output: final metrics
          dry_run:bool=False,                       # validate and write training_options.json, don't train
         ):
     "Stage `train_step1`: train the encoder, G1 and the conditional code discriminator."

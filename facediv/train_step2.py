@@ -50,7 +50,7 @@ def step1_model_info(path) -> dict:
     nets = meta.get('networks', {})
     if meta.get('stage') != 'train_step1' or not {'E', 'G1'} <= set(nets):
         raise AssetError(f"{path} is not a step-1 model (stage {meta.get('stage')!r}, networks {sorted(nets)})",
-                         "pass models/gan_step1/model.safetensors (dvc repro train_step1)")
+                         "pass models/train_step1/model.safetensors (dvc repro train_step1)")
     check_taxonomy(meta.get('taxonomy'), f"step-1 model {path}")
     if meta['data'].get('encoding') != ENCODING:
         raise AssetError(f"{path} was trained on another encoding of the data ({meta['data'].get('encoding')!r})",
@@ -74,7 +74,7 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
                 G_kwargs=G_kwargs, D_kwargs=D_kwargs, G_opt_kwargs=dict(lr=cfg.opt.lr, betas=list(cfg.opt.betas)),
                 D_opt_kwargs=dict(lr=cfg.opt.D_lr, betas=list(cfg.opt.betas)), loss_kwargs=net(cfg.loss), ema_kwargs=net(cfg.ema),
                 init_from_G1=cfg.init_from_G1, calibrate_samples=cfg.calibrate_samples, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
-                log_every=cfg.log_every, device=cfg.device, num_threads=cfg.num_threads, profile=cfg.get('profile'))
+                log_every=cfg.log_every, device=cfg.device, threads=cfg.threads, profile=cfg.get('profile'))
     opts['config_hash'] = run_config_hash({k: v for k, v in opts.items()                # calibration runs after training: not part of it
                                            if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model', 'calibrate_samples')})
     return opts
@@ -162,13 +162,13 @@ def train_step2(
     snapshot_every  = 250,          # Checkpoint + grid every N steps.
     log_every       = 25,           # Stats line every N steps.
     device          = 'auto',       # 'auto' | 'cpu' | 'cuda'.
-    num_threads     = 0,            # CPU threads per process, 0 = automatic.
+    threads     = 0,            # CPU threads per process, 0 = automatic.
     config_hash     = '',           # Hash of the run's configuration: resume only from a matching checkpoint.
     profile         = None,         # Params profile (recorded).
 ) -> dict:
     "Train the conditional StyleGAN2 G2 and its spatially conditioned discriminator D_G (step 2); returns final metrics."
     t_start = time.time()
-    acc = make_accelerator(device, num_threads)
+    acc = make_accelerator(device, threads)
     dev, rank, world, is_main = acc.device, acc.process_index, acc.num_processes, acc.is_main_process
     run_dir = Path(run_dir); plots_dir = Path(plots_dir or run_dir/'plots'); metrics_path = Path(metrics_path or run_dir/'metrics.json')
     L = dict(r1_gamma=1.0, r1_interval=16, pl_weight=0.0, pl_interval=4, consistency_weight=0.0) | dict(loss_kwargs)
@@ -293,11 +293,11 @@ def train_step2(
 # %% ../nbs/11c_train_step2.ipynb #79670046
 @call_parse
 def main(params:str='params.yaml',                         # params file (block `train_step2`)
-         data_dir:str='data/normalized',                   # input: normalized dataset (sharded npz + manifest.json)
-         step1_model:str='models/gan_step1/model.safetensors', # input: step 1's E and G1
-         out_dir:str='models/gan_step2',                   # output: model.safetensors (+ .json), checkpoint, stats.jsonl, training_options.json
-         plots_dir:str='plots/gan_step2',                  # output: losses.csv / losses.png, samples_ethnicity.png
-         metrics_path:str='metrics/gan_step2.json',        # output: final metrics
+         data_dir:str='data/normalize',                   # input: normalized dataset (sharded npz + manifest.json)
+         step1_model:str='models/train_step1/model.safetensors', # input: step 1's E and G1
+         out_dir:str='models/train_step2',                   # output: model.safetensors (+ .json), checkpoint, stats.jsonl, training_options.json
+         plots_dir:str='plots/train_step2',                  # output: losses.csv / losses.png, samples_ethnicity.png
+         metrics_path:str='metrics/train_step2.json',        # output: final metrics
          dry_run:bool=False,                               # validate and write training_options.json, don't train
         ):
     "Stage `train_step2`: train the conditional StyleGAN2 generator against the spatially conditioned discriminator."
@@ -310,7 +310,7 @@ def main(params:str='params.yaml',                         # params file (block 
 
 # %% ../nbs/11c_train_step2.ipynb #887fc717
 TINY_STEP2 = {'seed': 0, 'max_faces': 0, 'batch': 8, 'steps': 4, 'snapshot_every': 2, 'log_every': 1, 'num_processes': 1,
-          'device': 'cpu', 'num_threads': 1,
+          'device': 'cpu', 'threads': 1,
           'G': {'w_dim': 16, 'mapping': {'num_layers': 1}, 'synthesis': {'channel_base': 128, 'channel_max': 16, 'architecture': 'skip', 'use_noise': True}},
           'D': {'channel_base': 128, 'channel_max': 16, 'mbstd_group_size': 4},
           'opt': {'lr': 0.002, 'D_lr': 0.002, 'betas': [0.0, 0.99]},

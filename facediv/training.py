@@ -148,7 +148,7 @@ def launch(loop,                    # the training loop: a function of keyword a
         return None
     return loop(**options)
 
-def make_accelerator(device:str='auto', num_threads:int=0):
+def make_accelerator(device:str='auto', threads:int=0):
     "An `accelerate.Accelerator` for `device`; CPU threads split between local processes (0 = automatic)."
     from accelerate import Accelerator
     acc = Accelerator(cpu=device == 'cpu' or not torch.cuda.is_available())
@@ -157,7 +157,7 @@ def make_accelerator(device:str='auto', num_threads:int=0):
               "use `accelerate launch --multi_gpu --num_processes N` (torchrun) for N CPU processes", file=sys.stderr)
     if acc.device.type == 'cpu':
         local = int(os.environ.get('LOCAL_WORLD_SIZE', acc.num_processes))
-        torch.set_num_threads(num_threads or max(1, (os.cpu_count() or 1) // max(local, 1)))
+        torch.set_num_threads(threads or max(1, (os.cpu_count() or 1) // max(local, 1)))
     return acc
 
 def sync_gradients(acc, params) -> None:

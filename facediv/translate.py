@@ -253,16 +253,16 @@ def save_translator(model:Translator, meta:dict, folder) -> Path:
     return save_tensors(Path(folder)/f"{meta['kind']}.safetensors", model.state_dict(), meta)
 
 def load_translators(folder, kinds=MAP_KINDS) -> dict:
-    "{kind: (Translator, meta)} of the checkpoints in `folder` (stage `train_translators`)."
+    "{kind: (Translator, meta)} of the checkpoints in `folder` (stage `translate`)."
     out = {}
     for kind in kinds:
         path = Path(folder)/f'{kind}.safetensors'
-        tensors, meta = load_tensors(path, 'train_translators')
+        tensors, meta = load_tensors(path, 'translate')
         if meta.get('class_name') != 'Translator' or meta.get('kind') != kind:
-            raise AssetError(f"{path} is not a facediv {kind} translator", "run `dvc repro train_translators`")
+            raise AssetError(f"{path} is not a facediv {kind} translator", "run `dvc repro translate`")
         model = Translator(**meta['kwargs'])
         try: model.load_state_dict(tensors)
-        except RuntimeError as e: raise AssetError(f"{path} does not match its own configuration ({str(e).splitlines()[0]})", "run `dvc repro -f train_translators`") from e
+        except RuntimeError as e: raise AssetError(f"{path} does not match its own configuration ({str(e).splitlines()[0]})", "run `dvc repro -f translate`") from e
         out[kind] = (model.eval().requires_grad_(False), meta)
     return out
 
@@ -331,7 +331,7 @@ def plot_translations(test:dict, preds:dict, fits:dict, path, n:int=3) -> Path:
     return Path(path)
 
 def train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir) -> dict:
-    "Stage `train_translators`: train, score and save both translators; write metrics and plots."
+    "Stage `translate`: train, score and save both translators; write metrics and plots."
     t0 = time.time()
     train, test = stage_pairs(cfg, scans_dir)
     if 'roughness' not in train: raise AssetError("the scan pairs have no roughness maps (needed for the roughness fit)", "add roughness arrays to your .npz files")
@@ -366,10 +366,10 @@ def main(params:str='params.yaml',                    # params file (block `tran
          metrics_path:str='metrics/translate.json',   # output: scores vs baselines
          plots_dir:str='plots/translate',             # output: comparison PNG, loss curves
         ):
-    "Stage `train_translators`: albedo → specular and albedo → displacement networks, scored against baselines."
+    "Stage `translate`: albedo → specular and albedo → displacement networks, scored against baselines."
     cfg = load_params('translate', TRANSLATE_SCHEMA, params)
     if cfg.threads: torch.set_num_threads(cfg.threads)
     m = train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir)
-    print('train_translators: ' + '; '.join(f"{k} PSNR {m[k]['translator']['psnr']:.2f} dB (mean {m[k]['mean']['psnr']:.2f}, "
+    print('translate: ' + '; '.join(f"{k} PSNR {m[k]['translator']['psnr']:.2f} dB (mean {m[k]['mean']['psnr']:.2f}, "
                                             f"luminance {m[k]['luminance']['psnr']:.2f})" for k in MAP_KINDS)
           + f"; {m['n_train']}/{m['n_test']} scans, {m['seconds']:.0f} s", file=sys.stderr)

@@ -19,7 +19,7 @@ __all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'CONTENT_TYPES', 'parse_face_query',
 # %% ../nbs/21_viewer.ipynb #2c2e10cf
 STATIC_DIR = PACKAGE_DIR/'viewer_static'
 NO_MODEL_BANNER = ("No trained model{where}: showing the ICT-FaceKit template with grey skin. Train one with "
-                   "`dvc repro train_step2` (then `dvc repro samples` for the grids), or start the viewer with "
+                   "`dvc repro train_step2` (then `dvc repro generate` for the grids), or start the viewer with "
                    "`facediv view --model PATH/TO/model.safetensors`.")
 
 def parse_face_query(query:dict) -> dict:

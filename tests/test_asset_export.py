@@ -21,7 +21,7 @@ def asset_dir(tmp_path_factory):
     "One exported asset made with tiny translators, a tiny SR network and a tiny generator."
     from facediv.template import uv_raster
     from facediv.translate import procedural_pairs, fit_roughness, load_translators, save_translator, train_translator
-    from facediv.sr import load_sr, save_sr, train_sr
+    from facediv.sr import load_sr, save_sr, sr
     from facediv.testing import write_synthetic_set
     from facediv.core import load_params
     from facediv.train_step1 import TRAIN_STEP1_SCHEMA, TINY_STEP1, step1_options, train_step1
@@ -36,7 +36,7 @@ def asset_dir(tmp_path_factory):
         model, meta, _ = train_translator(kind, pairs, {'channels': 4, 'levels': 1}, {'steps': 3, 'batch': 2, 'crop': 16}, progress=False)
         if kind == 'specular': meta['roughness_fit'] = fit_roughness(pairs['specular'], pairs['roughness'], r.mask)
         save_translator(model, meta, tmp/'translate')
-    save_sr(*train_sr(pairs, {'channels': 4, 'blocks': 1}, {'steps': 3, 'batch': 2, 'crop': 16}, progress=False)[:2], tmp/'sr')
+    save_sr(*sr(pairs, {'channels': 4, 'blocks': 1}, {'steps': 3, 'batch': 2, 'crop': 16}, progress=False)[:2], tmp/'sr')
     write_synthetic_set(tmp/'normalized', n=16, res=16, shard_size=16)
     pfile = tmp/'params.yaml'
     pfile.write_text(yaml.safe_dump({'profile': 'smoke', 'train_step1': TINY_STEP1, 'train_step2': TINY_STEP2}))

@@ -23,7 +23,7 @@ def accelerate_cli() -> list:
     return [str(exe)] if exe.exists() else [sys.executable, '-m', 'accelerate.commands.launch']
 
 def run(cmd, cwd) -> subprocess.CompletedProcess:
-    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'FACEDIV_PROFILE': 'smoke'}
+    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=150)
     assert proc.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     return proc
@@ -35,8 +35,8 @@ def test_two_cpu_processes(tmp_path):
     write_synthetic_set(tmp_path/'normalized', n=16, res=16, shard_size=8)
     params = tmp_path/'params.yaml'
     params.write_text(yaml.safe_dump({'profile': 'smoke',
-                                      'train_step1': {**TINY_STEP1, 'steps': 4, 'snapshot_every': 2, 'num_threads': 1},
-                                      'train_step2': {**TINY_STEP2, 'steps': 4, 'num_processes': 2, 'num_threads': 1}}))
+                                      'train_step1': {**TINY_STEP1, 'steps': 4, 'snapshot_every': 2, 'threads': 1},
+                                      'train_step2': {**TINY_STEP2, 'steps': 4, 'num_processes': 2, 'threads': 1}}))
     s1 = ['--params', params, '--data_dir', tmp_path/'normalized', '--out_dir', tmp_path/'s1', '--plots_dir', tmp_path/'p1',
           '--metrics_path', tmp_path/'m1.json']
     cli = accelerate_cli()
@@ -56,7 +56,7 @@ def test_two_cpu_processes(tmp_path):
 def test_cpu_flag_warns_when_alone(tmp_path):
     write_synthetic_set(tmp_path/'normalized', n=8, res=16, shard_size=8)
     params = tmp_path/'params.yaml'
-    params.write_text(yaml.safe_dump({'profile': 'smoke', 'train_step1': {**TINY_STEP1, 'steps': 1, 'num_threads': 1}}))
+    params.write_text(yaml.safe_dump({'profile': 'smoke', 'train_step1': {**TINY_STEP1, 'steps': 1, 'threads': 1}}))
     cli = accelerate_cli()
     proc = run(cli + (['launch'] if len(cli) == 1 else []) + ['--num_processes', '2', '--cpu', '--num_machines', '1',
                '--mixed_precision', 'no', '--dynamo_backend', 'no', '-m', 'facediv.train_step1', '--params', str(params),

@@ -9,7 +9,7 @@ from facediv.train_step1 import TINY_STEP1
 def test_resume_after_kill_9(tmp_path):
     write_synthetic_set(tmp_path/'normalized', n=16, res=16, shard_size=16)
     params = tmp_path/'params.yaml'
-    block = {**TINY_STEP1, 'steps': 10_000, 'snapshot_every': 2, 'log_every': 1, 'num_threads': 1}
+    block = {**TINY_STEP1, 'steps': 10_000, 'snapshot_every': 2, 'log_every': 1, 'threads': 1}
     params.write_text(yaml.safe_dump({'profile': 'smoke', 'train_step1': block}))
     cmd = [sys.executable, '-m', 'facediv.train_step1', '--params', str(params), '--data_dir', str(tmp_path/'normalized'),
            '--out_dir', str(tmp_path/'s1'), '--plots_dir', str(tmp_path/'p1'), '--metrics_path', str(tmp_path/'m1.json')]

@@ -80,7 +80,7 @@ def test_viewer_generates_and_poses(tmp_path, browser):
 
 def test_viewer_without_model_shows_template(tmp_path, browser):
     from facediv.viewer import start_server
-    server, url = start_server(None, texture_res=64, missing_model='models/gan_step2/model.safetensors')
+    server, url = start_server(None, texture_res=64, missing_model='models/train_step2/model.safetensors')
     try:
         browser.get(url)
         wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('loads') == 1)

@@ -1,13 +1,12 @@
 """Derive each DVC stage's code deps from the package's imports, so dvc.yaml cannot drift from the code.
 
-Why: the `deps:` of dvc.yaml were written by hand and drifted from the imports. A stage whose module
-started importing, say, checkpoint.py did not re-run when checkpoint.py changed, and a stage still listing
-a module it no longer imports re-ran for nothing. This tool reads the module each stage runs
-(`python -m facediv.X` in its cmd), follows the intra-package imports of facediv/X.py with `ast`
-(module-level and function-local; `from .x import`, `from . import x`, `from facediv.x import`,
-`from facediv import x`, `import facediv.x`; cycles are fine; __init__.py and _modidx.py are ignored, so a
-plain `import facediv` adds nothing) and compares that closure with the stage's facediv/*.py deps.
-Other deps (data, models, metrics, non-.py files) are never judged and are kept as written.
+Why: the `deps:` of dvc.yaml were written by hand and drifted from the imports: a stage whose module came to
+import, say, checkpoint.py did not re-run when checkpoint.py changed, and a stage still listing a module it no
+longer imports re-ran for nothing. This tool takes the module each stage runs (`python -m facediv.X` in its
+cmd), follows the package-internal imports of facediv/X.py with `ast` (module-level and function-local,
+relative and absolute; cycles are fine; __init__.py and _modidx.py are ignored, so a bare `import facediv`
+adds nothing) and compares that closure with the stage's facediv/*.py deps. Other deps (data, models,
+metrics, non-.py files) are never judged and are kept as written.
 
 Usage (paths default to the repo root, the parent of tools/):
   python tools/dvc_deps.py --check   exit 1 naming each drifted stage's missing and extra code deps
@@ -16,11 +15,11 @@ Usage (paths default to the repo root, the parent of tools/):
   options: --dvc-yaml PATH (default dvc.yaml), --package DIR (default facediv)
 Exit status: 0 in sync, 1 drift (--check), 2 a stage that cannot be resolved (the message names it).
 
---write edits the text line by line (no yaml.dump), so every other line, comment and the stage order stay
-as they are. A drifted stage's deps list, flow (`[a, b]`, possibly over several lines) or block style,
-becomes a block list: its non-code deps as written, then the stage's module, then the other code deps sorted.
-Comments inside the old list are kept (an item's own comment stays on that item if it is kept, the rest go
-above the items). --check passes exactly when --write would change nothing, so --write is idempotent.
+--write edits the text line by line (no yaml.dump): every other line, comment and the stage order stay put.
+A drifted stage's deps, flow (`[a, b]`, over one or more lines) or block style, become a block list: its
+non-code deps as written, then its module, then the other code deps sorted. Comments in the old list are kept
+(an item's own comment stays on it). Only the set of code deps is judged, not their order, so --check passes
+exactly when --write would change nothing, and a second --write is a no-op.
 """
 import argparse, ast, json, re, sys
 from pathlib import Path

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Vendor the three.js files the browser viewer (facediv.viewer, nbs/21_viewer.ipynb) loads, so `facediv view`
-# needs no network or CDN at run time. Run once when bumping three.js; commit facediv/viewer_static/three/.
+# needs no network or CDN at run time. Run once when bumping three.js; commit facediv/viewer_static/vendor/three/.
 #   tools/vendor_viewer.sh            # the pinned version below
 #   tools/vendor_viewer.sh 0.188.0    # another version (then update THREE_VERSION and retest tests/test_viewer.py)
 set -euo pipefail
 THREE_VERSION="${1:-0.187.0}"
 cd "$(dirname "$0")/.."
-dest=facediv/viewer_static/three
+dest=facediv/viewer_static/vendor/three
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm init -y >/dev/null && npm install --no-audit --no-fund --ignore-scripts "three@${THREE_VERSION}" >/dev/null)
