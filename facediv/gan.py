@@ -220,6 +220,7 @@ class SynthesisLayer(nn.Module):
     def extra_repr(self): return (f'in_channels={self.in_channels}, out_channels={self.out_channels}, '
                                   f'resolution={self.resolution}, up={self.up}, use_noise={self.use_noise}')
 
+# %% ../nbs/11_gan.ipynb #59e1f110
 class ToRGBLayer(nn.Module):
     "Modulated 1×1 convolution (no demodulation) from features to output channels."
     def __init__(self,
@@ -241,6 +242,7 @@ class ToRGBLayer(nn.Module):
         x = modulated_conv2d(x, self.weight, styles, demodulate=False)           # [NOHW]
         return bias_act(x, self.bias, clamp=self.conv_clamp)
 
+# %% ../nbs/11_gan.ipynb #722e000e
 class SynthesisBlock(nn.Module):
     "One resolution of the synthesis network: (const |) 2× up conv, conv, ToRGB, skip/resnet image path."
     def __init__(self,
@@ -295,6 +297,7 @@ class SynthesisBlock(nn.Module):
             img = y if img is None else img + y
         return x, img
 
+# %% ../nbs/11_gan.ipynb #bc13f6a4
 class SynthesisNetwork(nn.Module):
     "w [N,num_ws,W] → image [N,C,R,R]: a SynthesisBlock per resolution from 4² up to `img_resolution`."
     def __init__(self,
@@ -330,6 +333,7 @@ class SynthesisNetwork(nn.Module):
             x, img = block(x, img, block_ws, noise_mode)
         return img                                                               # [NCHW]
 
+# %% ../nbs/11_gan.ipynb #4c820e03
 class Generator(nn.Module):
     "The StyleGAN2 generator: mapping (z, labels → w) then synthesis (w → image)."
     def __init__(self,
@@ -403,6 +407,7 @@ class DiscriminatorBlock(nn.Module):
             return y.add_(x)
         return self.conv1(self.conv0(x))                                         # [NCHW] at H/2
 
+# %% ../nbs/11_gan.ipynb #b57d896d
 class MinibatchStdLayer(nn.Module):
     "Append the standard deviation across groups of samples as extra feature maps."
     def __init__(self,
@@ -423,6 +428,7 @@ class MinibatchStdLayer(nn.Module):
         y = y.reshape(-1, F_, 1, 1).repeat(G, 1, H, W)                           # [NFHW] replicate
         return torch.cat([x, y], dim=1)                                          # [N,C+F,H,W]
 
+# %% ../nbs/11_gan.ipynb #829fd579
 class DiscriminatorEpilogue(nn.Module):
     "4² features → [N, out_features]: (minibatch std,) 3×3 conv, dense, dense."
     def __init__(self,
@@ -457,6 +463,7 @@ def _trunk(img_resolution:int, img_channels:int, channel_base:int, channel_max:i
                                                res, img_channels, **block_kwargs) for res in resolutions])
     return blocks, channels[4]
 
+# %% ../nbs/11_gan.ipynb #df38b244
 class Discriminator(nn.Module):
     "Residual discriminator with label projection (c_dim > 0) and spatial conditioning (cond_channels > 0)."
     def __init__(self,
@@ -493,6 +500,7 @@ class Discriminator(nn.Module):
             x = (x * cmap).sum(dim=1, keepdim=True) / math.sqrt(self.cmap_dim)   # [N1]
         return x                                                                 # [N1] logits
 
+# %% ../nbs/11_gan.ipynb #05e7bf45
 class Encoder(nn.Module):
     "E: UV asset [N,C,R,R] → identity code [N,z_dim] (the discriminator trunk without minibatch std)."
     def __init__(self,
@@ -514,6 +522,7 @@ class Encoder(nn.Module):
         for i, block in enumerate(self.blocks): x = block(x, img if i == 0 else None)  # [NCHW] down to 4²
         return self.b4(x)                                                        # [NZ]
 
+# %% ../nbs/11_gan.ipynb #6167688d
 class CodeDiscriminator(nn.Module):
     "D_E: (code, labels) → logit; tells encoder codes from N(0, I) samples *given the labels*."
     def __init__(self,

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, shutil, sys, time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,8 @@ from .figures import write_loss_plots, asset_images, save_grid
 from .checkpoint import save_tensors
 
 # %% auto #0
-__all__ = ['TRAIN_STEP1_SCHEMA', 'TINY_STEP1', 'step1_options', 'label_probe', 'encode_all', 'train_step1', 'main']
+__all__ = ['TRAIN_STEP1_SCHEMA', 'TINY_STEP1', 'step1_options', 'label_probe', 'encode_all', 'Step1Run', 'step1_setup',
+           'step1_EG_step', 'step1_D_step', 'code_stats', 'step1_snapshot', 'step1_finish', 'train_step1', 'main']
 
 # %% ../nbs/11b_train_step1.ipynb #b9679f31
 TRAIN_STEP1_SCHEMA = {
@@ -97,7 +99,7 @@ def label_probe(features:np.ndarray,        # [N,F] features (codes, or flattene
         out[attr] = {'accuracy': round(acc, 4), 'chance': round(float((y[te].numpy() == majority).mean()), 4)}
     return out
 
-# %% ../nbs/11b_train_step1.ipynb #763c69bd
+# %% ../nbs/11b_train_step1.ipynb #87673e4c
 def _probe_faces(ts, n:int=8) -> np.ndarray:
     "Rows of `n` faces spread over ethnicities (fixed, for reconstruction grids)."
     order = np.argsort(ts.labels[:, 0] * 10 ** 6 + np.arange(len(ts)), kind='stable')
@@ -109,6 +111,134 @@ def encode_all(E, ts, device, batch:int=64, limit:int=2048) -> np.ndarray:
     n = min(limit, len(ts))
     return np.concatenate([E(ts.batch(np.arange(s, min(s + batch, n)), device)[0]).cpu().numpy() for s in range(0, n, batch)])
 
+# %% ../nbs/11b_train_step1.ipynb #a997184d
+@dataclass
+class Step1Run:
+    "What the phases of `train_step1` share: accelerator, data, networks, optimisers, logs."
+    acc: object; dev: object; rank: int; world: int; is_main: bool   # Accelerate and this process
+    run_dir: Path; plots_dir: Path; metrics_path: Path; ckpt: Path   # outputs
+    L: dict                                                          # loss weights and intervals
+    ts: object                                                       # the prepared TrainingSet
+    E: torch.nn.Module; G1: torch.nn.Module; DE: torch.nn.Module     # the networks
+    specs: dict                                                      # their JSON descriptions
+    opt_EG: torch.optim.Optimizer; opt_D: torch.optim.Optimizer      # Adam of E + G1, Adam of D_E
+    start: int                                                       # first step to run (> 0 after a resume)
+    log: object; losses: object                                      # StatsLog (main process only), LossAverager
+    meta: dict                                                       # metadata of checkpoints and model
+    grid_rows: np.ndarray                                            # faces of the reconstruction grid
+    @property
+    def nets(self) -> dict: return {'E': self.E, 'G1': self.G1, 'D_E': self.DE}
+    @property
+    def opts(self) -> dict: return {'EG': self.opt_EG, 'D_E': self.opt_D}
+
+# %% ../nbs/11b_train_step1.ipynb #4d045b4d
+def step1_setup(run_dir, data_dir, plots_dir, metrics_path, data_kwargs, E_kwargs, G_kwargs, D_kwargs, EG_opt_kwargs,
+                D_opt_kwargs, loss_kwargs, label_prior, prior_ridge, seed, steps, log_every, device, threads, config_hash) -> Step1Run:
+    "Accelerator, data, networks, optimisers and logs of a step-1 run, resumed from its checkpoint if there is one."
+    acc = make_accelerator(device, threads)
+    dev, rank, world, is_main = acc.device, acc.process_index, acc.num_processes, acc.is_main_process
+    run_dir = Path(run_dir); plots_dir = Path(plots_dir or run_dir/'plots'); metrics_path = Path(metrics_path or run_dir/'metrics.json')
+    L = dict(rec_weight=1.0, adv_weight=0.05, r1_gamma=0.1, r1_interval=16) | dict(loss_kwargs)
+    # Data and networks.
+    with acc.main_process_first(): ts = prepare_training_set(data_dir, run_dir/'cache', **data_kwargs)
+    torch.manual_seed(seed)
+    E, G1, DE = Encoder(**E_kwargs).to(dev), Generator(**G_kwargs).to(dev), CodeDiscriminator(**D_kwargs).to(dev)
+    if label_prior: G1.set_prior(*(t.to(dev) for t in ts.label_prior(G1.prior_resolution, prior_ridge)))  # G1 learns residuals over it
+    specs = {'E': network_spec(E, E_kwargs), 'G1': network_spec(G1, G_kwargs), 'D_E': network_spec(DE, D_kwargs)}
+    opt_EG = torch.optim.Adam(list(E.parameters()) + list(G1.parameters()), **EG_opt_kwargs)
+    opt_D = torch.optim.Adam(DE.parameters(), **D_opt_kwargs)
+    # Resume and logs.
+    ckpt = run_dir/'checkpoint.safetensors'
+    start, _ = resume_from(ckpt, config_hash, {'E': E, 'G1': G1, 'D_E': DE}, {'EG': opt_EG, 'D_E': opt_D}, 'train_step1')
+    log = StatsLog(run_dir/'stats.jsonl', start) if is_main else None
+    meta = dict(config_hash=config_hash, seed=seed, data=dict(data_kwargs, encoding=ENCODING), taxonomy=taxonomy_spec(), stage='train_step1')
+    return Step1Run(acc, dev, rank, world, is_main, run_dir, plots_dir, metrics_path, ckpt, L, ts, E, G1, DE, specs, opt_EG, opt_D,
+                    start, log, LossAverager(acc, log, log_every, steps), meta, _probe_faces(ts))
+
+# %% ../nbs/11b_train_step1.ipynb #8bb4df19
+def step1_EG_step(s:Step1Run, x, c) -> tuple:
+    "One Adam step of E and G1 on reconstruction + adversarial code loss; (code, loss_rec, loss_adv)."
+    s.DE.requires_grad_(False)
+    code = s.E(x)                                                                # [NZ]
+    rec = s.G1(code, c)                                                          # [NCHW]
+    loss_rec = reconstruction_loss(rec, x)
+    loss_adv = g_nonsaturating(s.DE(code, c))
+    s.opt_EG.zero_grad(set_to_none=True)
+    (s.L['rec_weight'] * loss_rec + s.L['adv_weight'] * loss_adv).backward()
+    sync_gradients(s.acc, list(s.E.parameters()) + list(s.G1.parameters()))
+    s.opt_EG.step()
+    return code, loss_rec, loss_adv
+
+# %% ../nbs/11b_train_step1.ipynb #cb877cbd
+def step1_D_step(s:Step1Run, code, c, step:int) -> tuple:
+    "One Adam step of D_E on codes vs N(0, I) samples, with R1 every r1_interval steps; (loss_D, loss_r1, real_logits, fake_logits)."
+    s.DE.requires_grad_(True)
+    prior = torch.randn_like(code)                                               # [NZ]
+    do_r1 = s.L['r1_gamma'] > 0 and step % s.L['r1_interval'] == 0
+    prior.requires_grad_(do_r1)
+    real_logits, fake_logits = s.DE(prior, c), s.DE(code.detach(), c)
+    loss_D = d_logistic(real_logits, fake_logits)
+    loss_r1 = r1_penalty(real_logits, prior) if do_r1 else torch.zeros([], device=s.dev)
+    s.opt_D.zero_grad(set_to_none=True)
+    (loss_D + loss_r1 * (s.L['r1_gamma'] / 2) * s.L['r1_interval']).backward()
+    sync_gradients(s.acc, s.DE.parameters())
+    s.opt_D.step()
+    return loss_D, loss_r1, real_logits, fake_logits
+
+# %% ../nbs/11b_train_step1.ipynb #3a127d8e
+@torch.no_grad()
+def code_stats(code) -> dict:
+    "Scale and direction spread of a batch of codes [N,Z] (spread 1 = N(0, I)-like, 0 = collapsed)."
+    zn = code / code.square().mean(dim=1, keepdim=True).sqrt()                   # [NZ] as the mapping networks see it
+    return dict(code_rms=code.square().mean().sqrt(), code_dir_spread=zn.std(dim=0).mean())
+
+# %% ../nbs/11b_train_step1.ipynb #d9fe37cc
+def step1_snapshot(s:Step1Run, step:int, checkpoint:bool=True) -> None:
+    "Checkpoint (unless `checkpoint` is False), loss curves and reconstruction grid, written by the main process."
+    if s.is_main:
+        if checkpoint: save_checkpoint(s.ckpt, step, s.nets, s.specs, s.opts, **s.meta)
+        write_loss_plots(s.log.read(), s.plots_dir/'losses.csv', s.plots_dir/'losses.png', title='step 1: E, G1, D_E')
+        with torch.no_grad():
+            x, c = s.ts.batch(s.grid_rows, s.dev)
+            rec = s.G1(s.E(x), c)
+        pairs = [asset_images(*split_channels(v, s.ts.offset_scale)) for v in (x, rec)]
+        save_grid(np.stack(pairs), s.plots_dir/'reconstructions.png', rows=['data', 'G1(E(x), l)'],
+                  title=f'step 1 reconstructions at step {step}', scale=0.9)
+    s.acc.wait_for_everyone()
+
+# %% ../nbs/11b_train_step1.ipynb #0c36ad37
+def step1_finish(s:Step1Run, steps:int, seed:int, t_start:float) -> dict:
+    "Save E and G1 as model.safetensors, compute and save the final metrics, drop the cache; the metrics (main process)."
+    metrics = {}
+    if s.is_main:
+        s.E.eval(); s.G1.eval()
+        model_meta = dict(s.meta, step=steps, networks={k: s.specs[k] for k in ('E', 'G1')})
+        save_tensors(s.run_dir/'model.safetensors', {f'{n}.{k}': v for n in ('E', 'G1') for k, v in s.nets[n].state_dict().items()}, model_meta)
+        codes = encode_all(s.E, s.ts, s.dev)
+        n_eval = len(codes)
+        with torch.no_grad():
+            errs = []
+            for i in range(0, min(n_eval, 512), 64):
+                x, c = s.ts.batch(np.arange(i, min(i + 64, n_eval, 512)), s.dev)
+                errs.append((s.G1(s.E(x), c) - x).abs().mean(dim=[1, 2, 3]).cpu().numpy())
+        errs = np.concatenate(errs)
+        labels = s.ts.labels[:n_eval]
+        images = np.asarray(s.ts.images[:n_eval], np.float32)
+        small = torch.nn.functional.adaptive_avg_pool2d(torch.from_numpy(images), 4).flatten(1).numpy()  # [N,12·16]
+        metrics = {'stage': 'train_step1', 'steps': steps, 'faces': len(s.ts), 'resolution': s.ts.resolution, 'processes': s.world,
+                   'reconstruction_l1': float(errs.mean()),
+                   'reconstruction_psnr_db': float(10 * np.log10(4 / np.mean(errs ** 2))),
+                   'code_rms': float(np.sqrt((codes ** 2).mean())),
+                   'code_dir_spread': float((codes / np.sqrt((codes ** 2).mean(1, keepdims=True))).std(0).mean()),
+                   'label_probe_codes': label_probe(codes, labels, seed) if n_eval >= 10 else None,
+                   'label_probe_images': label_probe(small, labels, seed) if n_eval >= 10 else None,
+                   'train_seconds': round(time.time() - t_start, 1), 'peak_ram_mb': round(peak_ram_mb()), 'seed': seed}
+        save_json(metrics, s.metrics_path)
+        shutil.rmtree(s.run_dir/'cache', ignore_errors=True)
+    s.acc.wait_for_everyone()
+    return metrics
+
+# %% ../nbs/11b_train_step1.ipynb #763c69bd
 def train_step1(
     run_dir,                        # Output folder: checkpoint, model, stats.jsonl, cache.
     data_dir,                       # Normalized dataset folder (sharded npz + manifest.json).
@@ -135,106 +265,21 @@ def train_step1(
 ) -> dict:
     "Train E, G1 and D_E (step 1); returns the final metrics."
     t_start = time.time()
-    acc = make_accelerator(device, threads)
-    dev, rank, world, is_main = acc.device, acc.process_index, acc.num_processes, acc.is_main_process
-    run_dir = Path(run_dir); plots_dir = Path(plots_dir or run_dir/'plots'); metrics_path = Path(metrics_path or run_dir/'metrics.json')
-    L = dict(rec_weight=1.0, adv_weight=0.05, r1_gamma=0.1, r1_interval=16) | dict(loss_kwargs)
-
-    # Data and networks.
-    with acc.main_process_first(): ts = prepare_training_set(data_dir, run_dir/'cache', **data_kwargs)
-    torch.manual_seed(seed)
-    E, G1, DE = Encoder(**E_kwargs).to(dev), Generator(**G_kwargs).to(dev), CodeDiscriminator(**D_kwargs).to(dev)
-    if label_prior: G1.set_prior(*(t.to(dev) for t in ts.label_prior(G1.prior_resolution, prior_ridge)))  # G1 learns residuals over it
-    nets = {'E': E, 'G1': G1, 'D_E': DE}
-    specs = {'E': network_spec(E, E_kwargs), 'G1': network_spec(G1, G_kwargs), 'D_E': network_spec(DE, D_kwargs)}
-    opt_EG = torch.optim.Adam(list(E.parameters()) + list(G1.parameters()), **EG_opt_kwargs)
-    opt_D = torch.optim.Adam(DE.parameters(), **D_opt_kwargs)
-    ckpt = run_dir/'checkpoint.safetensors'
-    start, _ = resume_from(ckpt, config_hash, nets, {'EG': opt_EG, 'D_E': opt_D}, 'train_step1')
-    log = StatsLog(run_dir/'stats.jsonl', start) if is_main else None
-    losses = LossAverager(acc, log, log_every, steps)
-    meta = dict(config_hash=config_hash, seed=seed, data=dict(data_kwargs, encoding=ENCODING), taxonomy=taxonomy_spec(), stage='train_step1')
-    grid_rows = _probe_faces(ts)
-
-    def snapshot(step, checkpoint=True):
-        if is_main:
-            if checkpoint: save_checkpoint(ckpt, step, nets, specs, {'EG': opt_EG, 'D_E': opt_D}, **meta)
-            write_loss_plots(log.read(), plots_dir/'losses.csv', plots_dir/'losses.png', title='step 1: E, G1, D_E')
-            with torch.no_grad():
-                x, c = ts.batch(grid_rows, dev)
-                rec = G1(E(x), c)
-            pairs = [asset_images(*split_channels(v, ts.offset_scale)) for v in (x, rec)]
-            save_grid(np.stack(pairs), plots_dir/'reconstructions.png', rows=['data', 'G1(E(x), l)'],
-                      title=f'step 1 reconstructions at step {step}', scale=0.9)
-        acc.wait_for_everyone()
-
-    # Main loop.
-    E.train(); G1.train(); DE.train()
-    for step in range(start, steps):
-        seed_torch(seed, step, rank)
-        x, c = ts.batch(batch_indices(seed, step, len(ts), batch, rank, world), dev)
-        # Phase E+G1: reconstruct, and make codes look like N(0, I) given the labels.
-        DE.requires_grad_(False)
-        code = E(x)                                                              # [NZ]
-        rec = G1(code, c)                                                        # [NCHW]
-        loss_rec = reconstruction_loss(rec, x)
-        loss_adv = g_nonsaturating(DE(code, c))
-        opt_EG.zero_grad(set_to_none=True)
-        (L['rec_weight'] * loss_rec + L['adv_weight'] * loss_adv).backward()
-        sync_gradients(acc, list(E.parameters()) + list(G1.parameters()))
-        opt_EG.step()
-        # Phase D_E: encoder codes vs prior samples, given the labels.
-        DE.requires_grad_(True)
-        prior = torch.randn_like(code)                                           # [NZ]
-        do_r1 = L['r1_gamma'] > 0 and step % L['r1_interval'] == 0
-        prior.requires_grad_(do_r1)
-        real_logits, fake_logits = DE(prior, c), DE(code.detach(), c)
-        loss_D = d_logistic(real_logits, fake_logits)
-        loss_r1 = r1_penalty(real_logits, prior) if do_r1 else torch.zeros([], device=dev)
-        opt_D.zero_grad(set_to_none=True)
-        (loss_D + loss_r1 * (L['r1_gamma'] / 2) * L['r1_interval']).backward()
-        sync_gradients(acc, DE.parameters())
-        opt_D.step()
-        # Statistics.
-        with torch.no_grad():
-            zn = code / code.square().mean(dim=1, keepdim=True).sqrt()           # [NZ] as the mapping networks see it
-            code_stats = dict(code_rms=code.square().mean().sqrt(), code_dir_spread=zn.std(dim=0).mean())  # spread 1 = N(0,I)-like, 0 = collapsed
-        losses.add(loss_rec=loss_rec, loss_E_adv=loss_adv, loss_D_E=loss_D, **code_stats,
-                   D_real=real_logits.mean(), D_fake=fake_logits.mean())
+    s = step1_setup(run_dir, data_dir, plots_dir, metrics_path, data_kwargs, E_kwargs, G_kwargs, D_kwargs, EG_opt_kwargs,
+                    D_opt_kwargs, loss_kwargs, label_prior, prior_ridge, seed, steps, log_every, device, threads, config_hash)
+    s.E.train(); s.G1.train(); s.DE.train()
+    for step in range(s.start, steps):
+        seed_torch(seed, step, s.rank)
+        x, c = s.ts.batch(batch_indices(seed, step, len(s.ts), batch, s.rank, s.world), s.dev)
+        code, loss_rec, loss_adv = step1_EG_step(s, x, c)
+        loss_D, _, real_logits, fake_logits = step1_D_step(s, code, c, step)
+        s.losses.add(loss_rec=loss_rec, loss_E_adv=loss_adv, loss_D_E=loss_D, **code_stats(code),
+                     D_real=real_logits.mean(), D_fake=fake_logits.mean())
         done = step + 1
-        losses.step_done(done)
-        if done % snapshot_every == 0 or done == steps: snapshot(done)
-    if start >= steps: snapshot(start, checkpoint=False)                          # already finished: plots only
-
-    # Final model and metrics.
-    metrics = {}
-    if is_main:
-        E.eval(); G1.eval()
-        model_meta = dict(meta, step=steps, networks={k: specs[k] for k in ('E', 'G1')})
-        save_tensors(run_dir/'model.safetensors', {f'{n}.{k}': v for n in ('E', 'G1') for k, v in nets[n].state_dict().items()}, model_meta)
-        codes = encode_all(E, ts, dev)
-        n_eval = len(codes)
-        with torch.no_grad():
-            errs = []
-            for s in range(0, min(n_eval, 512), 64):
-                x, c = ts.batch(np.arange(s, min(s + 64, n_eval, 512)), dev)
-                errs.append((G1(E(x), c) - x).abs().mean(dim=[1, 2, 3]).cpu().numpy())
-        errs = np.concatenate(errs)
-        labels = ts.labels[:n_eval]
-        images = np.asarray(ts.images[:n_eval], np.float32)
-        small = torch.nn.functional.adaptive_avg_pool2d(torch.from_numpy(images), 4).flatten(1).numpy()  # [N,12·16]
-        metrics = {'stage': 'train_step1', 'steps': steps, 'faces': len(ts), 'resolution': ts.resolution, 'processes': world,
-                   'reconstruction_l1': float(errs.mean()),
-                   'reconstruction_psnr_db': float(10 * np.log10(4 / np.mean(errs ** 2))),
-                   'code_rms': float(np.sqrt((codes ** 2).mean())),
-                   'code_dir_spread': float((codes / np.sqrt((codes ** 2).mean(1, keepdims=True))).std(0).mean()),
-                   'label_probe_codes': label_probe(codes, labels, seed) if n_eval >= 10 else None,
-                   'label_probe_images': label_probe(small, labels, seed) if n_eval >= 10 else None,
-                   'train_seconds': round(time.time() - t_start, 1), 'peak_ram_mb': round(peak_ram_mb()), 'seed': seed}
-        save_json(metrics, metrics_path)
-        shutil.rmtree(run_dir/'cache', ignore_errors=True)
-    acc.wait_for_everyone()
-    return metrics
+        s.losses.step_done(done)
+        if done % snapshot_every == 0 or done == steps: step1_snapshot(s, done)
+    if s.start >= steps: step1_snapshot(s, s.start, checkpoint=False)           # already finished: plots only
+    return step1_finish(s, steps, seed, t_start)
 
 # %% ../nbs/11b_train_step1.ipynb #2a618db3
 @call_parse

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import copy, json, shutil, sys, time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,8 @@ from .checkpoint import save_tensors, load_tensors
 
 # %% auto #0
 __all__ = ['TRAIN_STEP2_SCHEMA', 'TINY_STEP2', 'step1_model_info', 'step2_options', 'calibrate_prior', 'init_from', 'grid_labels',
-           'ethnicity_grid', 'train_step2', 'main']
+           'ethnicity_grid', 'Step2Run', 'load_step1', 'step2_setup', 'step2_batch', 'step2_G_step', 'step2_pl_step',
+           'step2_D_step', 'ema_beta', 'update_ema', 'step2_snapshot', 'step2_finish', 'train_step2', 'main']
 
 # %% ../nbs/11c_train_step2.ipynb #7069dcd4
 TRAIN_STEP2_SCHEMA = {
@@ -79,6 +81,15 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
                                            if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model', 'calibrate_samples')})
     return opts
 
+# %% ../nbs/11c_train_step2.ipynb #887fc717
+TINY_STEP2 = {'seed': 0, 'max_faces': 0, 'batch': 8, 'steps': 4, 'snapshot_every': 2, 'log_every': 1, 'num_processes': 1,
+          'device': 'cpu', 'threads': 1,
+          'G': {'w_dim': 16, 'mapping': {'num_layers': 1}, 'synthesis': {'channel_base': 128, 'channel_max': 16, 'architecture': 'skip', 'use_noise': True}},
+          'D': {'channel_base': 128, 'channel_max': 16, 'mbstd_group_size': 4},
+          'opt': {'lr': 0.002, 'D_lr': 0.002, 'betas': [0.0, 0.99]},
+          'loss': {'r1_gamma': 1.0, 'r1_interval': 2, 'pl_weight': 1.0, 'pl_interval': 2, 'consistency_weight': 0.0},
+          'ema': {'ema_kimg': 0.01, 'ema_rampup': 0.05}, 'init_from_G1': True, 'calibrate_samples': 64}
+
 # %% ../nbs/11c_train_step2.ipynb #c4l1b0a2
 @torch.no_grad()
 def _mean_residual(G:Generator, labels:np.ndarray, n:int, ridge:float, gen:torch.Generator, batch:int, prior=None) -> tuple:
@@ -114,7 +125,7 @@ def calibrate_prior(G:Generator,                # generator with a label prior (
     G.set_prior(G.prior_mean - mean.float().to(dev), G.prior_labels - effects.float().to(dev))
     return {'samples': n, 'mean_shift_rms': float(mean.square().mean().sqrt()), 'label_shift_rms': float(effects.square().mean().sqrt())}
 
-# %% ../nbs/11c_train_step2.ipynb #768df9e9
+# %% ../nbs/11c_train_step2.ipynb #e978d78e
 def _lazy_adam(params, lr:float, betas, interval:int):
     "Adam with stylegan2's lazy-regularisation correction (lr and betas scaled for a regulariser every `interval` steps)."
     ratio = interval / (interval + 1)
@@ -128,6 +139,7 @@ def init_from(G:Generator, G1:Generator, where='step-1 model') -> None:
                               "give train_step2.G the same w_dim, mapping and synthesis sizes as train_step1.G, or set init_from_G1: false")
     G.load_state_dict(src, strict=False)
 
+# %% ../nbs/11c_train_step2.ipynb #2ad7f011
 def grid_labels(ethnicities=ETHNICITIES, age:str='30-34', gender:str='female') -> torch.Tensor:
     "[len(ethnicities),30] one-hot labels: one row per ethnicity at a fixed age and gender."
     return torch.from_numpy(one_hot(np.stack([Attributes(e, age, gender).encode() for e in ethnicities])))
@@ -140,6 +152,174 @@ def ethnicity_grid(G, path, offset_scale:float, n_cols:int=4, seed:int=0, title:
     imgs = [asset_images(*split_channels(G(z, ci.expand(n_cols, -1), noise_mode='const'), offset_scale)) for ci in c]
     return save_grid(np.stack(imgs), path, rows=list(ETHNICITIES), title=title, scale=0.8)
 
+# %% ../nbs/11c_train_step2.ipynb #651cb241
+@dataclass
+class Step2Run:
+    "What the phases of `train_step2` share: accelerator, data, networks, optimisers, logs."
+    acc: object; dev: object; rank: int; world: int; is_main: bool   # Accelerate and this process
+    run_dir: Path; plots_dir: Path; metrics_path: Path; ckpt: Path   # outputs
+    L: dict; EMA: dict                                               # loss weights and intervals; EMA half-life and ramp-up
+    ts: object                                                       # the prepared TrainingSet
+    E: torch.nn.Module; G1: torch.nn.Module; step1_meta: dict        # frozen step-1 networks and their model's metadata
+    G: torch.nn.Module; D: torch.nn.Module; G_ema: torch.nn.Module   # G2, D_G and G2's moving average
+    specs: dict                                                      # JSON descriptions of G, D, G_ema
+    opt_G: torch.optim.Optimizer; opt_D: torch.optim.Optimizer
+    pl: PathLengthPenalty                                            # path-length penalty (state: pl_mean)
+    start: int                                                       # first step to run (> 0 after a resume)
+    log: object; losses: object                                      # StatsLog (main process only), LossAverager
+    meta: dict                                                       # metadata of checkpoints and model
+    @property
+    def nets(self) -> dict: return {'G': self.G, 'D': self.D, 'G_ema': self.G_ema}
+    @property
+    def opts(self) -> dict: return {'G': self.opt_G, 'D': self.opt_D}
+
+# %% ../nbs/11c_train_step2.ipynb #60732776
+def load_step1(step1_model, step1_hash, data_kwargs:dict, G_kwargs:dict, dev) -> tuple:
+    "(E, G1, step-1 model metadata, step1_model_info) of a step-1 model that matches these options."
+    info = step1_model_info(step1_model)
+    if step1_hash is not None and info['config_hash'] != step1_hash:
+        raise ParamsError(f"{step1_model} changed since these options were made (config {info['config_hash']} ≠ {step1_hash})",
+                          "rerun the train_step2 stage so its options are rebuilt from the current step-1 model")
+    frozen, step1_meta = load_checkpoint(step1_model, ['E', 'G1'], stage='train_step1')
+    E, G1 = frozen['E'].to(dev), frozen['G1'].to(dev)
+    want = {'resolution': data_kwargs['resolution'], 'offset_scale': data_kwargs['offset_scale'], 'z_dim': G_kwargs['z_dim']}
+    got = {k: info[k] for k in want}
+    if got != want: raise ParamsError(f"step-1 model {step1_model} was made for {got}, step 2 asks for {want}",
+                                      "rerun `dvc repro train_step1 train_step2` so both steps use one configuration")
+    return E, G1, step1_meta, info
+
+def step2_setup(run_dir, data_dir, step1_model, plots_dir, metrics_path, step1_hash, data_kwargs, G_kwargs, D_kwargs, G_opt_kwargs,
+                D_opt_kwargs, loss_kwargs, ema_kwargs, init_from_G1, seed, steps, log_every, device, threads, config_hash) -> Step2Run:
+    "Accelerator, frozen step-1 networks, data, G2, D_G, optimisers and logs of a step-2 run, resumed if possible."
+    acc = make_accelerator(device, threads)
+    dev, rank, world, is_main = acc.device, acc.process_index, acc.num_processes, acc.is_main_process
+    run_dir = Path(run_dir); plots_dir = Path(plots_dir or run_dir/'plots'); metrics_path = Path(metrics_path or run_dir/'metrics.json')
+    L = dict(r1_gamma=1.0, r1_interval=16, pl_weight=0.0, pl_interval=4, consistency_weight=0.0) | dict(loss_kwargs)
+    EMA = dict(ema_kimg=10.0, ema_rampup=0.05) | dict(ema_kwargs)
+    E, G1, step1_meta, info = load_step1(step1_model, step1_hash, data_kwargs, G_kwargs, dev)
+    # Data and networks.
+    with acc.main_process_first(): ts = prepare_training_set(data_dir, run_dir/'cache', **data_kwargs)
+    torch.manual_seed(seed)
+    G, D = Generator(**G_kwargs).to(dev), Discriminator(**D_kwargs).to(dev)
+    if G.prior_labels.shape == G1.prior_labels.shape: G.set_prior(G1.prior_mean, G1.prior_labels)  # G1's label prior, if it had one
+    if init_from_G1: init_from(G, G1, step1_model)
+    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    specs = {'G': network_spec(G, G_kwargs), 'D': network_spec(D, D_kwargs), 'G_ema': network_spec(G_ema, G_kwargs)}
+    opt_G = _lazy_adam(G.parameters(), **G_opt_kwargs, interval=L['pl_interval']) if L['pl_weight'] > 0 else torch.optim.Adam(G.parameters(), **G_opt_kwargs)
+    opt_D = _lazy_adam(D.parameters(), **D_opt_kwargs, interval=L['r1_interval']) if L['r1_gamma'] > 0 else torch.optim.Adam(D.parameters(), **D_opt_kwargs)
+    pl = PathLengthPenalty()
+    # Resume and logs.
+    ckpt = run_dir/'checkpoint.safetensors'
+    start, meta0 = resume_from(ckpt, config_hash, {'G': G, 'D': D, 'G_ema': G_ema}, {'G': opt_G, 'D': opt_D}, 'train_step2')
+    if meta0: pl.pl_mean = torch.tensor(meta0.get('pl_mean', 0.0))
+    log = StatsLog(run_dir/'stats.jsonl', start) if is_main else None
+    losses = LossAverager(acc, log, log_every, steps, scale={'loss_r1': L['r1_interval']})  # R1 runs every r1_interval steps
+    meta = dict(config_hash=config_hash, seed=seed, data=dict(data_kwargs, encoding=ENCODING), taxonomy=taxonomy_spec(), stage='train_step2',
+                step1_hash=info['config_hash'])
+    return Step2Run(acc, dev, rank, world, is_main, run_dir, plots_dir, metrics_path, ckpt, L, EMA, ts, E, G1, step1_meta,
+                    G, D, G_ema, specs, opt_G, opt_D, pl, start, log, losses, meta)
+
+# %% ../nbs/11c_train_step2.ipynb #2305cac9
+def step2_batch(s:Step2Run, seed:int, step:int, batch:int) -> tuple:
+    "(x, l_x, l, z, G1(E(x), l_x), G1(z, l)) of step `step` on this process."
+    x, c = s.ts.batch(batch_indices(seed, step, len(s.ts), batch, s.rank, s.world), s.dev)
+    _, c_gen = s.ts.batch(batch_indices(seed, step, len(s.ts), batch, s.rank, s.world, stream='gen_labels'), s.dev)
+    z = torch.randn([len(x), s.G.z_dim], device=s.dev)                           # [NZ]
+    with torch.no_grad():
+        cond_real = s.G1(s.E(x), c)                                              # [NCHW] G1(E(x), l_x)
+        cond_gen = s.G1(z, c_gen)                                                # [NCHW] G1(z, l)
+    return x, c, c_gen, z, cond_real, cond_gen
+
+# %% ../nbs/11c_train_step2.ipynb #d8c35e4d
+def step2_G_step(s:Step2Run, z, c_gen, cond_gen) -> tuple:
+    "One Adam step of G2 on the adversarial (+ low-pass consistency) loss; (fake, loss_G, loss_cons)."
+    s.D.requires_grad_(False)
+    fake = s.G(z, c_gen, update_emas=True)                                       # [NCHW]
+    gen_logits = s.D(fake, c_gen, cond_gen)
+    loss_G = g_nonsaturating(gen_logits)
+    loss_cons = (F.avg_pool2d(fake, 4) - F.avg_pool2d(cond_gen, 4)).abs().mean()
+    s.opt_G.zero_grad(set_to_none=True)
+    (loss_G + s.L['consistency_weight'] * loss_cons).backward()
+    sync_gradients(s.acc, s.G.parameters())
+    s.opt_G.step()
+    return fake, loss_G, loss_cons
+
+# %% ../nbs/11c_train_step2.ipynb #0afab02b
+def step2_pl_step(s:Step2Run, z, c_gen, step:int) -> torch.Tensor:
+    "Every pl_interval steps (pl_weight > 0) a lazy path-length step of G2 on half the batch; the penalty (0 when off)."
+    loss_pl = torch.zeros([], device=s.dev)
+    if s.L['pl_weight'] > 0 and step % s.L['pl_interval'] == 0:
+        half = max(1, len(z) // 2)
+        loss_pl = s.pl(s.G, z[:half], c_gen[:half])
+        s.opt_G.zero_grad(set_to_none=True)
+        (loss_pl * s.L['pl_weight'] * s.L['pl_interval']).backward()
+        sync_gradients(s.acc, s.G.parameters())
+        s.opt_G.step()
+    return loss_pl
+
+# %% ../nbs/11c_train_step2.ipynb #8cf02e45
+def step2_D_step(s:Step2Run, x, c, cond_real, fake, c_gen, cond_gen, step:int) -> tuple:
+    "One Adam step of D_G on real vs generated pairs, with R1 every r1_interval steps; (loss_D, loss_r1, real_logits, fake_logits)."
+    s.D.requires_grad_(True)
+    do_r1 = s.L['r1_gamma'] > 0 and step % s.L['r1_interval'] == 0
+    x_in = x.detach().requires_grad_(do_r1)
+    real_logits = s.D(x_in, c, cond_real)
+    fake_logits = s.D(fake.detach(), c_gen, cond_gen)
+    loss_D = d_logistic(real_logits, fake_logits)
+    loss_r1 = r1_penalty(real_logits, x_in) if do_r1 else torch.zeros([], device=s.dev)
+    s.opt_D.zero_grad(set_to_none=True)
+    (loss_D + loss_r1 * (s.L['r1_gamma'] / 2) * s.L['r1_interval']).backward()
+    sync_gradients(s.acc, s.D.parameters())
+    s.opt_D.step()
+    return loss_D, loss_r1, real_logits, fake_logits
+
+# %% ../nbs/11c_train_step2.ipynb #d0b9de83
+def ema_beta(step:int, batch:int, ema_kimg:float, ema_rampup:float) -> float:
+    "The EMA's decay per step: half-life ema_kimg·1000 images, at most (step + 1)·batch·ema_rampup during ramp-up (0 = none)."
+    ema_nimg = ema_kimg * 1000
+    if ema_rampup > 0: ema_nimg = min(ema_nimg, (step + 1) * batch * ema_rampup)
+    return 0.5 ** (batch / max(ema_nimg, 1e-8))
+
+@torch.no_grad()
+def update_ema(G_ema:torch.nn.Module, G:torch.nn.Module, beta:float) -> None:
+    "G_ema ← beta·G_ema + (1 − beta)·G for parameters; buffers are copied."
+    for p_ema, p in zip(G_ema.parameters(), G.parameters()): p_ema.copy_(p.detach().lerp(p_ema, beta))
+    for b_ema, b in zip(G_ema.buffers(), G.buffers()): b_ema.copy_(b)
+
+# %% ../nbs/11c_train_step2.ipynb #a2b3d3d6
+def step2_snapshot(s:Step2Run, step:int, seed:int, checkpoint:bool=True) -> None:
+    "Checkpoint (unless `checkpoint` is False), loss curves and the EMA generator's ethnicity grid, written by the main process."
+    if s.is_main:
+        if checkpoint: save_checkpoint(s.ckpt, step, s.nets, s.specs, s.opts, pl_mean=float(s.pl.pl_mean), **s.meta)
+        write_loss_plots(s.log.read(), s.plots_dir/'losses.csv', s.plots_dir/'losses.png', title='step 2: G2, D_G',
+                         keys=['loss_G', 'loss_D', 'loss_r1', 'D_real', 'D_fake'])
+        ethnicity_grid(s.G_ema, s.plots_dir/'samples_ethnicity.png', s.ts.offset_scale, seed=seed, device=s.dev,
+                       title=f'G2 (EMA) at step {step}: rows = ethnicity, columns = identity code (female, 30-34)')
+    s.acc.wait_for_everyone()
+
+# %% ../nbs/11c_train_step2.ipynb #91cb3441
+def step2_finish(s:Step2Run, steps:int, seed:int, calibrate_samples:int, t_start:float) -> dict:
+    "Calibrate and save G2 (EMA) with E and G1 as model.safetensors, save the final metrics, drop the cache; the metrics."
+    metrics = {}
+    if s.is_main:
+        calibration = calibrate_prior(s.G_ema, s.ts.labels, calibrate_samples, seed=seed) if calibrate_samples else None
+        model_specs = {'G': s.specs['G_ema'], 'E': s.step1_meta['networks']['E'], 'G1': s.step1_meta['networks']['G1']}
+        tensors = {f'G.{k}': v for k, v in s.G_ema.state_dict().items()}
+        tensors.update({f'{n}.{k}': v for n, net in (('E', s.E), ('G1', s.G1)) for k, v in net.state_dict().items()})
+        save_tensors(s.run_dir/'model.safetensors', tensors, dict(s.meta, step=steps, networks=model_specs))
+        rows = s.log.read()
+        last = rows[-min(len(rows), 5):]
+        metrics = {'stage': 'train_step2', 'steps': steps, 'faces': len(s.ts), 'resolution': s.ts.resolution, 'processes': s.world,
+                   **{f'final_{k}': float(np.mean([r[k] for r in last])) for k in ('loss_G', 'loss_D', 'D_real', 'D_fake')},
+                   'sec_per_step': float(np.median([r['sec_per_step'] for r in rows])) if rows else None,
+                   'calibration': calibration,
+                   'train_seconds': round(time.time() - t_start, 1), 'peak_ram_mb': round(peak_ram_mb()), 'seed': seed}
+        save_json(metrics, s.metrics_path)
+        shutil.rmtree(s.run_dir/'cache', ignore_errors=True)
+    s.acc.wait_for_everyone()
+    return metrics
+
+# %% ../nbs/11c_train_step2.ipynb #768df9e9
 def train_step2(
     run_dir,                        # Output folder: checkpoint, model, stats.jsonl, cache.
     data_dir,                       # Normalized dataset folder (sharded npz + manifest.json).
@@ -168,127 +348,23 @@ def train_step2(
 ) -> dict:
     "Train the conditional StyleGAN2 G2 and its spatially conditioned discriminator D_G (step 2); returns final metrics."
     t_start = time.time()
-    acc = make_accelerator(device, threads)
-    dev, rank, world, is_main = acc.device, acc.process_index, acc.num_processes, acc.is_main_process
-    run_dir = Path(run_dir); plots_dir = Path(plots_dir or run_dir/'plots'); metrics_path = Path(metrics_path or run_dir/'metrics.json')
-    L = dict(r1_gamma=1.0, r1_interval=16, pl_weight=0.0, pl_interval=4, consistency_weight=0.0) | dict(loss_kwargs)
-    EMA = dict(ema_kimg=10.0, ema_rampup=0.05) | dict(ema_kwargs)
-
-    # Frozen step-1 networks; they must match the data encoding and the code size of these options.
-    info = step1_model_info(step1_model)
-    if step1_hash is not None and info['config_hash'] != step1_hash:
-        raise ParamsError(f"{step1_model} changed since these options were made (config {info['config_hash']} ≠ {step1_hash})",
-                          "rerun the train_step2 stage so its options are rebuilt from the current step-1 model")
-    frozen, step1_meta = load_checkpoint(step1_model, ['E', 'G1'], stage='train_step1')
-    E, G1 = frozen['E'].to(dev), frozen['G1'].to(dev)
-    want = {'resolution': data_kwargs['resolution'], 'offset_scale': data_kwargs['offset_scale'], 'z_dim': G_kwargs['z_dim']}
-    got = {k: info[k] for k in want}
-    if got != want: raise ParamsError(f"step-1 model {step1_model} was made for {got}, step 2 asks for {want}",
-                                      "rerun `dvc repro train_step1 train_step2` so both steps use one configuration")
-
-    # Data and networks.
-    with acc.main_process_first(): ts = prepare_training_set(data_dir, run_dir/'cache', **data_kwargs)
-    torch.manual_seed(seed)
-    G, D = Generator(**G_kwargs).to(dev), Discriminator(**D_kwargs).to(dev)
-    if G.prior_labels.shape == G1.prior_labels.shape: G.set_prior(G1.prior_mean, G1.prior_labels)  # G1's label prior, if it had one
-    if init_from_G1: init_from(G, G1, step1_model)
-    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-    nets = {'G': G, 'D': D, 'G_ema': G_ema}
-    specs = {'G': network_spec(G, G_kwargs), 'D': network_spec(D, D_kwargs), 'G_ema': network_spec(G_ema, G_kwargs)}
-    opt_G = _lazy_adam(G.parameters(), **G_opt_kwargs, interval=L['pl_interval']) if L['pl_weight'] > 0 else torch.optim.Adam(G.parameters(), **G_opt_kwargs)
-    opt_D = _lazy_adam(D.parameters(), **D_opt_kwargs, interval=L['r1_interval']) if L['r1_gamma'] > 0 else torch.optim.Adam(D.parameters(), **D_opt_kwargs)
-    pl = PathLengthPenalty()
-    ckpt = run_dir/'checkpoint.safetensors'
-    start, meta0 = resume_from(ckpt, config_hash, nets, {'G': opt_G, 'D': opt_D}, 'train_step2')
-    if meta0: pl.pl_mean = torch.tensor(meta0.get('pl_mean', 0.0))
-    log = StatsLog(run_dir/'stats.jsonl', start) if is_main else None
-    losses = LossAverager(acc, log, log_every, steps, scale={'loss_r1': L['r1_interval']})  # R1 runs every r1_interval steps
-    meta = dict(config_hash=config_hash, seed=seed, data=dict(data_kwargs, encoding=ENCODING), taxonomy=taxonomy_spec(), stage='train_step2',
-                step1_hash=info['config_hash'])
-
-    def snapshot(step, checkpoint=True):
-        if is_main:
-            if checkpoint: save_checkpoint(ckpt, step, nets, specs, {'G': opt_G, 'D': opt_D}, pl_mean=float(pl.pl_mean), **meta)
-            write_loss_plots(log.read(), plots_dir/'losses.csv', plots_dir/'losses.png', title='step 2: G2, D_G',
-                             keys=['loss_G', 'loss_D', 'loss_r1', 'D_real', 'D_fake'])
-            ethnicity_grid(G_ema, plots_dir/'samples_ethnicity.png', ts.offset_scale, seed=seed, device=dev,
-                           title=f'G2 (EMA) at step {step}: rows = ethnicity, columns = identity code (female, 30-34)')
-        acc.wait_for_everyone()
-
-    # Main loop.
-    G.train(); D.train()
-    for step in range(start, steps):
-        seed_torch(seed, step, rank)
-        x, c = ts.batch(batch_indices(seed, step, len(ts), batch, rank, world), dev)
-        _, c_gen = ts.batch(batch_indices(seed, step, len(ts), batch, rank, world, stream='gen_labels'), dev)
-        z = torch.randn([len(x), G.z_dim], device=dev)                            # [NZ]
-        with torch.no_grad():
-            cond_real = G1(E(x), c)                                               # [NCHW] G1(E(x), l_x)
-            cond_gen = G1(z, c_gen)                                               # [NCHW] G1(z, l)
-        # Phase G: fool D_G given the labels and G1's image of the same code.
-        D.requires_grad_(False)
-        fake = G(z, c_gen, update_emas=True)                                      # [NCHW]
-        gen_logits = D(fake, c_gen, cond_gen)
-        loss_G = g_nonsaturating(gen_logits)
-        loss_cons = (F.avg_pool2d(fake, 4) - F.avg_pool2d(cond_gen, 4)).abs().mean()
-        opt_G.zero_grad(set_to_none=True)
-        (loss_G + L['consistency_weight'] * loss_cons).backward()
-        sync_gradients(acc, G.parameters())
-        opt_G.step()
-        loss_pl = torch.zeros([], device=dev)
-        if L['pl_weight'] > 0 and step % L['pl_interval'] == 0:
-            half = max(1, len(z) // 2)
-            loss_pl = pl(G, z[:half], c_gen[:half])
-            opt_G.zero_grad(set_to_none=True)
-            (loss_pl * L['pl_weight'] * L['pl_interval']).backward()
-            sync_gradients(acc, G.parameters())
-            opt_G.step()
-        # Phase D: real pairs (x, G1(E(x), l_x)) vs generated pairs (G2(z, l), G1(z, l)).
-        D.requires_grad_(True)
-        do_r1 = L['r1_gamma'] > 0 and step % L['r1_interval'] == 0
-        x_in = x.detach().requires_grad_(do_r1)
-        real_logits = D(x_in, c, cond_real)
-        fake_logits = D(fake.detach(), c_gen, cond_gen)
-        loss_D = d_logistic(real_logits, fake_logits)
-        loss_r1 = r1_penalty(real_logits, x_in) if do_r1 else torch.zeros([], device=dev)
-        opt_D.zero_grad(set_to_none=True)
-        (loss_D + loss_r1 * (L['r1_gamma'] / 2) * L['r1_interval']).backward()
-        sync_gradients(acc, D.parameters())
-        opt_D.step()
-        # EMA of G2.
-        with torch.no_grad():
-            ema_nimg = EMA['ema_kimg'] * 1000
-            if EMA['ema_rampup'] > 0: ema_nimg = min(ema_nimg, (step + 1) * batch * EMA['ema_rampup'])
-            beta = 0.5 ** (batch / max(ema_nimg, 1e-8))
-            for p_ema, p in zip(G_ema.parameters(), G.parameters()): p_ema.copy_(p.detach().lerp(p_ema, beta))
-            for b_ema, b in zip(G_ema.buffers(), G.buffers()): b_ema.copy_(b)
-        # Statistics.
-        losses.add(loss_G=loss_G, loss_D=loss_D, loss_r1=loss_r1, loss_pl=loss_pl, loss_consistency=loss_cons,
-                   D_real=real_logits.mean(), D_fake=fake_logits.mean())
+    s = step2_setup(run_dir, data_dir, step1_model, plots_dir, metrics_path, step1_hash, data_kwargs, G_kwargs, D_kwargs, G_opt_kwargs,
+                    D_opt_kwargs, loss_kwargs, ema_kwargs, init_from_G1, seed, steps, log_every, device, threads, config_hash)
+    s.G.train(); s.D.train()
+    for step in range(s.start, steps):
+        seed_torch(seed, step, s.rank)
+        x, c, c_gen, z, cond_real, cond_gen = step2_batch(s, seed, step, batch)
+        fake, loss_G, loss_cons = step2_G_step(s, z, c_gen, cond_gen)
+        loss_pl = step2_pl_step(s, z, c_gen, step)
+        loss_D, loss_r1, real_logits, fake_logits = step2_D_step(s, x, c, cond_real, fake, c_gen, cond_gen, step)
+        update_ema(s.G_ema, s.G, ema_beta(step, batch, s.EMA['ema_kimg'], s.EMA['ema_rampup']))
+        s.losses.add(loss_G=loss_G, loss_D=loss_D, loss_r1=loss_r1, loss_pl=loss_pl, loss_consistency=loss_cons,
+                     D_real=real_logits.mean(), D_fake=fake_logits.mean())
         done = step + 1
-        losses.step_done(done)
-        if done % snapshot_every == 0 or done == steps: snapshot(done)
-    if start >= steps: snapshot(start, checkpoint=False)                          # already finished: plots only
-
-    # Final model: G2 (EMA) with the frozen E and G1, all generation and editing need.
-    metrics = {}
-    if is_main:
-        calibration = calibrate_prior(G_ema, ts.labels, calibrate_samples, seed=seed) if calibrate_samples else None
-        model_specs = {'G': specs['G_ema'], 'E': step1_meta['networks']['E'], 'G1': step1_meta['networks']['G1']}
-        tensors = {f'G.{k}': v for k, v in G_ema.state_dict().items()}
-        tensors.update({f'{n}.{k}': v for n, net in (('E', E), ('G1', G1)) for k, v in net.state_dict().items()})
-        save_tensors(run_dir/'model.safetensors', tensors, dict(meta, step=steps, networks=model_specs))
-        rows = log.read()
-        last = rows[-min(len(rows), 5):]
-        metrics = {'stage': 'train_step2', 'steps': steps, 'faces': len(ts), 'resolution': ts.resolution, 'processes': world,
-                   **{f'final_{k}': float(np.mean([r[k] for r in last])) for k in ('loss_G', 'loss_D', 'D_real', 'D_fake')},
-                   'sec_per_step': float(np.median([r['sec_per_step'] for r in rows])) if rows else None,
-                   'calibration': calibration,
-                   'train_seconds': round(time.time() - t_start, 1), 'peak_ram_mb': round(peak_ram_mb()), 'seed': seed}
-        save_json(metrics, metrics_path)
-        shutil.rmtree(run_dir/'cache', ignore_errors=True)
-    acc.wait_for_everyone()
-    return metrics
+        s.losses.step_done(done)
+        if done % snapshot_every == 0 or done == steps: step2_snapshot(s, done, seed)
+    if s.start >= steps: step2_snapshot(s, s.start, seed, checkpoint=False)     # already finished: plots only
+    return step2_finish(s, steps, seed, calibrate_samples, t_start)
 
 # %% ../nbs/11c_train_step2.ipynb #79670046
 @call_parse
@@ -307,12 +383,3 @@ def main(params:str='params.yaml',                         # params file (block 
     argv = ['--params', params, '--data_dir', data_dir, '--step1_model', step1_model, '--out_dir', out_dir,
             '--plots_dir', plots_dir, '--metrics_path', metrics_path]
     return launch(train_step2, opts, out_dir, 'facediv.train_step2', argv, cfg.num_processes, cfg.device, dry_run)
-
-# %% ../nbs/11c_train_step2.ipynb #887fc717
-TINY_STEP2 = {'seed': 0, 'max_faces': 0, 'batch': 8, 'steps': 4, 'snapshot_every': 2, 'log_every': 1, 'num_processes': 1,
-          'device': 'cpu', 'threads': 1,
-          'G': {'w_dim': 16, 'mapping': {'num_layers': 1}, 'synthesis': {'channel_base': 128, 'channel_max': 16, 'architecture': 'skip', 'use_noise': True}},
-          'D': {'channel_base': 128, 'channel_max': 16, 'mbstd_group_size': 4},
-          'opt': {'lr': 0.002, 'D_lr': 0.002, 'betas': [0.0, 0.99]},
-          'loss': {'r1_gamma': 1.0, 'r1_interval': 2, 'pl_weight': 1.0, 'pl_interval': 2, 'consistency_weight': 0.0},
-          'ema': {'ema_kimg': 0.01, 'ema_rampup': 0.05}, 'init_from_G1': True, 'calibrate_samples': 64}

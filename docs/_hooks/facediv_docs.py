@@ -81,7 +81,7 @@ def _figure(match, page) -> str:
     rel, caption = match.group(1), match.group(2).strip()
     if not (ROOT/rel).exists():
         return (f'!!! note "Figure not built yet"\n    {caption}: `{rel}` is written by the pipeline; '
-                f'run `dvc repro samples`, then rebuild the docs.\n')
+                f'run `dvc repro`, then rebuild the docs.\n')
     depth = page.file.src_uri.count('/')
     return f'![{caption}]({"../" * depth}{rel})\n\n*{caption}*\n'
 
