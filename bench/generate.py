@@ -12,7 +12,7 @@ Diffusion route (the paper's data source, what the GAN replaces), per face:
     calls, median × the configured steps (params.yaml `portraits.diffusers.steps`);
   * reconstruct (`facediv.reconstruct.reconstruct_face`, ground-truth landmarks so the landmark detector's
     time is not counted) + complete (`facediv.complete.complete_texture` against `portraits.n_scans` scans)
-    + normalize (`facediv.normalize.normalize_textures` with an untrained `Normalizer` of its default size,
+    + normalize (`facediv.normalizer.normalize_textures` with an untrained `Normalizer` of its default size,
     when that module exists) on a procedural 512² portrait at the portraits stage's `uv_res`;
   * extras reported apart (not in the issue's definition of the ratio): the ControlNet (`--controlnet`, a
     ControlNetModel made from the UNet, × steps) and the VAE decode of one 64×64 latent to 512².
@@ -135,11 +135,11 @@ def time_postprocess(params:str) -> dict:
     out['complete_s'] = best_of(lambda: complete_texture(a['uv_texture'].astype(np.float32), a['uv_confidence'].astype(np.float32),
                                                          scans, r, cc.levels, cc.symmetric), 1)
     try:
-        from facediv.normalize import Normalizer, normalize_textures
+        from facediv.normalizer import Normalizer, normalize_textures
         model = Normalizer().eval()
         tex = a['uv_texture'].astype(np.float32)[None].clip(0, 1)
         with torch.no_grad(): out['normalize_s'] = best_of(lambda: normalize_textures(model, tex), 2)
-        out['normalize'] = 'facediv.normalize.Normalizer() (default size, untrained weights)'
+        out['normalize'] = 'facediv.normalizer.Normalizer() (default size, untrained weights)'
     except Exception as e:                                                            # module not there yet, or another API
         out['normalize_s'] = 0.0
         out['normalize'] = f'not measured ({type(e).__name__}: {e})'

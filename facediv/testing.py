@@ -11,7 +11,7 @@ import numpy as np
 from .core import ShardedOutput, rng
 
 # %% auto #0
-__all__ = ['synthetic_face', 'write_synthetic_set']
+__all__ = ['synthetic_face', 'write_synthetic_set', 'tiny_generator', 'synthetic_pipeline']
 
 # %% ../nbs/00c_testing.ipynb #f2d6085b
 def synthetic_face(attrs,           # facediv.taxonomy.Attributes
@@ -34,3 +34,58 @@ def write_synthetic_set(folder, n:int, res:int=64, seed:int=0, shard_size:int=10
                  for i in out.items(k)]
         out.write(k, **{f: np.stack([face[f] for face in faces]) for f in faces[0]})
     return out.finish(uv_res=res, taxonomy=taxonomy_spec(), synthetic=True)
+
+# %% ../nbs/00c_testing.ipynb #a0069232
+def tiny_generator(folder,               # working folder: normalized/, params.yaml, s1/, s2/ go here
+                   n:int=16,             # synthetic faces
+                   res:int=16,           # their UV resolution
+                   shard_size:int=16,    # faces per shard
+                   extra:dict|None=None, # more params blocks written to params.yaml, e.g. {'classify': {...}}
+                   quiet:bool=True,      # silence the training logs
+                  ) -> Path:             # folder/s2/model.safetensors
+    "Train a tiny step-1 + step-2 generator on synthetic faces; the model path (a few seconds on CPU)."
+    import contextlib, io, yaml
+    from facediv.core import load_params
+    from facediv.train_step1 import TRAIN_STEP1_SCHEMA, TINY_STEP1, step1_options, train_step1
+    from facediv.train_step2 import TRAIN_STEP2_SCHEMA, TINY_STEP2, step2_options, train_step2
+    d = Path(folder)
+    write_synthetic_set(d/'normalized', n=n, res=res, shard_size=shard_size)
+    pfile = d/'params.yaml'
+    pfile.write_text(yaml.safe_dump({'profile': 'smoke', 'train_step1': TINY_STEP1, 'train_step2': TINY_STEP2, **(extra or {})}))
+    with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
+        train_step1(**step1_options(load_params('train_step1', TRAIN_STEP1_SCHEMA, pfile), d/'normalized', d/'s1', d/'p1', d/'m1.json'))
+        train_step2(**step2_options(load_params('train_step2', TRAIN_STEP2_SCHEMA, pfile), d/'normalized', d/'s1'/'model.safetensors',
+                                    d/'s2', d/'p2', d/'m2.json'))
+    return d/'s2'/'model.safetensors'
+
+# %% ../nbs/00c_testing.ipynb #0a3ece79
+def synthetic_pipeline(folder, res:int=32, n_scans:int=8, n_faces:int=6, shard_size:int=3, seed:int=0) -> Path:
+    "Write `scans/`, `portraits/` (ground truth only) and `dataset/` folders like the pipeline's, from procedural faces relit in UV."
+    from facediv.portraits import scan_test_mask
+    from facediv.relight import procedural_albedos, face_normals, relight_uv
+    from facediv.template import uv_raster
+    d = Path(folder)
+    sc = procedural_albedos(n_scans, res, seed=seed * 2 + 7)
+    g = rng(seed, 'synthetic_pipeline')
+    out = ShardedOutput(d/'scans', n_scans, shard_size, {'synthetic': 'scans', 'seed': seed})
+    identity = g.normal(0, 0.5, (n_scans, 100)).astype(np.float32)
+    is_test = scan_test_mask(n_scans, 0.5, seed)
+    for k in out.todo():
+        s = list(out.items(k))
+        out.write(k, face_id=np.array(s), is_test=is_test[s], attributes=sc['attributes'][s], gt_albedo=sc['albedo'][s].astype(np.float16),
+                  gt_identity=identity[s], gt_expression=np.zeros((len(s), 53), np.float32))
+    out.finish(n_scans=n_scans, uv_res=res)
+    pf = procedural_albedos(n_faces, res, seed=seed * 2 + 8)
+    face_id_coeffs = g.normal(0, 0.5, (n_faces, 100)).astype(np.float32)
+    pf['normals'] = face_normals(face_id_coeffs, None, res)
+    por = ShardedOutput(d/'portraits', n_faces, shard_size, {'synthetic': 'portraits', 'seed': seed})
+    data = ShardedOutput(d/'dataset', n_faces, shard_size, {'synthetic': 'dataset', 'seed': seed})
+    conf = uv_raster(res).mask.astype(np.float16)
+    for k in range(por.n_shards):
+        s = list(por.items(k))
+        lit = np.stack([relight_uv(pf['albedo'][i], pf['normals'][i], rng(seed, 'synthetic_light', i)) for i in s])
+        por.write(k, face_id=np.array(s), attributes=pf['attributes'][s], gt_albedo=pf['albedo'][s].astype(np.float16))
+        data.write(k, face_id=np.array(s), attributes=pf['attributes'][s], uv_texture=lit.astype(np.float16),
+                   uv_confidence=np.broadcast_to(conf, (len(s),) + conf.shape), identity=face_id_coeffs[s])
+    por.finish(backend='procedural', uv_res=res); data.finish(uv_res=res)
+    return d

@@ -22,13 +22,9 @@ def asset_dir(tmp_path_factory):
     from facediv.template import uv_raster
     from facediv.translate import procedural_pairs, fit_roughness, load_translators, save_translator, train_translator
     from facediv.sr import load_sr, save_sr, sr
-    from facediv.testing import write_synthetic_set
-    from facediv.core import load_params
-    from facediv.train_step1 import TRAIN_STEP1_SCHEMA, TINY_STEP1, step1_options, train_step1
-    from facediv.train_step2 import TRAIN_STEP2_SCHEMA, TINY_STEP2, step2_options, train_step2
+    from facediv.testing import tiny_generator
     from facediv.generate import generate
     from facediv.assets import checkpoint_hashes, export_face, make_asset
-    import yaml
     tmp = tmp_path_factory.mktemp('asset')
     r = uv_raster(32)
     pairs = procedural_pairs(3, 32)
@@ -37,16 +33,11 @@ def asset_dir(tmp_path_factory):
         if kind == 'specular': meta['roughness_fit'] = fit_roughness(pairs['specular'], pairs['roughness'], r.mask)
         save_translator(model, meta, tmp/'translate')
     save_sr(*sr(pairs, {'channels': 4, 'blocks': 1}, {'steps': 3, 'batch': 2, 'crop': 16}, progress=False)[:2], tmp/'sr')
-    write_synthetic_set(tmp/'normalized', n=16, res=16, shard_size=16)
-    pfile = tmp/'params.yaml'
-    pfile.write_text(yaml.safe_dump({'profile': 'smoke', 'train_step1': TINY_STEP1, 'train_step2': TINY_STEP2}))
-    train_step1(**step1_options(load_params('train_step1', TRAIN_STEP1_SCHEMA, pfile), tmp/'normalized', tmp/'s1', tmp/'p1', tmp/'m1.json'))
-    train_step2(**step2_options(load_params('train_step2', TRAIN_STEP2_SCHEMA, pfile), tmp/'normalized', tmp/'s1'/'model.safetensors',
-                                tmp/'s2', tmp/'p2', tmp/'m2.json'))
-    face = generate(n=1, seed=7, mesh=True, model=tmp/'s2'/'model.safetensors', ethnicity='East African', age='50-54', gender='female')
+    model = tiny_generator(tmp/'gan')
+    face = generate(n=1, seed=7, mesh=True, model=model, ethnicity='East African', age='50-54', gender='female')
     asset, info = make_asset(face, 0, 128, load_translators(tmp/'translate'), load_sr(tmp/'sr'), seed=7, name='face_7')
     formats = ['glb', 'obj'] + (['usd'] if _has_usd() else [])
-    export_face(asset, tmp/'assets', formats, info, checkpoint_hashes({'generator': tmp/'s2'/'model.safetensors'}))
+    export_face(asset, tmp/'assets', formats, info, checkpoint_hashes({'generator': model}))
     return tmp/'assets'/'face_7'
 
 def _has_usd() -> bool:

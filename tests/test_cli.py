@@ -9,20 +9,9 @@ ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore'}
 def tiny_model(folder:Path) -> Path:
     "A tiny untrained step-2 model built from configs (a few seconds on CPU): what generation needs, not its quality."
     import torch
-    from facediv.core import load_params
-    from facediv.testing import write_synthetic_set
-    from facediv.train_step1 import TRAIN_STEP1_SCHEMA, TINY_STEP1, step1_options, train_step1
-    from facediv.train_step2 import TRAIN_STEP2_SCHEMA, TINY_STEP2, step2_options, train_step2
+    from facediv.testing import tiny_generator
     torch.set_num_threads(1)
-    folder = Path(folder)
-    write_synthetic_set(folder/'normalized', n=16, res=16, shard_size=16)
-    pfile = folder/'params.yaml'
-    pfile.write_text(yaml.safe_dump({'profile': 'smoke', 'train_step1': TINY_STEP1, 'train_step2': TINY_STEP2}))
-    with contextlib.redirect_stderr(io.StringIO()):
-        train_step1(**step1_options(load_params('train_step1', TRAIN_STEP1_SCHEMA, pfile), folder/'normalized', folder/'s1', folder/'p1', folder/'m1.json'))
-        train_step2(**step2_options(load_params('train_step2', TRAIN_STEP2_SCHEMA, pfile), folder/'normalized', folder/'s1'/'model.safetensors',
-                                    folder/'s2', folder/'p2', folder/'m2.json'))
-    return folder/'s2'/'model.safetensors'
+    return tiny_generator(folder)
 
 @pytest.fixture(scope='module')
 def model(tmp_path_factory): return tiny_model(tmp_path_factory.mktemp('tiny'))
