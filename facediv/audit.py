@@ -209,6 +209,7 @@ def plot_metric(name:str, result:dict, path, min_group_size:int=3) -> Path:
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=72)
     return Path(path)
 
+# %% ../nbs/16_audit.ipynb #8c9e5a92
 def _fmt(x, digits:int=3) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)): return '—'
     return f'{x:.{digits}g}' if isinstance(x, float) else str(x)
@@ -236,6 +237,7 @@ def _html_table(header:list, rows:list) -> str:
     body = ''.join('<tr>' + ''.join(f'<td>{html.escape(str(c))}</td>' for c in r) + '</tr>' for r in rows)
     return f'<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
+# %% ../nbs/16_audit.ipynb #ae6d191d
 def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_group_size:int=3) -> tuple:
     "reports/audit.md (+ PNG side files) and reports/audit.html (images embedded); returns their paths."
     out = ensure_writable_dir(out_dir)

@@ -167,6 +167,7 @@ def _write_options(args) -> dict:
     return dict(formats=args.format, parts=args.parts, texture_res=args.texture_res, preview=not args.no_preview,
                 maps_models=_maps_models(args))
 
+# %% ../nbs/20_cli.ipynb #d9ac00c4
 def cmd_generate(args) -> int:
     "facediv generate: n new faces from labels and a seed."
     from facediv.generate import iter_generate
@@ -200,6 +201,7 @@ def _report(rows:list, seconds:float, quiet:bool) -> None:
     for r in rows: print(f"{r.get('glb') or r.get('obj') or r['json']}\t{r['ethnicity']}, {r['age']}, {r['gender']}")
     if not quiet: print(f"facediv: {len(rows)} face(s) in {seconds:.1f} s", file=sys.stderr)
 
+# %% ../nbs/20_cli.ipynb #452a61f2
 def _changes_slug(labels:dict) -> str:
     return '_'.join(f"{k}-{str(v).lower().replace(' ', '-').replace('/', '-')}" for k, v in labels.items() if v is not None) or 'copy'
 
@@ -226,6 +228,7 @@ def cmd_edit(args) -> int:
             time.perf_counter() - t0, args.quiet)
     return 0
 
+# %% ../nbs/20_cli.ipynb #96f62b0f
 def cmd_export(args) -> int:
     "facediv export: a face (or the template) in other formats, parts, texture sizes or expressions."
     expression = dict(args.expression or [])
@@ -364,6 +367,7 @@ EXAMPLES = {
   facediv info --json""",
 }
 
+# %% ../nbs/20_cli.ipynb #093b3dc1
 def _add_model_args(p) -> None:
     p.add_argument('--model', help=f'generator model.safetensors (default: $FACEDIV_MODEL, else {DEFAULT_MODEL})')
     p.add_argument('--device', default='cpu', choices=('cpu', 'cuda', 'auto'), help='torch device (default: cpu)')
@@ -381,6 +385,7 @@ def _add_label_args(p, help_suffix:str) -> None:
     for kind, example in (('ethnicity', '"East Asian"'), ('age', '42 or 40-44'), ('gender', 'female')):
         p.add_argument(f'--{kind}', type=label_arg(kind), default=None, help=f'{kind}, e.g. {example}; {help_suffix}')
 
+# %% ../nbs/20_cli.ipynb #c6eaf74f
 def build_parser() -> argparse.ArgumentParser:
     "The `facediv` argument parser."
     common = argparse.ArgumentParser(add_help=False)

@@ -306,62 +306,63 @@ def plot_identity(summary:dict, path) -> Path:
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=80)
     return Path(path)
 
-def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir, embedder=None) -> dict:
-    "Every generator metric; writes metrics JSON, plots and per-face records. `embedder` overrides the configured one."
-    t0 = time.time()
-    if cfg.threads: torch.set_num_threads(cfg.threads)
-    gm = load_model(model)
-    clf, clf_meta = load_classifier(classify_dir)
-    plots, records = ensure_writable_dir(plots_dir), ensure_writable_dir(records_dir)
-    metrics = {'model': str(model), 'resolution': gm.resolution, 'psi': cfg.psi,
-               'paper': {'attribute_accuracy': {'ethnicity': 0.7588, 'gender': 0.9193, 'age': 0.4990},
-                         'identity': {'gender_edit': 0.9594, 'random_pairs': 0.8703}, 'clip_score': 31.6, 'normalization_psnr': 24.67}}
-    # Attribute accuracy.
+# %% ../nbs/15_evaluate.ipynb #11690daa
+def _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots) -> tuple:
+    "Attribute accuracy of the classifiers on a balanced generated set: (generated set, probabilities, metrics entry)."
     gen = eval_set(gm, cfg.n_faces, cfg.seed, cfg.psi)
     acc, probs = attribute_accuracy(clf, gen, clf_meta['offset_scale'])
-    metrics['attribute_accuracy'] = {'classifier': str(classify_dir), 'n': acc['n'],
-                                     'classifier_heldout': {k: clf_meta['test'][k]['accuracy'] for k in ATTRIBUTES},
-                                     **{k: {m: acc[k][m] for m in REPORTED if m in acc[k]}
-                                        for k in ATTRIBUTES}}
+    entry = {'classifier': str(classify_dir), 'n': acc['n'],
+             'classifier_heldout': {k: clf_meta['test'][k]['accuracy'] for k in ATTRIBUTES},
+             **{k: {m: acc[k][m] for m in REPORTED if m in acc[k]}
+                for k in ATTRIBUTES}}
     plot_confusions(acc, plots/'confusion_generated.png', f"classifiers on {acc['n']} generated faces (target labels as truth)")
-    # Renders, identity embeddings and identity preservation.
+    return gen, probs, entry
+
+def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
+    "Renders of the generated faces, their identity embeddings and identity preservation: (embedder, images, embeddings, metrics entry)."
     try: embedder = embedder or make_embedder(cfg.arcface_onnx)
     except FaceDivError as e: embedder, why = None, str(e)
     images = render_faces(gen['albedo'], gen['offsets'], size=cfg.render_size)
     if embedder is not None:
         gen_emb = embedder(*images)
         ids = identity_similarity(gm, embedder, cfg.n_identity, cfg.seed, cfg.psi, cfg.render_size)
-        metrics['identity'] = ids['summary']
+        entry = ids['summary']
         plot_identity(ids['summary'], plots/'identity.png')
         _write_csv([{'source': i, **_names(l), **{k: float(ids['per_source'][k][i]) for k in ids['per_source'] if k != 'labels'}}
                     for i, l in enumerate(ids['per_source']['labels'])], records/'identity.csv')
     else:
-        metrics['identity'] = not_computed(why); gen_emb = None
-    # CLIP score.
-    prompts = [prompt_for(Attributes.decode(l), cfg.seed)['prompt'] for l in gen['labels']]
-    cs = clip_score(images[0], prompts, cfg.clip_path)
-    metrics['clip_score'] = {k: v for k, v in cs.items() if k != 'per_image'}
-    # Dataset side (one pass over the shards): classifier features, ITA per ethnicity, assets for renders.
+        entry = not_computed(why); gen_emb = None
+    return embedder, images, gen_emb, entry
+
+# %% ../nbs/15_evaluate.ipynb #6af089b4
+def _dataset_side(cfg, gm, clf, clf_meta, data_dir) -> tuple:
+    "One pass over the dataset shards: (textures, classifier outputs, mean face ITA° per ethnicity code)."
     real = load_textures(data_dir, clf.resolution, clf_meta['offset_scale'], cfg.n_dataset, albedo_res=gm.resolution)
     real_p = predict(clf, real['images'])
     real_ita = face_ita(real['albedo'].astype(np.float32))
     ita_mean = {int(k): float(real_ita[real['labels'][:, 0] == k].mean()) for k in np.unique(real['labels'][:, 0])}
-    gen_ita = face_ita(gen['albedo'])
-    # Distribution metrics in classifier feature space.
+    return real, real_p, ita_mean
+
+def _distribution_metrics(cfg, gen, probs, real, real_p) -> tuple:
+    "KID and within-ethnicity k-NN coverage in classifier feature space: (KID entry, coverage entry, per-face precision, per-face recall)."
     feature_space = 'penultimate features of the facediv.classify attribute classifiers'
-    metrics['kid'] = {**kid(probs['features'], real_p['features'], cfg.kid_subsets, cfg.kid_subset_size, cfg.seed), 'feature_space': feature_space}
+    kid_entry = {**kid(probs['features'], real_p['features'], cfg.kid_subsets, cfg.kid_subset_size, cfg.seed), 'feature_space': feature_space}
     prec = np.full(len(gen['labels']), np.nan); rec = np.full(len(real['labels']), np.nan)
     for k in range(len(ETHNICITIES)):
         gi, ri = np.flatnonzero(gen['labels'][:, 0] == k), np.flatnonzero(real['labels'][:, 0] == k)
         p, r = knn_coverage(real_p['features'][ri], probs['features'][gi], cfg.knn_k)
         if p is not None: prec[gi], rec[ri] = p, r
-    metrics['coverage'] = {'feature_space': feature_space, 'k': cfg.knn_k, 'within': 'ethnicity',
-                           'precision': float(np.nanmean(prec)) if np.isfinite(prec).any() else None,
-                           'recall': float(np.nanmean(rec)) if np.isfinite(rec).any() else None}
-    # Diversity within groups: identity embeddings (generated vs dataset renders) and classifier features.
+    coverage = {'feature_space': feature_space, 'k': cfg.knn_k, 'within': 'ethnicity',
+                'precision': float(np.nanmean(prec)) if np.isfinite(prec).any() else None,
+                'recall': float(np.nanmean(rec)) if np.isfinite(rec).any() else None}
+    return kid_entry, coverage, prec, rec
+
+# %% ../nbs/15_evaluate.ipynb #30983b31
+def _diversity_metrics(cfg, gen, probs, real, real_p, embedder, gen_emb) -> tuple:
+    "Within-ethnicity diversity of classifier features and, given embeddings, of identities: (metrics entry, per-face diversities)."
     div_gen = within_group_diversity(probs['features'], gen['labels'][:, 0])
     div_real = within_group_diversity(real_p['features'], real['labels'][:, 0])
-    metrics['diversity'] = {'within': 'ethnicity', 'feature_space': {'generated': float(np.nanmean(div_gen)), 'dataset': float(np.nanmean(div_real))}}
+    entry = {'within': 'ethnicity', 'feature_space': {'generated': float(np.nanmean(div_gen)), 'dataset': float(np.nanmean(div_real))}}
     idiv_gen = np.full(len(gen['labels']), np.nan); idiv_real = np.full(len(real['labels']), np.nan)
     if gen_emb is not None:
         sel = rng(cfg.seed, 'diversity').permutation(len(real['labels']))[:len(gen['labels'])]
@@ -369,11 +370,12 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
                                           size=cfg.render_size))
         idiv_gen = within_group_diversity(gen_emb, gen['labels'][:, 0])
         idiv_real[sel] = within_group_diversity(real_emb, real['labels'][sel, 0])
-        metrics['diversity']['identity'] = {'embedder': embedder.name, 'generated': float(np.nanmean(idiv_gen)),
-                                            'dataset': float(np.nanmean(idiv_real[sel]))}
-    metrics['ita'] = {'generated_minus_dataset_mean_abs_deg': float(np.mean(np.abs(gen_ita - np.array([ita_mean.get(k, np.nan) for k in gen['labels'][:, 0]]))))}
-    metrics['normalization_psnr'] = normalization_psnr(normalize_metrics)
-    # Per-face records for the audit.
+        entry['identity'] = {'embedder': embedder.name, 'generated': float(np.nanmean(idiv_gen)),
+                             'dataset': float(np.nanmean(idiv_real[sel]))}
+    return entry, div_gen, div_real, idiv_gen, idiv_real
+
+def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records) -> None:
+    "Per-face records for the audit: generated.csv (predictions, ITA error, coverage, diversity, CLIP score) and dataset.csv."
     rows = []
     for i, l in enumerate(gen['labels']):
         row = {'face': i, **_names(l)}
@@ -387,6 +389,37 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     _write_csv(rows, records/'generated.csv')
     _write_csv([{'face_id': int(f), **_names(l), 'recalled': rec[i], 'feature_diversity': div_real[i], 'identity_diversity': idiv_real[i]}
                 for i, (f, l) in enumerate(zip(real['face_id'], real['labels']))], records/'dataset.csv')
+
+# %% ../nbs/15_evaluate.ipynb #0146df57
+def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir, embedder=None) -> dict:
+    "Every generator metric; writes metrics JSON, plots and per-face records. `embedder` overrides the configured one."
+    t0 = time.time()
+    if cfg.threads: torch.set_num_threads(cfg.threads)
+    gm = load_model(model)
+    clf, clf_meta = load_classifier(classify_dir)
+    plots, records = ensure_writable_dir(plots_dir), ensure_writable_dir(records_dir)
+    metrics = {'model': str(model), 'resolution': gm.resolution, 'psi': cfg.psi,
+               'paper': {'attribute_accuracy': {'ethnicity': 0.7588, 'gender': 0.9193, 'age': 0.4990},
+                         'identity': {'gender_edit': 0.9594, 'random_pairs': 0.8703}, 'clip_score': 31.6, 'normalization_psnr': 24.67}}
+    # Attribute accuracy.
+    gen, probs, metrics['attribute_accuracy'] = _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots)
+    # Renders, identity embeddings and identity preservation.
+    embedder, images, gen_emb, metrics['identity'] = _identity_metrics(cfg, gm, gen, embedder, plots, records)
+    # CLIP score.
+    prompts = [prompt_for(Attributes.decode(l), cfg.seed)['prompt'] for l in gen['labels']]
+    cs = clip_score(images[0], prompts, cfg.clip_path)
+    metrics['clip_score'] = {k: v for k, v in cs.items() if k != 'per_image'}
+    # Dataset side (one pass over the shards): classifier features, ITA per ethnicity, assets for renders.
+    real, real_p, ita_mean = _dataset_side(cfg, gm, clf, clf_meta, data_dir)
+    gen_ita = face_ita(gen['albedo'])
+    # Distribution metrics in classifier feature space.
+    metrics['kid'], metrics['coverage'], prec, rec = _distribution_metrics(cfg, gen, probs, real, real_p)
+    # Diversity within groups: identity embeddings (generated vs dataset renders) and classifier features.
+    metrics['diversity'], div_gen, div_real, idiv_gen, idiv_real = _diversity_metrics(cfg, gen, probs, real, real_p, embedder, gen_emb)
+    metrics['ita'] = {'generated_minus_dataset_mean_abs_deg': float(np.mean(np.abs(gen_ita - np.array([ita_mean.get(k, np.nan) for k in gen['labels'][:, 0]]))))}
+    metrics['normalization_psnr'] = normalization_psnr(normalize_metrics)
+    # Per-face records for the audit.
+    _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records)
     metrics['stage_seconds'] = round(time.time() - t0, 1)
     save_json(metrics, metrics_path)
     return metrics

@@ -131,6 +131,7 @@ def iris_texture(res:int=256, colour=(0.36, 0.22, 0.12), pupil_radius:float=0.08
     rgb = (base * (1 - inner) + tint * inner) * shade[..., None]
     return PartTexture(np.clip(rgb, 0, 1), roughness=0.15)
 
+# %% ../nbs/03_export.ipynb #2dd0bc5e
 def lashes_texture(res:int=256, colour=(0.07, 0.05, 0.04), strands:int=96, density:float=1.0) -> PartTexture:
     "Procedural lashes: dark strands along v with alpha (the cards are alpha-blended); `density` in (0, 1] thins them."
     u, v = _uv_grid(res)
@@ -144,6 +145,7 @@ def solid_texture(colour, roughness:float, res:int=16) -> PartTexture:
     "A constant-colour texture set (teeth, gums until generated ones exist)."
     return PartTexture(np.broadcast_to(np.asarray(colour, np.float32), (res, res, 3)), roughness=roughness)
 
+# %% ../nbs/03_export.ipynb #c8efb468
 def _mottle(g:np.random.Generator, res:int, cells:int=8) -> np.ndarray:
     "[res,res] smooth unit-range noise: a random `cells`² grid, bilinearly upsampled."
     grid = g.uniform(-1, 1, (cells + 1, cells + 1))
@@ -173,6 +175,7 @@ def gums_texture(res:int=64, melanin:float=0.05, age_years:float=30., seed:int=0
     rgb = pink * (1 - 0.55 * patches) + 0.01 * _mottle(g, res, 24)[..., None]
     return PartTexture(np.clip(rgb, 0, 1), roughness=0.35)
 
+# %% ../nbs/03_export.ipynb #c29ab9be
 def default_part_textures(res:int=256) -> dict:
     "Textures for the parts a generated face does not provide: sclera, iris, teeth, gums, lashes."
     return {'sclera': sclera_texture(res), 'iris': iris_texture(res),
@@ -360,6 +363,7 @@ def texture_images(tex:PartTexture) -> dict:
         out['specular'] = _png(np.concatenate([np.ones(tex.specular.shape + (3,)), tex.specular[..., None]], -1), 'RGBA')
     return out
 
+# %% ../nbs/03_export.ipynb #ceedfa1f
 class _GLBWriter:
     "Collects glTF JSON objects and one binary buffer, then packs them as GLB bytes."
     def __init__(self):
@@ -663,6 +667,7 @@ def usd_files(asset:FaceAsset,     # the face to write
     files[f'{stem}.usda'] = stage.GetRootLayer().ExportToString().encode()
     return files
 
+# %% ../nbs/03_export.ipynb #232d7466
 def export_usd(asset:FaceAsset,          # the face to write
                folder:str|os.PathLike,  # output folder (created if missing)
                name:str|None=None,      # file stem; None = asset.name
@@ -748,12 +753,12 @@ def write_template_asset(out:str|os.PathLike,      # output folder (replaced as 
 
 # %% ../nbs/03_export.ipynb #2d7a3191
 @call_parse
-def main(params:str,  # the params file (reads the `export` block and the profile)
-         out:str,     # output folder, e.g. data/export
+def main(params:str='params.yaml',  # the params file (reads the `export` block and the profile)
+         out_dir:str='data/export',  # output folder
         ):
     "DVC stage `export`: the neutral template with a grey albedo as GLB and OBJ."
     p = load_params('export', EXPORT_SCHEMA, params)
-    print(f"export: template asset, profile {p.profile}, textures {p.texture_res}px -> {out}", file=sys.stderr)
-    man = write_template_asset(out, texture_res=p.texture_res, grey=p.grey, morph_min_delta=p.morph_min_delta, profile=p.profile)
+    print(f"export: template asset, profile {p.profile}, textures {p.texture_res}px -> {out_dir}", file=sys.stderr)
+    man = write_template_asset(out_dir, texture_res=p.texture_res, grey=p.grey, morph_min_delta=p.morph_min_delta, profile=p.profile)
     print(f"export: template.glb {man['files']['template.glb'] / 1e6:.2f} MB, "
           f"OBJ bundle {sum(v for k, v in man['files'].items() if k != 'template.glb') / 1e6:.2f} MB", file=sys.stderr)

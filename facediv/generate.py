@@ -301,6 +301,7 @@ def generated_effect(gm:GanModel, kind:str, group_a, group_b, n:int=64, seed:int
     (alb_a, off_a), (alb_b, off_b) = mean_of(group_a), mean_of(group_b)
     return alb_a - alb_b, off_a - off_b
 
+# %% ../nbs/11d_generate.ipynb #b9a3fd60
 def attribute_effects(model, data_dir, n:int=64, seed:int=0, psi:float=1.0, n_permutations:int=16, contrasts=EFFECT_CONTRASTS) -> tuple:
     "(report, maps) per contrast: how strongly data and generator change the face tile (RMS over face texels), the data's noise floor, and their pattern correlation."
     gm = load_model(model)
@@ -331,6 +332,7 @@ def attribute_effects(model, data_dir, n:int=64, seed:int=0, psi:float=1.0, n_pe
         maps[name] = {'data': data, 'generated': gen}
     return report, maps
 
+# %% ../nbs/11d_generate.ipynb #ffa8d664
 def effect_figure(report:dict, maps:dict, path) -> Path:
     "Rows: contrasts; columns: Δalbedo and Δgeometry (depth, mm) of the data and of the generator, on one scale per row pair."
     from matplotlib.figure import Figure
@@ -393,6 +395,7 @@ def edit_grid(gm:GanModel, n_rows:int, seed:int, psi:float, path) -> Path:
     return save_grid(ims, path, rows=[f'{a.ethnicity}\n{a.age}, {a.gender}' for a in names], scale=0.8,
                      cols=['source', 'gender edit', 'age edit (±30 y)', 'ethnicity edit'], title='edits keep the identity code')
 
+# %% ../nbs/11d_generate.ipynb #7d5cda0a
 def data_ita(data_dir, max_faces:int=2000) -> tuple:
     "(ITA° [n], ethnicity codes [n]) of the face tiles of the training data."
     itas, eth, seen = [], [], 0
@@ -425,6 +428,7 @@ def time_generation(gm:GanModel, batch:int, repeats:int=3) -> float:
 def _timed(fn) -> float:
     t = time.perf_counter(); fn(); return time.perf_counter() - t
 
+# %% ../nbs/11d_generate.ipynb #644a78ab
 @call_parse
 def main(params:str='params.yaml',                         # params file (block `generate`)
          model:str='models/train_step2/model.safetensors',   # input: step 2's model

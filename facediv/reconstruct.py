@@ -121,6 +121,7 @@ MEDIAPIPE_68 = (  # Multi-PIE landmark i = sum of w * MediaPipe point j over its
     ((88, 0.584), (87, 0.331), (178, 0.085)),
 )
 
+# %% ../nbs/07_reconstruct.ipynb #702e0819
 @functools.cache
 def mediapipe_matrix() -> np.ndarray:
     "[68,478] float32 matrix M with landmarks68 = M @ mediapipe_points (rows sum to one)."
@@ -212,6 +213,21 @@ def _check_landmarks(lm2d, image_size) -> tuple:
         raise ParamsError(f"image_size {image_size!r} is invalid", "pass an int or (width, height) in pixels")
     return lm, int(W), int(H)
 
+def _fit_result(sol, tpl, K:int, E:int, focal, f0:float, c, W:int, H:int, lm, max_residual:float, n_evals:int) -> FaceFit:
+    "The `FaceFit` of the final solution: coefficients, camera, reprojected landmarks, residual and the convergence check."
+    p = sol.x
+    f = focal if focal is not None else f0 * np.exp(p[6])
+    identity = np.zeros(len(tpl.identity_modes), np.float32); identity[:K] = p[7:7 + K]
+    expr = np.zeros(len(tpl.expression_modes), np.float32); expr[:E] = p[7 + K:]
+    R = Rotation.from_rotvec(p[:3]).as_matrix() @ R_FRONT
+    camera = Camera(np.array([[f, 0, c[0]], [0, f, c[1]], [0, 0, 1]]), R, p[3:6], W, H)
+    projected = camera.project(landmarks68(template_vertices(identity, expr)))[:, :2]
+    residual = float(np.linalg.norm(projected - lm, axis=1).mean())
+    iod = np.linalg.norm(lm[36:42].mean(0) - lm[42:48].mean(0))
+    ok = bool(sol.status > 0 and np.isfinite(p).all() and residual < max_residual * iod and camera.t[2] > 0)
+    return FaceFit(identity, expr, camera, lm.astype(np.float32), projected.astype(np.float32), residual, ok, n_evals)
+
+# %% ../nbs/07_reconstruct.ipynb #a1daed36
 def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y down)
                   image_size:int|tuple,       # image size, px: an int (square) or (width, height)
                   identity_modes:int=100,         # identity modes fitted (the leading ones); 0 = mean shape
@@ -284,17 +300,7 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
         p0 = np.r_[best.x, np.zeros(K), np.full(E, 1e-3)]
         sol = least_squares(residuals, p0, jacobian, args=(K + E,), bounds=(lo, hi), x_scale='jac', method='trf')
         n_evals += sol.nfev
-    p = sol.x
-    f = focal if focal is not None else f0 * np.exp(p[6])
-    identity = np.zeros(len(tpl.identity_modes), np.float32); identity[:K] = p[7:7 + K]
-    expr = np.zeros(len(tpl.expression_modes), np.float32); expr[:E] = p[7 + K:]
-    R = Rotation.from_rotvec(p[:3]).as_matrix() @ R_FRONT
-    camera = Camera(np.array([[f, 0, c[0]], [0, f, c[1]], [0, 0, 1]]), R, p[3:6], W, H)
-    projected = camera.project(landmarks68(template_vertices(identity, expr)))[:, :2]
-    residual = float(np.linalg.norm(projected - lm, axis=1).mean())
-    iod = np.linalg.norm(lm[36:42].mean(0) - lm[42:48].mean(0))
-    ok = bool(sol.status > 0 and np.isfinite(p).all() and residual < max_residual * iod and camera.t[2] > 0)
-    return FaceFit(identity, expr, camera, lm.astype(np.float32), projected.astype(np.float32), residual, ok, n_evals)
+    return _fit_result(sol, tpl, K, E, focal, f0, c, W, H, lm, max_residual, n_evals)
 
 # %% ../nbs/07_reconstruct.ipynb #44977654
 def _bilinear(image:np.ndarray, x:np.ndarray, y:np.ndarray) -> np.ndarray:
@@ -512,9 +518,9 @@ def reconstruct_shards(cfg, portraits_dir, out_dir) -> dict:
                       source_backend=manifest.get('backend'))
 
 @call_parse
-def main(params:str,          # params file holding the `reconstruct` block, e.g. params.yaml
-         portraits_dir:str,   # input: portrait shards + manifest.json, e.g. data/portraits
-         out_dir:str,         # output: reconstruction shards + manifest.json, e.g. data/reconstruct
+def main(params:str='params.yaml',              # params file holding the `reconstruct` block
+         portraits_dir:str='data/portraits',      # input: portrait shards + manifest.json
+         out_dir:str='data/reconstruct',          # output: reconstruction shards + manifest.json
         ):
     "Stage `reconstruct`: fit the template to every portrait and project it into UV with a confidence mask."
     cfg = load_params('reconstruct', RECONSTRUCT_SCHEMA, params)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from fastcore.script import call_parse
 from PIL import Image
 
@@ -238,6 +239,7 @@ def _texture_stack(a, name:str, n_tiles:int, channels:int) -> np.ndarray|None:
         raise ParamsError(f"{name} texture values span [{a.min():.3g}, {a.max():.3g}]; expected [0, 1]", f"scale the {name} map to [0, 1]")
     return a.clip(0, 1)
 
+# %% ../nbs/02_render.ipynb #4f5b30c1
 @dataclass(eq=False)
 class Textures:
     "UV textures of a head: sRGB albedo tile stack, optional specular/roughness stacks, per-material constants."
@@ -286,6 +288,7 @@ class Textures:
         maps = [n for n in ('specular', 'roughness') if getattr(self, n) is not None]
         return f"Textures(tiles={self.tiles}, albedo {res}{', ' + ', '.join(maps) if maps else ''})"
 
+# %% ../nbs/02_render.ipynb #56b3129d
 def skin_textures(colour=SKIN_SRGB,  # sRGB skin colour (RGB in [0,1])
                   res:int=4,         # texels per tile side
                  ) -> Textures:
@@ -540,6 +543,7 @@ def gl_context():
     raise FaceDivError("cannot create a headless OpenGL 3.3 context (" + '; '.join(errors) + ")",
                        "install Mesa's EGL + llvmpipe (apt-get install libegl1 libgl1-mesa-dri), or render with backend='torch'")
 
+# %% ../nbs/02_render.ipynb #79d59ebe
 _VERTEX_SHADER = '''
 #version 330
 uniform mat4 u_clip;   // world -> clip
@@ -555,6 +559,7 @@ void main() {
 }
 '''
 
+# %% ../nbs/02_render.ipynb #0e9e1d57
 _FRAGMENT_SHADER = '''
 #version 330
 uniform sampler2DArray u_albedo; uniform sampler2DArray u_specular; uniform sampler2DArray u_roughness;
@@ -685,41 +690,44 @@ class GLRenderer:
             self._fbos[key] = (fbo, depth_fbo, singles, [fbo, depth_fbo, *singles, *colour, depth])
         return self._fbos[key][:3]
 
-    def render(self, vertices:np.ndarray, normals:np.ndarray, textures:Textures, camera:Camera, lighting:Lighting,
-               srgb:bool=True, background=(0., 0., 0.)) -> dict:
-        "Draw once and read back the images of `render` (validated inputs, precomputed vertex normals)."
-        m, ctx, mgl, p = self.mesh, self.ctx, self._moderngl, self.prog
-        self.dynamic.write(np.concatenate([vertices[m.vertex_index], normals[m.vertex_index]], 1).astype(np.float32).tobytes())
-        self.set_textures(textures)
-        p['u_clip'].write((camera.projection @ camera.world_to_camera).T.astype('f4').tobytes())  # column-major
-        p['u_view'].write(camera.world_to_camera.T.astype('f4').tobytes())
-        p['u_sh'].write(lighting.sh.astype('f4').tobytes())
-        L = len(lighting.directions)
-        p['u_n_lights'].value = L
-        dirs, cols = np.zeros((MAX_LIGHTS, 3), 'f4'), np.zeros((MAX_LIGHTS, 3), 'f4')
-        dirs[:L], cols[:L] = lighting.directions, lighting.colours
-        p['u_light_dir'].write(dirs.tobytes()); p['u_light_col'].write(cols.tobytes())
-        p['u_eye'].value = tuple(camera.position.astype(float)); p['u_forward'].value = tuple(camera.forward.astype(float))
-        p['u_ortho'].value, p['u_srgb'].value = bool(camera.ortho), bool(srgb)
-        for i, t in enumerate(self._gl_textures): t.use(i)
-        # Clear to the background values, draw, read back.
-        W, H = camera.width, camera.height
-        fbo, depth_fbo, singles = self._framebuffer(W, H)
-        depth_fbo.clear(depth=1.0)
-        for f, value in zip(singles, ([*background, 1.], (0, 0, 0, 0), (-1, -1, 0, 0), (math.inf, 0, 0, 0), (-1, 0, 0, 0))):
-            f.clear(*map(float, value))
-        fbo.use()
-        ctx.enable(mgl.DEPTH_TEST | mgl.CULL_FACE)
-        ctx.front_face = 'cw'   # NDC y follows pixel rows (down), so outward faces turn clockwise
-        self.vao.render(mgl.TRIANGLES)
-        out = {}
-        for i, (key, c) in enumerate((('rgb', 3), ('normal', 3), ('uv', 2), ('depth', 1), ('prim', 1))):
-            out[key] = np.empty((H, W, c) if c > 1 else (H, W), np.float32)
-            fbo.read_into(out[key], components=c, attachment=i, dtype='f4')
-        out['tri'] = self._tri_lookup[out.pop('prim').astype(np.int32)]           # -1 (background) → last entry, -1
-        out['mask'] = out['tri'] >= 0
-        return out
+# %% ../nbs/02_render.ipynb #f5714667
+@patch
+def render(self:GLRenderer, vertices:np.ndarray, normals:np.ndarray, textures:Textures, camera:Camera, lighting:Lighting,
+           srgb:bool=True, background=(0., 0., 0.)) -> dict:
+    "Draw once and read back the images of `render` (validated inputs, precomputed vertex normals)."
+    m, ctx, mgl, p = self.mesh, self.ctx, self._moderngl, self.prog
+    self.dynamic.write(np.concatenate([vertices[m.vertex_index], normals[m.vertex_index]], 1).astype(np.float32).tobytes())
+    self.set_textures(textures)
+    p['u_clip'].write((camera.projection @ camera.world_to_camera).T.astype('f4').tobytes())  # column-major
+    p['u_view'].write(camera.world_to_camera.T.astype('f4').tobytes())
+    p['u_sh'].write(lighting.sh.astype('f4').tobytes())
+    L = len(lighting.directions)
+    p['u_n_lights'].value = L
+    dirs, cols = np.zeros((MAX_LIGHTS, 3), 'f4'), np.zeros((MAX_LIGHTS, 3), 'f4')
+    dirs[:L], cols[:L] = lighting.directions, lighting.colours
+    p['u_light_dir'].write(dirs.tobytes()); p['u_light_col'].write(cols.tobytes())
+    p['u_eye'].value = tuple(camera.position.astype(float)); p['u_forward'].value = tuple(camera.forward.astype(float))
+    p['u_ortho'].value, p['u_srgb'].value = bool(camera.ortho), bool(srgb)
+    for i, t in enumerate(self._gl_textures): t.use(i)
+    # Clear to the background values, draw, read back.
+    W, H = camera.width, camera.height
+    fbo, depth_fbo, singles = self._framebuffer(W, H)
+    depth_fbo.clear(depth=1.0)
+    for f, value in zip(singles, ([*background, 1.], (0, 0, 0, 0), (-1, -1, 0, 0), (math.inf, 0, 0, 0), (-1, 0, 0, 0))):
+        f.clear(*map(float, value))
+    fbo.use()
+    ctx.enable(mgl.DEPTH_TEST | mgl.CULL_FACE)
+    ctx.front_face = 'cw'   # NDC y follows pixel rows (down), so outward faces turn clockwise
+    self.vao.render(mgl.TRIANGLES)
+    out = {}
+    for i, (key, c) in enumerate((('rgb', 3), ('normal', 3), ('uv', 2), ('depth', 1), ('prim', 1))):
+        out[key] = np.empty((H, W, c) if c > 1 else (H, W), np.float32)
+        fbo.read_into(out[key], components=c, attachment=i, dtype='f4')
+    out['tri'] = self._tri_lookup[out.pop('prim').astype(np.int32)]           # -1 (background) → last entry, -1
+    out['mask'] = out['tri'] >= 0
+    return out
 
+# %% ../nbs/02_render.ipynb #ec14876a
 @functools.cache
 def gl_renderer() -> GLRenderer:
     "The process-wide `GLRenderer` (created on first use)."
@@ -808,8 +816,8 @@ RENDER_SCHEMA = {
 }
 
 @call_parse
-def main(params:str,  # params.yaml holding the `render` block
-         out:str,     # preview grid PNG to write, e.g. plots/render/template_preview.png
+def main(params:str='params.yaml',                    # params file holding the `render` block
+         out:str='plots/render/template_preview.png', # output: preview grid PNG
         ):
     "DVC stage render: render the neutral template from the configured views into one PNG."
     p = load_params('render', RENDER_SCHEMA, params)

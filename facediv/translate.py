@@ -309,6 +309,7 @@ def score_translators(test:dict, preds:dict, fits:dict, kinds=MAP_KINDS) -> dict
         out[kind]['gain_db'] = out[kind]['translator']['psnr'] - max(out[kind][b]['psnr'] for b in METHODS[1:])
     return out
 
+# %% ../nbs/12_translate.ipynb #791d0b1e
 def plot_translations(test:dict, preds:dict, fits:dict, path, n:int=3) -> Path:
     "PNG: for `n` held-out scans, face tiles of albedo and, per kind, ground truth / translator / luminance baseline."
     from matplotlib.figure import Figure
@@ -330,6 +331,7 @@ def plot_translations(test:dict, preds:dict, fits:dict, path, n:int=3) -> Path:
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90)
     return Path(path)
 
+# %% ../nbs/12_translate.ipynb #619e64b5
 def train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir) -> dict:
     "Stage `translate`: train, score and save both translators; write metrics and plots."
     t0 = time.time()

@@ -21,7 +21,7 @@ def asset_dir(tmp_path_factory):
     "One exported asset made with tiny translators, a tiny SR network and a tiny generator."
     from facediv.template import uv_raster
     from facediv.translate import procedural_pairs, fit_roughness, load_translators, save_translator, train_translator
-    from facediv.sr import load_sr, save_sr, sr
+    from facediv.sr import load_sr, save_sr, train_sr
     from facediv.testing import tiny_generator
     from facediv.generate import generate
     from facediv.assets import checkpoint_hashes, export_face, make_asset
@@ -32,7 +32,7 @@ def asset_dir(tmp_path_factory):
         model, meta, _ = train_translator(kind, pairs, {'channels': 4, 'levels': 1}, {'steps': 3, 'batch': 2, 'crop': 16}, progress=False)
         if kind == 'specular': meta['roughness_fit'] = fit_roughness(pairs['specular'], pairs['roughness'], r.mask)
         save_translator(model, meta, tmp/'translate')
-    save_sr(*sr(pairs, {'channels': 4, 'blocks': 1}, {'steps': 3, 'batch': 2, 'crop': 16}, progress=False)[:2], tmp/'sr')
+    save_sr(*train_sr(pairs, {'channels': 4, 'blocks': 1}, {'steps': 3, 'batch': 2, 'crop': 16}, progress=False)[:2], tmp/'sr')
     model = tiny_generator(tmp/'gan')
     face = generate(n=1, seed=7, mesh=True, model=model, ethnicity='East African', age='50-54', gender='female')
     asset, info = make_asset(face, 0, 128, load_translators(tmp/'translate'), load_sr(tmp/'sr'), seed=7, name='face_7')
