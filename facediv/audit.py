@@ -18,7 +18,8 @@ from .taxonomy import ATTRIBUTES, ETHNICITIES, Attributes, sampling_plan
 from .template import template_vertices, vertices_from_uv_offsets, uv_raster, load_template
 from .core import NONNEG_INT
 from .generate import load_model, synthesize, face_codes
-from .evaluate import render_faces, vary_lighting, make_embedder, not_computed
+from .recognition import render_faces, vary_lighting, make_embedder
+from .evaluate import not_computed
 
 # %% auto #0
 __all__ = ['METRICS', 'TABLES', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'disparity', 'load_records',

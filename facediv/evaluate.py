@@ -20,12 +20,11 @@ from .core import NONNEG_INT
 from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
+from .recognition import vary_lighting, render_faces, make_embedder
 
 # %% auto #0
-__all__ = ['ARCFACE_TEMPLATE', 'EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'face_camera',
-           'vary_lighting', 'render_faces', 'five_points', 'similarity_transform', 'align_face', 'ArcFaceEmbedder',
-           'dlib_model_dir', 'DlibEmbedder', 'make_embedder', 'edit_labels', 'identity_similarity', 'not_computed',
-           'clip_model', 'clip_score', 'tiny_clip', 'kid', 'knn_coverage', 'within_group_diversity',
+__all__ = ['EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'edit_labels', 'identity_similarity',
+           'not_computed', 'clip_model', 'clip_score', 'tiny_clip', 'kid', 'knn_coverage', 'within_group_diversity',
            'normalization_psnr', 'plot_identity', 'evaluate_stage', 'main']
 
 # %% ../nbs/15_evaluate.ipynb #4e35f700
@@ -40,109 +39,6 @@ def attribute_accuracy(clf, gen:dict, offset_scale:float=2.0) -> tuple:
     "(accuracy_report of generated faces against their target labels, predicted probabilities)."
     probs = classify_assets(clf, gen['albedo'], gen['offsets'], offset_scale)
     return accuracy_report(gen['labels'], probs), probs
-
-# %% ../nbs/15_evaluate.ipynb #9242c68b
-def face_camera(size:int=224, yaw:float=0., pitch:float=0.):
-    "A perspective camera framing the face (not the whole head) from `yaw`/`pitch` degrees."
-    return named_view(size=size, fov=12., yaw=yaw, pitch=pitch, margin=0.6)
-
-def vary_lighting(g:np.random.Generator) -> Lighting:
-    "A random key/fill/ambient lighting around the studio set-up."
-    key = g.uniform(0.5, 1.1); d = np.array([g.uniform(-0.8, 0.8), g.uniform(0.0, 0.6), 0.7])
-    return Lighting(sh_ambient(g.uniform(0.2, 0.4)), directions=[d, [-d[0], 0.05, 0.7]], colours=[[key] * 3, [key * 0.3] * 3])
-
-def render_faces(albedo:np.ndarray,        # [N,2,R,R,3] linear albedo
-                 offsets:np.ndarray|None=None,  # [N,2,R,R,3] offsets (cm); or give vertices
-                 vertices:np.ndarray|None=None, # [N,V,3] template vertices
-                 size:int=224, yaw=0., pitch=0., lighting=None) -> tuple:
-    "(uint8 sRGB images [N,S,S,3], projected 68 landmarks [N,68,2]); yaw/pitch/lighting scalar or one per face."
-    n = len(albedo)
-    if vertices is None:
-        r = uv_raster(offsets.shape[2])
-        vertices = [vertices_from_uv_offsets(o, r) for o in offsets]
-    yaw, pitch = np.broadcast_to(yaw, n), np.broadcast_to(pitch, n)
-    lights = lighting if isinstance(lighting, (list, tuple)) else [lighting] * n
-    images, marks = np.empty((n, size, size, 3), np.uint8), np.empty((n, 68, 2), np.float32)
-    for i in range(n):
-        cam = face_camera(size, float(yaw[i]), float(pitch[i]))
-        rgb = render(vertices[i], Textures(linear_to_srgb(albedo[i]), tiles=(0, 1)), cam, lights[i], background=0.5)['rgb']
-        images[i] = (rgb * 255 + 0.5).clip(0, 255).astype(np.uint8)
-        marks[i] = cam.project(landmarks68(vertices[i]))[:, :2]
-    return images, marks
-
-# %% ../nbs/15_evaluate.ipynb #7f626913
-ARCFACE_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
-                             [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)   # insightface arcface_dst, 112×112
-
-def five_points(landmarks:np.ndarray) -> np.ndarray:
-    "[...,5,2] eye centres (image left, right), nose tip, mouth corners from iBUG-68 landmarks [...,68,2]."
-    l = np.asarray(landmarks, np.float32)
-    return np.stack([l[..., 36:42, :].mean(-2), l[..., 42:48, :].mean(-2), l[..., 30, :], l[..., 48, :], l[..., 54, :]], -2)
-
-def similarity_transform(src:np.ndarray, dst:np.ndarray) -> np.ndarray:
-    "[2,3] least-squares similarity (Umeyama) mapping points src [K,2] onto dst [K,2]."
-    src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
-    ms, md = src.mean(0), dst.mean(0)
-    s, d = src - ms, dst - md
-    U, S, Vt = np.linalg.svd(d.T @ s / len(src))
-    D = np.diag([1, np.sign(np.linalg.det(U @ Vt))])
-    R = U @ D @ Vt
-    scale = (S * np.diag(D)).sum() / (s ** 2).sum(1).mean()
-    return np.hstack([scale * R, (md - scale * R @ ms)[:, None]])
-
-def align_face(image:np.ndarray, landmarks:np.ndarray, size:int=112) -> np.ndarray:
-    "[size,size,3] uint8 ArcFace-aligned crop of `image` (template scaled to `size`)."
-    from PIL import Image
-    M = np.vstack([similarity_transform(five_points(landmarks), ARCFACE_TEMPLATE * size / 112), [0, 0, 1]])
-    inv = np.linalg.inv(M)[:2].ravel()                                   # PIL maps output → input
-    return np.asarray(Image.fromarray(image).transform((size, size), Image.AFFINE, tuple(inv), resample=Image.BILINEAR))
-
-class ArcFaceEmbedder:
-    "Identity embeddings from an insightface ArcFace ONNX model (local path) on 5-point aligned 112×112 crops."
-    def __init__(self, onnx_path):
-        path = Path(onnx_path)
-        if not path.exists(): raise AssetError(f"ArcFace ONNX model {path} not found", "give the local path of e.g. buffalo_l/w600k_r50.onnx, or leave it empty for dlib")
-        try: import onnxruntime as ort
-        except ImportError as e: raise AssetError("onnxruntime is not installed", "pip install onnxruntime") from e
-        self.session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
-        inp = self.session.get_inputs()[0]
-        self.input_name, self.size = inp.name, int(inp.shape[-1]) if isinstance(inp.shape[-1], int) else 112
-        self.name = f'arcface-onnx:{path.name}'
-    def __call__(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
-        crops = np.stack([align_face(im, lm, self.size) for im, lm in zip(images, landmarks)]).astype(np.float32)
-        x = ((crops - 127.5) / 127.5).transpose(0, 3, 1, 2)                 # [N,3,112,112] RGB
-        e = np.concatenate([self.session.run(None, {self.input_name: x[s:s + 32]})[0] for s in range(0, len(x), 32)])
-        return e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-12)
-
-def dlib_model_dir() -> Path:
-    "Folder of the models shipped by `face-recognition-models` (found without importing it: it needs pkg_resources)."
-    spec = importlib.util.find_spec('face_recognition_models')
-    if spec is None or not spec.submodule_search_locations:
-        raise AssetError("the dlib face models are not installed", "pip install dlib-bin face-recognition-models (or give an ArcFace ONNX path)")
-    return Path(list(spec.submodule_search_locations)[0])/'models'
-
-class DlibEmbedder:
-    "Identity embeddings (128-D) from dlib's ResNet face recogniser on its 150×150 5-point face chips."
-    name = 'dlib-resnet:dlib_face_recognition_resnet_model_v1'
-    def __init__(self):
-        try: import dlib
-        except ImportError as e: raise AssetError("dlib is not installed", "pip install dlib-bin face-recognition-models") from e
-        folder = dlib_model_dir()
-        self.dlib = dlib
-        self.shape = dlib.shape_predictor(str(folder/'shape_predictor_5_face_landmarks.dat'))
-        self.net = dlib.face_recognition_model_v1(str(folder/'dlib_face_recognition_resnet_model_v1.dat'))
-    def __call__(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
-        out = []
-        for im, lm in zip(images, landmarks):
-            (x0, y0), (x1, y1) = lm.min(0), lm.max(0)
-            box = self.dlib.rectangle(int(x0), int(y0), int(math.ceil(x1)), int(math.ceil(y1)))
-            out.append(np.array(self.net.compute_face_descriptor(np.ascontiguousarray(im), self.shape(im, box))))
-        e = np.asarray(out, np.float32).reshape(len(images), -1)
-        return e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-12)
-
-def make_embedder(onnx_path:str='') -> ArcFaceEmbedder|DlibEmbedder:
-    "ArcFace from `onnx_path` when given, else dlib's ResNet."
-    return ArcFaceEmbedder(onnx_path) if onnx_path else DlibEmbedder()
 
 # %% ../nbs/15_evaluate.ipynb #c55122f7
 EDITS = ('gender', 'age', 'ethnicity')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_gan.ipynb #4e2b34b1
 from __future__ import annotations
-import math
+import json, math
 
 import torch
 import torch.nn as nn

@@ -111,3 +111,17 @@ def test_exported_cells_are_short():
 def test_every_chapter_has_stored_results():
     empty = [nb.name for nb in NBS if not any(c.get('outputs') for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'code')]
     assert not empty, f"chapters with no stored output (run tools/store_results.py on them): {empty}"
+
+def test_no_undefined_names():
+    "Moving code between chapters must not leave a name behind: pyflakes finds undefined names in the exported modules."
+    pyflakes = pytest.importorskip('pyflakes.api')
+    from pyflakes import reporter, messages
+    found = []
+    class Collect(reporter.Reporter):
+        def __init__(self): super().__init__(None, None)
+        def flake(self, m):
+            if isinstance(m, (messages.UndefinedName, messages.UndefinedLocal)): found.append(str(m))
+        def syntaxError(self, *a): found.append(f'syntax error {a}')
+        def unexpectedError(self, *a): found.append(f'error {a}')
+    for p in sorted((ROOT/'facediv').glob('*.py')): pyflakes.checkPath(str(p), Collect())
+    assert not found, '\n'.join(found)
