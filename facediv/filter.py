@@ -126,7 +126,7 @@ def main(params:str='params.yaml',                        # params file (block `
          completed_dir:str='data/complete',              # input: completed shards
          out_dir:str='data/filter',                      # output: kept faces (shards), rejections.csv
          metrics_path:str='metrics/filter.json',          # output: rejection rates overall / per check / per group
-         plot_path:str='plots/filter_rejections.png',     # output: bar plot per group
+         plot_path:str='plots/filter/rejections.png',     # output: bar plot per group
         ):
     "Stage `filter`: sanity-check every face, keep the good ones, report rejections per group."
     cfg = load_params('filter', FILTER_SCHEMA, params)

@@ -20,7 +20,8 @@ torch.set_num_threads(1)
 def asset_dir(tmp_path_factory):
     "One exported asset made with tiny translators, a tiny SR network and a tiny generator."
     from facediv.template import uv_raster
-    from facediv.translate import procedural_pairs, fit_roughness, load_translators, save_translator, train_translator
+    from facediv.maps import procedural_pairs
+    from facediv.translate import fit_roughness, load_translators, save_translator, train_translator
     from facediv.sr import load_sr, save_sr, train_sr
     from facediv.testing import tiny_generator
     from facediv.generate import generate

@@ -16,6 +16,8 @@ if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- 
   echo "facediv/ differs from what nbs/ exports: run nbdev_export and commit facediv/" >&2; exit 1
 fi
 python tools/make_readme.py --check
+echo "== stored notebook outputs carry no local paths or warnings"
+python tools/store_results.py --check nbs/*.ipynb
 echo "== dvc.yaml deps match the imports"
 python tools/dvc_deps.py --check
 
