@@ -19,7 +19,7 @@ from .template import template_vertices, vertices_from_uv_offsets, uv_raster, lo
 from .core import NONNEG_INT
 from .generate import load_model, synthesize, face_codes
 from .recognition import render_faces, vary_lighting, make_embedder
-from .evaluate import not_computed
+from .core import not_computed
 
 # %% auto #0
 __all__ = ['METRICS', 'TABLES', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'disparity', 'load_records',

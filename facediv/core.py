@@ -18,7 +18,7 @@ __all__ = ['PACKAGE_DIR', 'PROFILES', 'POW2', 'POSITIVE_INT', 'SEED', 'UNIT', 'P
            'RESOLUTION', 'FaceDivError', 'ParamsError', 'AssetError', 'asset_path', 'ensure_writable_dir',
            'atomic_write', 'save_json', 'rng', 'srgb_to_linear', 'linear_to_srgb', 'Check', 'is_pow2', 'one_of',
            'validate', 'read_params', 'resolve_profile', 'load_params', 'config_hash', 'file_sha256', 'save_npz',
-           'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards']
+           'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards', 'assert_shape', 'not_computed']
 
 # %% ../nbs/00_core.ipynb #e4f43668
 class FaceDivError(Exception):
@@ -292,3 +292,15 @@ def iter_shards(folder:str|os.PathLike, stage:str):
         arrays = load_npz(Path(folder)/entry['file'], stage)
         arrays.pop('config_hash', None)
         yield arrays
+
+# %% ../nbs/00_core.ipynb #968cde02
+def assert_shape(tensor, ref_shape:list) -> None:
+    "Check `tensor`'s shape against `ref_shape` (None = any size); a mismatch is a `ValueError` showing both."
+    if tensor.ndim != len(ref_shape) or any(r is not None and s != r for s, r in zip(tensor.shape, ref_shape)):
+        want = ', '.join('*' if r is None else str(r) for r in ref_shape)
+        raise ValueError(f"tensor has shape {list(tensor.shape)}, expected [{want}]")
+
+# %% ../nbs/00_core.ipynb #9c7726fc
+def not_computed(reason:str) -> dict:
+    "The record of a metric that could not be computed, with the reason (written into metrics/*.json)."
+    return {'computed': False, 'reason': f'not computed: {reason}'}

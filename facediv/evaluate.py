@@ -16,7 +16,7 @@ from .core import (AssetError, ParamsError, FaceDivError, Check, SEED, POSITIVE_
 from .taxonomy import ATTRIBUTES, ETHNICITIES, Attributes, sampling_plan, prompt_for
 from .template import uv_raster, vertices_from_uv_offsets, landmarks68, template_vertices
 from .render import render, Textures, named_view, studio_lighting, Lighting, sh_ambient
-from .core import NONNEG_INT
+from .core import NONNEG_INT, not_computed
 from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
@@ -24,7 +24,7 @@ from .recognition import vary_lighting, render_faces, make_embedder
 
 # %% auto #0
 __all__ = ['EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'edit_labels', 'identity_similarity',
-           'not_computed', 'clip_model', 'clip_score', 'tiny_clip', 'kid', 'knn_coverage', 'within_group_diversity',
+           'clip_model', 'clip_score', 'tiny_clip', 'kid', 'knn_coverage', 'within_group_diversity',
            'normalization_psnr', 'plot_identity', 'evaluate_stage', 'main']
 
 # %% ../nbs/15_evaluate.ipynb #4e35f700
@@ -72,8 +72,6 @@ def identity_similarity(gm, embedder, n:int, seed:int, psi:float=1.0, size:int=2
     return {'summary': summary, 'per_source': per}
 
 # %% ../nbs/15_evaluate.ipynb #ea03e8b2
-def not_computed(reason:str) -> dict: return {'computed': False, 'reason': f'not computed: {reason}'}
-
 class _Features(torch.nn.Module):
     "A CLIPModel whose get_*_features return tensors (transformers ≥ 5 returns output objects; torchmetrics 1.9 wants tensors)."
     def __init__(self, model):

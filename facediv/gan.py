@@ -10,23 +10,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import ParamsError, AssetError
+from .core import ParamsError, AssetError, assert_shape
 from .checkpoint import load_tensors
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'NETWORKS', 'assert_shape', 'bias_act', 'upsample2x', 'downsample2x', 'normalize_2nd_moment',
-           'FullyConnectedLayer', 'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg',
-           'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'DiscriminatorBlock',
-           'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator',
-           'construct_network', 'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty',
-           'reconstruction_loss', 'network_spec', 'build_networks', 'load_checkpoint']
-
-# %% ../nbs/11_gan.ipynb #86b4de6d
-def assert_shape(tensor:torch.Tensor, ref_shape:list) -> None:
-    "Check `tensor`'s shape against `ref_shape` (None = any size); a mismatch is a `ValueError` showing both."
-    if tensor.ndim != len(ref_shape) or any(r is not None and s != r for s, r in zip(tensor.shape, ref_shape)):
-        want = ', '.join('*' if r is None else str(r) for r in ref_shape)
-        raise ValueError(f"tensor has shape {list(tensor.shape)}, expected [{want}]")
+__all__ = ['ACTIVATIONS', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x', 'normalize_2nd_moment', 'FullyConnectedLayer',
+           'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer',
+           'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'DiscriminatorBlock', 'MinibatchStdLayer',
+           'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator', 'construct_network',
+           'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty', 'reconstruction_loss',
+           'network_spec', 'build_networks', 'load_checkpoint']
 
 # %% ../nbs/11_gan.ipynb #f8182b1c
 ACTIVATIONS = {'linear': (lambda x: x, 1.0), 'relu': (F.relu, math.sqrt(2)),

@@ -12,16 +12,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import ParamsError, AssetError, config_hash
+from .core import assert_shape, ParamsError, AssetError, config_hash
 from .checkpoint import save_tensors, load_tensors
 from .relight import (N_TILES, check_textures, srgb_encode, srgb_decode, to_images, from_images, downsample,
                              face_condition, uv_condition, net_input)
 
 # %% auto #0
-__all__ = ['GAMMA_RANGE', 'OFFSET_RANGE', 'MODELS', 'apply_params', 'assert_shape', 'ConvLayer', 'GlobalCode', 'ParamNet',
-           'ColourMLP', 'Normalizer', 'PixelUNet', 'PatchDiscriminator', 'full_kwargs', 'n_params', 'adv_g_loss',
-           'adv_d_loss', 'lowpass', 'colour_loss', 'tv_loss', 'model_spec', 'save_model', 'load_model',
-           'normalize_textures', 'model_method']
+__all__ = ['GAMMA_RANGE', 'OFFSET_RANGE', 'MODELS', 'apply_params', 'ConvLayer', 'GlobalCode', 'ParamNet', 'ColourMLP',
+           'Normalizer', 'PixelUNet', 'PatchDiscriminator', 'full_kwargs', 'n_params', 'adv_g_loss', 'adv_d_loss',
+           'lowpass', 'colour_loss', 'tv_loss', 'model_spec', 'save_model', 'load_model', 'normalize_textures',
+           'model_method']
 
 # %% ../nbs/10a_normalizer.ipynb #2fd4902c
 GAMMA_RANGE, OFFSET_RANGE = 0.5, 0.05
@@ -43,12 +43,6 @@ def apply_params(texture:torch.Tensor,       # [N,3,H,W] linear texture
     return torch.exp(log_gain) * texture.clamp_min(1e-4) ** gamma + OFFSET_RANGE * torch.tanh(offset)
 
 # %% ../nbs/10a_normalizer.ipynb #b6ebc6e2
-def assert_shape(tensor:torch.Tensor, ref_shape:list) -> None:
-    "Check `tensor`'s shape against `ref_shape` (None = any size); a mismatch is a `ValueError` showing both."
-    if tensor.ndim != len(ref_shape) or any(r is not None and s != r for s, r in zip(tensor.shape, ref_shape)):
-        want = ', '.join('*' if r is None else str(r) for r in ref_shape)
-        raise ValueError(f"tensor has shape {list(tensor.shape)}, expected [{want}]")
-
 class ConvLayer(nn.Module):
     "Conv2d + leaky ReLU (optionally stride-2 downsampling)."
     def __init__(self,

@@ -19,7 +19,7 @@ from .core import (AssetError, Check, ParamsError, POSITIVE_INT, SEED, atomic_wr
 from .checkpoint import load_tensors, save_tensors
 from .template import uv_raster
 from .maps import map_scores, stage_pairs
-from .translate import loss_curve
+from .figures import loss_curve
 
 # %% auto #0
 __all__ = ['SR_KINDS', 'SCALE', 'MAX_RES', 'SR_DEFAULTS', 'SR_SCHEMA', 'RBlock', 'SRNet', 'bicubic', 'to_net', 'from_net',

@@ -20,21 +20,17 @@ from .template import load_template, uv_position_map, uv_raster
 from .checkpoint import load_tensors, save_tensors
 from .dataset import resize_tiles
 from .maps import stage_pairs, map_scores
+from .figures import loss_curve
 
 # %% auto #0
 __all__ = ['MAP_KINDS', 'UNITS', 'LAYOUT_CHANNELS', 'IN_CHANNELS', 'LUMA', 'TRANSLATE_DEFAULTS', 'TRANSLATE_SCHEMA', 'METHODS',
-           'loss_curve', 'layout_channels', 'net_input', 'ResBlock', 'Translator', 'fit_baselines', 'predict_baseline',
+           'layout_channels', 'net_input', 'ResBlock', 'Translator', 'fit_baselines', 'predict_baseline',
            'train_translator', 'translate_tiles', 'save_translator', 'load_translators', 'translate', 'fit_roughness',
            'roughness_from_specular', 'score_translators', 'plot_translations', 'train_stage', 'main']
 
 # %% ../nbs/12a_translate.ipynb #35871d44
 MAP_KINDS = ('specular', 'displacement')                      # translated maps, in file order
 UNITS = {'specular': 'F0 (reflectance at normal incidence)', 'displacement': 'mm along the surface normal'}
-
-def loss_curve(losses:dict, steps:int) -> list:
-    "Rows {'step', name: loss} of per-step losses {name: [steps]} averaged over windows of steps / 100 (DVC plots)."
-    every = max(1, steps // 100)
-    return [{'step': s, **{k: float(np.mean(v[max(0, s - every + 1):s + 1])) for k, v in losses.items()}} for s in range(0, steps, every)]
 
 # %% ../nbs/12a_translate.ipynb #c32bd2de
 LAYOUT_CHANNELS = 7  # u, v, tile, UV mask, neutral template position x, y, z
