@@ -68,7 +68,7 @@ def test_chapters_import_only_lower_numbers():
     for nb in NBS:
         if nb.stem == '00c_testing': continue                                      # at the bottom by design: see the next test
         own = chapter_number(nb.stem)
-        higher = sorted(m for m in facediv_imports(nb) if m in number and number[m] > own and m not in ('cli',))
+        higher = sorted(m for m in facediv_imports(nb) if m in number and number[m] > own)
         assert not higher, f"{nb.name} imports higher chapters {higher}"
 
 def test_testing_is_for_tests_only():

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Vendor the three.js files the browser viewer (facediv.viewer, nbs/21_viewer.ipynb) loads, so `facediv view`
+# Vendor the three.js files the browser viewer (facediv.viewer, nbs/20_viewer.ipynb) loads, so `facediv view`
 # needs no network or CDN at run time. Run once when bumping three.js; commit facediv/viewer_static/vendor/three/.
 #   tools/vendor_viewer.sh            # the pinned version below
 #   tools/vendor_viewer.sh 0.188.0    # another version (then update THREE_VERSION and retest tests/test_viewer.py)
