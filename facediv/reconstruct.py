@@ -17,16 +17,18 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .core import (FaceDivError, ParamsError, Check, POW2, one_of, load_params, read_manifest, load_npz,
-                          ShardedOutput, srgb_to_linear)
+                          ShardedOutput, srgb_to_linear, save_json, not_computed)
+from .taxonomy import ATTRIBUTES, Attributes
 from .template import (load_template, template_vertices, landmarks68, vertex_normals, part_vertex_mask,
                               uv_raster, UVRaster, uv_position_map, uv_attribute_map, uv_part_mask)
 from .render import Camera, render
 
 # %% auto #0
-__all__ = ['MEDIAPIPE_68', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'check_image', 'mediapipe_matrix',
-           'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks', 'FaceFit', 'fit_landmarks',
-           'project_to_uv', 'Reconstruction', 'reconstruct_portrait', 'camera_from_arrays', 'similarity_align',
-           'evaluate_reconstruction', 'reconstruct_face', 'reconstruct_shards', 'main', 'evaluate_shards']
+__all__ = ['MEDIAPIPE_68', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'GROUP_ERRORS', 'check_image',
+           'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks', 'FaceFit',
+           'fit_landmarks', 'project_to_uv', 'Reconstruction', 'reconstruct_portrait', 'camera_from_arrays',
+           'similarity_align', 'evaluate_reconstruction', 'reconstruct_face', 'reconstruct_shards', 'evaluate_shards',
+           'reconstruct_metrics', 'main']
 
 # %% ../nbs/07_reconstruct.ipynb #8d354dce
 def check_image(image, name:str='image') -> np.ndarray:
@@ -517,18 +519,6 @@ def reconstruct_shards(cfg, portraits_dir, out_dir) -> dict:
                       failures=failures, mean_residual_px=float(np.mean(residuals)) if residuals else None,
                       source_backend=manifest.get('backend'))
 
-@call_parse
-def main(params:str='params.yaml',              # params file holding the `reconstruct` block
-         portraits_dir:str='data/portraits',      # input: portrait shards + manifest.json
-         out_dir:str='data/reconstruct',          # output: reconstruction shards + manifest.json
-        ):
-    "Stage `reconstruct`: fit the template to every portrait and project it into UV with a confidence mask."
-    cfg = load_params('reconstruct', RECONSTRUCT_SCHEMA, params)
-    t0 = time.time()
-    m = reconstruct_shards(cfg, portraits_dir, out_dir)
-    print(f"reconstruct: {m['n_items']} faces {m['status_counts']}, mean residual {m['mean_residual_px'] or float('nan'):.2f} px "
-          f"in {time.time() - t0:.0f} s", file=sys.stderr)
-
 # %% ../nbs/07_reconstruct.ipynb #550e71cc
 def evaluate_shards(portraits_dir, recon_dir, min_confidence:float=0.5, part:str='narrow_face') -> dict:
     "Score every reconstructed face of `recon_dir` against the ground truth in `portraits_dir` (procedural backend)."
@@ -540,7 +530,7 @@ def evaluate_shards(portraits_dir, recon_dir, min_confidence:float=0.5, part:str
             raise FaceDivError(f"{portraits_dir} has no ground truth (backend {pm.get('backend')!r})", "evaluate procedural portraits only")
         H, W = src['image'].shape[1:3]
         for j, face_id in enumerate(rec['face_id']):
-            row = {'face_id': int(face_id), 'status': str(rec['status'][j])}
+            row = {'face_id': int(face_id), 'status': str(rec['status'][j]), 'attributes': [int(a) for a in src['attributes'][j]]}
             if row['status'] != 'no_face':
                 camera = camera_from_arrays(rec['camera_K'][j], rec['camera_Rt'][j], W, H)
                 fitted = template_vertices(rec['identity'][j], rec['expression'][j])
@@ -554,6 +544,40 @@ def evaluate_shards(portraits_dir, recon_dir, min_confidence:float=0.5, part:str
                                                    src['gt_landmarks2d'][j], src['gt_expression'][j], part, min_confidence))
             faces.append(row)
     scored = [f for f in faces if f['status'] != 'no_face']
-    keys = [k for k in (scored[0] if scored else {}) if k not in ('face_id', 'status', 'converged')]
+    keys = [k for k in (scored[0] if scored else {}) if k not in ('face_id', 'status', 'converged', 'attributes')]
     return {'n_faces': len(faces), 'n_scored': len(scored), 'faces': faces,
             'mean': {k: float(np.mean([f[k] for f in scored])) for k in keys}}
+
+# %% ../nbs/07_reconstruct.ipynb #6196df69
+GROUP_ERRORS = ('landmark_px', 'vertex_mm', 'vertex_mm_aligned', 'albedo_psnr', 'albedo_mae', 'coverage')
+
+def reconstruct_metrics(portraits_dir, recon_dir, manifest:dict|None=None) -> dict:
+    "Fit statuses, and ground-truth errors overall and per ethnicity / age / gender when the portraits are procedural."
+    manifest = manifest or read_manifest(recon_dir, 'reconstruct')
+    out = {'n_faces': manifest.get('n_faces', manifest.get('n_items')), 'status_counts': manifest.get('status_counts'),
+           'mean_residual_px': manifest.get('mean_residual_px')}
+    try: scores = evaluate_shards(portraits_dir, recon_dir)
+    except FaceDivError as e: return out | {'ground_truth': not_computed(e.problem)}
+    scored = [f for f in scores['faces'] if f['status'] != 'no_face']
+    def means(rows): return {'n': len(rows), **{k: float(np.mean([r[k] for r in rows])) for k in GROUP_ERRORS if rows and k in rows[0]}}
+    groups = {}
+    for a, attr in enumerate(ATTRIBUTES):
+        by = {}
+        for f in scored: by.setdefault(getattr(Attributes.decode(f['attributes']), attr), []).append(f)
+        groups[attr] = {name: means(rows) for name, rows in sorted(by.items())}
+    return out | {'ground_truth': {'computed': True, 'n_scored': len(scored), 'overall': means(scored), 'by': groups}}
+
+# %% ../nbs/07_reconstruct.ipynb #1d3bede5
+@call_parse
+def main(params:str='params.yaml',              # params file holding the `reconstruct` block
+         portraits_dir:str='data/portraits',      # input: portrait shards + manifest.json
+         out_dir:str='data/reconstruct',          # output: reconstruction shards + manifest.json
+         metrics_path:str='metrics/reconstruct.json',  # output: fit statuses and ground-truth errors per group
+        ):
+    "Stage `reconstruct`: fit the template to every portrait and project it into UV with a confidence mask."
+    cfg = load_params('reconstruct', RECONSTRUCT_SCHEMA, params)
+    t0 = time.time()
+    m = reconstruct_shards(cfg, portraits_dir, out_dir)
+    save_json(reconstruct_metrics(portraits_dir, out_dir, m), metrics_path)
+    print(f"reconstruct: {m['n_items']} faces {m['status_counts']}, mean residual {m['mean_residual_px'] or float('nan'):.2f} px "
+          f"in {time.time() - t0:.0f} s", file=sys.stderr)

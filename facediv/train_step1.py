@@ -259,7 +259,7 @@ def train_step1(
     snapshot_every  = 250,          # Checkpoint + grid every N steps.
     log_every       = 25,           # Stats line every N steps.
     device          = 'auto',       # 'auto' | 'cpu' | 'cuda'.
-    threads     = 0,            # CPU threads per process, 0 = automatic.
+    threads         = 0,            # CPU threads per process, 0 = automatic.
     config_hash     = '',           # Hash of the run's configuration: resume only from a matching checkpoint.
     profile         = None,         # Params profile (recorded).
 ) -> dict:
