@@ -424,6 +424,6 @@ def main(params:str='params.yaml',                              # params file (b
     if cfg.threads: torch.set_num_threads(cfg.threads)
     t0 = time.time()
     m = train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir)
-    print(f"train_normalizer: PSNR " + ', '.join(f'{k} {v:.2f}' for k, v in m['psnr'].items()) +
+    print("train_normalizer: PSNR " + ', '.join(f'{k} {v:.2f}' for k, v in m['psnr'].items()) +
           f" dB; normaliser ahead of the best baseline by {min(m['normalizer_gain_db'].values()):.2f} dB; {time.time() - t0:.0f} s", file=sys.stderr)
     return m
