@@ -76,7 +76,8 @@ def test_testing_is_for_tests_only():
     tree = ast.parse((ROOT/'facediv'/'testing.py').read_text())
     top = {n.module.split('.')[-1] for n in tree.body if isinstance(n, ast.ImportFrom) and n.module and (n.level or n.module.startswith('facediv.'))}
     assert top <= {'core'}, f"facediv.testing imports {sorted(top - {'core'})} at module level"
-    users = [s for s in STAGES if 'testing' in _module_imports().get(s, {})]
+    imp = _module_imports()
+    users = [s for s in STAGES if 'testing' in imp.get(s, {})]
     assert not users, f"stage modules import facediv.testing: {users}"
 
 def _module_imports() -> dict:
