@@ -24,7 +24,8 @@ WIDGET = 'application/vnd.jupyter.widget-view+json'
 WARNING = re.compile(r'Warning:|warnings\.warn|TqdmWarning')
 PROGRESS = re.compile(r'\d+%\|[^|\n]*\|\s*\d+/\d+'       # tqdm bar: " 40%|####      | 4/10 [...]"
                       r'|\[\d\d:\d\d[^\]\n]*/(?:s|it)\]')  # tqdm timing: "12shard [00:01, 9.87shard/s]"
-LOCAL_PATH = re.compile(r"(?<![\w.~/-])(?<!<tmp>)(?<!<local>)(?<!<site-packages>)(?:/(?:tmp|root|work|home)\b|/[^\s'\"<>&`]*site-packages)"
+LOCAL_PATH = re.compile(r"(?<![\w.~/-])(?<!<tmp>)(?<!<local>)(?<!<site-packages>)"   # the repo itself may live anywhere (CI: /check/...)
+                        rf"(?:{re.escape(str(ROOT))}\b|/(?:tmp|root|work|home)\b|/[^\s'\"<>&`]*site-packages)"
                         r"[^\s'\"<>&`,;:)\]]*")
 DIRECTIVE = re.compile(r'^\s*#\s*\|\s*(.*)$')
 
