@@ -16,7 +16,7 @@ from .taxonomy import ATTRIBUTES, Attributes, parse_label
 # %% auto #0
 __all__ = ['FORMATS', 'DEFAULT_MODEL', 'DEFAULT_TRANSLATORS', 'DEFAULT_SR', 'OPTIONAL_PACKAGES', 'EXAMPLES', 'label_arg',
            'expression_arg', 'preview_png', 'write_face', 'read_face', 'regenerate', 'cmd_generate', 'cmd_edit',
-           'cmd_export', 'cmd_audit', 'cmd_view', 'info', 'cmd_info', 'build_parser', 'main']
+           'cmd_export', 'cmd_audit', 'cmd_view', 'info', 'cmd_info', 'cmd_judge', 'build_parser', 'main']
 
 # %% ../nbs/21_cli.ipynb #4c3708b4
 def label_arg(kind:str):
@@ -339,6 +339,38 @@ def cmd_info(args) -> int:
         print(f"  {w['what']:<44} {state:<15} {w['path']}")
     return 0
 
+# %% ../nbs/21_cli.ipynb #dd05e04d
+def _read_image(path) -> np.ndarray:
+    "[H,W,3] uint8 RGB of an image file; a clear `AssetError` for missing or unreadable files."
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as im: return np.asarray(im.convert('RGB'))
+    except FileNotFoundError: raise AssetError(f"{path} not found", "check the path") from None
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise AssetError(f"{path} is not a readable image ({type(e).__name__})", "pass PNG or JPEG portraits") from None
+
+def cmd_judge(args) -> int:
+    "facediv judge: what face models trained on real photos perceive in each portrait."
+    from facediv.judge import judge_faces, judges_unavailable, JudgeUnavailable, GEAR_RACES, INSTALL_FIX
+    if (why := judges_unavailable()): raise JudgeUnavailable(why, INSTALL_FIX)
+    rows, images, where = [{'file': str(p)} for p in args.images], [], []
+    for i, p in enumerate(args.images):
+        try: images.append(_read_image(p)); where.append(i)
+        except AssetError as e: rows[i]['error'] = e.problem
+    j = judge_faces(images, box_scale=args.box_scale, names=[rows[i]['file'] for i in where]) if images else {'detected': []}
+    for k, i in enumerate(where):
+        if not j['detected'][k]: rows[i]['error'] = 'no face found (MediaPipe)'; continue
+        race = j['gear_race'][k]
+        rows[i] |= {'gender': 'male' if j['faceres_male'][k] >= 0.5 else 'female', 'p_male': round(float(j['faceres_male'][k]), 3),
+                    'age': round(float(j['faceres_age'][k]), 1), 'gear_gender': 'male' if j['gear_male'][k] >= 0.5 else 'female',
+                    'gear_age': round(float(j['gear_age'][k]), 1), 'race': GEAR_RACES[int(np.argmax(race))], 'p_race': round(float(race.max()), 3)}
+    if args.json: print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['file']}: " + (f"error: {r['error']}" if 'error' in r else
+                  f"{r['gender']} (P(male) {r['p_male']:.2f}), {r['age']:.0f} years (FaceRes); {r['gear_gender']}, {r['gear_age']:.0f} years, {r['race']} ({r['p_race']:.2f}) (GEAR)"))
+    return 0 if any('error' not in r for r in rows) else 1
+
 # %% ../nbs/21_cli.ipynb #23386042
 EXAMPLES = {
     'generate': """examples:
@@ -362,6 +394,9 @@ EXAMPLES = {
     'view': """examples:
   facediv view                  # http://127.0.0.1:8765, opens a browser
   facediv view --port 9000 --no-browser --model path/to/model.safetensors""",
+    'judge': """examples:
+  facediv judge photo.jpg                      # perceived gender, age, race (face models trained on real photos)
+  facediv judge data/my_portraits/*.png --json > verdicts.json""",
     'info': """examples:
   facediv info
   facediv info --json""",
@@ -432,6 +467,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--port', type=int, default=8765, help='port (default: 8765; 0 = any free port)')
     p.add_argument('--no-browser', action='store_true', help='do not open a browser')
     _add_model_args(p)
+    p = add('judge', cmd_judge, 'what face models trained on real photos perceive in portraits (gender, age, race)')
+    p.add_argument('images', nargs='+', help='image files (PNG, JPEG, ...)')
+    p.add_argument('--box-scale', type=float, default=1.5, help='face box = MediaPipe face extent × this (default: 1.5)')
+    p.add_argument('--json', action='store_true', help='machine-readable output')
     p = add('info', cmd_info, 'versions, profiles, and which weights are configured and present')
     p.add_argument('--params', default='params.yaml', help='params file (default: params.yaml)')
     p.add_argument('--json', action='store_true', help='machine-readable output')
