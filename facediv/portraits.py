@@ -16,15 +16,15 @@ from .core import (FaceDivError, ParamsError, AssetError, Check, POW2, POSITIVE_
                           rng, ShardedOutput, linear_to_srgb, ensure_writable_dir)
 from .template import load_template, template_vertices, landmarks68, uv_raster, vertex_normals
 from .taxonomy import (Attributes, ETHNICITIES, sampling_plan, prompt_for, read_labels_csv, taxonomy_spec)
-from .skin import sample_skin_params, skin_maps, iris_colour, hair_colour, scalp_weight
+from .skin import sample_skin_params, skin_maps, iris_colour, hair_colour, scalp_weight, HAIR_COLOURS
 from .render import Camera, Lighting, Textures, named_view, render, sh_ambient, sh_basis
 from .diffusion import DIFFUSION_SCHEMA  # light: diffusers itself is imported only when the backend runs
 
 # %% auto #0
-__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'CURL', 'PORTRAITS_SCHEMA', 'measurement_directions', 'age_shape',
-           'sample_identity', 'sample_lighting', 'sample_camera', 'hair_strands', 'draw_hair', 'face_geometry',
-           'face_textures', 'procedural_face', 'face_seed', 'load_photo', 'photo_plan', 'DiffusersBackend',
-           'make_portraits', 'scan_test_mask', 'make_scans', 'main']
+__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'CURL', 'PORTRAITS_SCHEMA', 'NECK', 'measurement_directions', 'age_shape',
+           'sample_identity', 'sample_lighting', 'sample_camera', 'hair_strands', 'draw_hair', 'body_shape',
+           'face_geometry', 'face_textures', 'procedural_face', 'face_seed', 'load_photo', 'photo_plan',
+           'DiffusersBackend', 'make_portraits', 'scan_test_mask', 'make_scans', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
@@ -142,7 +142,8 @@ def hair_strands(params, vertices:np.ndarray, g:np.random.Generator, n_strands:i
     length, texture, style = params.hair_length, params.hair_texture, params.hair_style
     amp, wave = CURL[texture]
     long = length > 8
-    lift = g.uniform(0.1, 0.35, n_strands) + (0.5 if long else 0.0) + (0.8 if texture in ('curly', 'coily') else 0)
+    # Lift off the scalp: hair's bulk grows with its length (a 10 cm bob stands ~0.4 cm proud, a 3 cm crop lies flat).
+    lift = g.uniform(0.15, 0.3, n_strands) + 0.04 * min(length, 10) + (0.8 if texture in ('curly', 'coily') else 0)
     L = np.full(n_strands, length) * g.uniform(0.75, 1.0, n_strands)
     if texture == 'coily': L = np.clip(L * 0.3, 1, 8); step = 0.25           # shrinkage: coils stand out, an afro
     elif length > 20: step = 2 * step                                            # long hair: coarser steps
@@ -158,6 +159,7 @@ def hair_strands(params, vertices:np.ndarray, g:np.random.Generator, n_strands:i
     x, out = root + normal * 0.1, [root]
     face_y, face_z = lm[17:27, 1].mean() + 1.0, lm[0, 2] - 1.5                  # below the brows, in front of the ears
     cheek_x = np.abs(lm[[0, 16], 0]).max() + 0.8
+    ear_y = lm[[0, 16], 1].mean()
     for k in range(1, K):
         s = k * step
         if texture == 'coily': d = normal + g.normal(0, 0.9, (n_strands, 3))   # tight random coils
@@ -168,7 +170,9 @@ def hair_strands(params, vertices:np.ndarray, g:np.random.Generator, n_strands:i
         # Keep out of the head: at least `lift` above the nearest head vertex, along its normal.
         _, i = tree.query(x)
         h = ((x - head[i]) * nrm[i]).sum(1)
-        x = x + np.clip(lift - h, 0, None)[:, None] * nrm[i]
+        # Short hair lies on the skull (pulled back to `lift`); long hair does too above the ears, then hangs free.
+        top = lift + (0.6 if long else 0.0) + np.where(x[:, 1] > ear_y, 0.0, 1e3 if long else 0.3)
+        x = x + (np.clip(lift - h, 0, None) - np.clip(h - top, 0, None))[:, None] * nrm[i]
         # Keep off the face: below the brows and in front of the ears hair stays outside the cheeks.
         in_face = (x[:, 1] < face_y) & (x[:, 2] > face_z) & (np.abs(x[:, 0]) < cheek_x)
         x[:, 0] = np.where(in_face, np.sign(x[:, 0]) * cheek_x, x[:, 0])
@@ -181,6 +185,7 @@ def hair_strands(params, vertices:np.ndarray, g:np.random.Generator, n_strands:i
     valid = s[None, :] <= L[:, None]
     return pts.astype(np.float32), valid
 
+# %% ../nbs/06_portraits.ipynb #012fd6d8
 def draw_hair(rgb:np.ndarray, depth:np.ndarray, points:np.ndarray, valid:np.ndarray, camera, lighting,
               colour:np.ndarray, g:np.random.Generator) -> np.ndarray:
     "(rgb [H,W,3], hair alpha [H,W]): strands `points` [S,K,3] composited over a rendered sRGB image `rgb` (float, 0..1) using its `depth`."
@@ -201,9 +206,9 @@ def draw_hair(rgb:np.ndarray, depth:np.ndarray, points:np.ndarray, valid:np.ndar
     shade = g.lognormal(0, 0.18, S)[:, None, None]                              # strand-to-strand variation
     lin = colour[None, None] * shade * diffuse.reshape(S, K, 3) + spec.reshape(S, K, 3)
     xyzc = np.concatenate([camera.project(P).reshape(S, K, 3), linear_to_srgb(np.clip(lin, 0, 1))], -1).astype(np.float32)
-    # Resample every segment to ~1 px spacing in the image, then z-buffer the samples.
+    # Resample every segment to ~1.5 px spacing in the image (the closing below joins the samples), then z-buffer them.
     seg_px = np.linalg.norm(np.diff(xyzc[:, :, :2], axis=1), axis=2)[valid[:, 1:]]
-    up = int(np.clip(np.ceil(np.percentile(seg_px, 90) if len(seg_px) else 1), 1, 16))
+    up = int(np.clip(np.ceil(np.percentile(seg_px, 90) / 1.5 if len(seg_px) else 1), 1, 16))
     t = np.linspace(0, 1, up, endpoint=False, dtype=np.float32)[None, None, :, None]
     ok = valid[:, :-1] & valid[:, 1:]
     samples = (xyzc[:, :-1, None] * (1 - t) + xyzc[:, 1:, None] * t)[ok].reshape(-1, 6)
@@ -220,14 +225,27 @@ def draw_hair(rgb:np.ndarray, depth:np.ndarray, points:np.ndarray, valid:np.ndar
     alpha = np.zeros(H * W, np.float32); alpha[pix[front]] = 1
     layer = np.zeros((H * W, 3), np.float32); layer[pix[front]] = samples[front, 3:]
     alpha, layer = alpha.reshape(H, W), layer.reshape(H, W, 3)
-    # Fill the holes between strands, then soften the edge.
+    # One hair mass, not separate strands: close the gaps between strands (a few px at any size), shade the mass
+    # with the strands' smoothed colour and keep part of each strand's own shade as fine, strand-aligned texture.
+    # All of it within the hair's bounding box (plus a margin), which is most of the cost saved at 512 px.
     from scipy import ndimage
-    holes = ndimage.binary_closing(alpha > 0, iterations=1 + H // 512) & (alpha == 0)
-    if holes.any():
-        blur = ndimage.uniform_filter(layer, (5, 5, 1)) / np.maximum(ndimage.uniform_filter(alpha, 5), 1e-6)[..., None]
-        layer[holes], alpha[holes] = blur[holes], 1
-    a = ndimage.gaussian_filter(alpha, 0.6)
-    return rgb * (1 - a[..., None]) + layer * a[..., None], a
+    px_cm = H / 256                                                              # closing radius grows with the image
+    n_close = max(1, round(2 * px_cm))
+    box = 2 * (n_close + 2) + 1                    # reaches every closed gap and the feathered rim: none of them unshaded
+    ys, xs = np.nonzero(alpha)
+    if not len(ys): return rgb, alpha                                            # every strand hidden or off-frame
+    m = n_close + box + 4
+    y0, y1, x0, x1 = max(ys.min() - m, 0), min(ys.max() + m + 1, H), max(xs.min() - m, 0), min(xs.max() + m + 1, W)
+    al, la = alpha[y0:y1, x0:x1], layer[y0:y1, x0:x1]
+    mass = ndimage.binary_closing(al > 0, structure=ndimage.generate_binary_structure(2, 1), iterations=n_close)
+    smooth = ndimage.uniform_filter(la, (box, box, 1)) / np.maximum(ndimage.uniform_filter(al, box), 1e-6)[..., None]
+    la = np.where((al > 0)[..., None], smooth + 0.6 * (la - smooth), smooth)
+    # Soft silhouette: the mass edge fades over about one pixel (more at larger sizes), flyaway strands stay thin.
+    a = np.zeros((H, W), np.float32)
+    a[y0:y1, x0:x1] = np.maximum(ndimage.gaussian_filter(mass.astype(np.float32), 0.5 + 0.4 * px_cm), 0.7 * al)
+    out = rgb.copy()
+    out[y0:y1, x0:x1] = rgb[y0:y1, x0:x1] * (1 - a[y0:y1, x0:x1, None]) + la * a[y0:y1, x0:x1, None]
+    return out, a
 
 # %% ../nbs/06_portraits.ipynb #f4d63fc4
 PORTRAITS_SCHEMA = {
@@ -241,6 +259,31 @@ PORTRAITS_SCHEMA = {
     'diffusers': DIFFUSION_SCHEMA,
 }
 
+NECK = {  # sex: (neck width/depth scale, shoulder width scale, neck lengthening cm, laryngeal prominence cm); see the prose
+    'male': (1.05, 1.05, 0.0, 0.45), 'female': (0.92, 0.94, 0.7, 0.0), 'unisex': (1.0, 1.0, 0.3, 0.1)}
+
+def body_shape(vertices:np.ndarray, gender:str, g:np.random.Generator) -> np.ndarray:
+    "[V,3] `vertices` with a sexed neck and shoulders below the chin (the face above the jaw is unchanged)."
+    neck, shoulders, longer, larynx = NECK[gender]
+    neck, shoulders = neck * g.normal(1, 0.03), shoulders * g.normal(1, 0.03)
+    lm = landmarks68(vertices)
+    chin_y, chin_z = lm[8, 1], lm[8, 2]
+    below = np.clip((chin_y - 0.8 - vertices[:, 1]) / 2.0, 0, 1)                # 0 above the jaw line, 1 two cm below
+    below[_head_vertex_count():] = 0                                              # eyes, teeth, lashes stay
+    out, sel = vertices.copy(), below > 0
+    v, below = vertices[sel].astype(np.float64), below[sel]
+    base = np.clip((chin_y - 6.5 - v[:, 1]) / 3.0, 0, 1)                          # the shoulders and chest
+    axis_z = chin_z - 8.0                                                         # the neck's axis behind the throat
+    k = 1 + (neck - 1) * below * (1 - base)
+    v[:, 0] *= k * (1 + (shoulders - 1) * base)
+    v[:, 2] = axis_z + (v[:, 2] - axis_z) * k
+    v[:, 1] -= longer * base                                                      # a longer neck: shoulders lower
+    if larynx > 0:                                                                # the thyroid cartilage under the skin
+        front = np.clip((v[:, 2] - axis_z) / 2.0, 0, 1) * below                  # the throat, not the nape
+        v[:, 2] += larynx * g.uniform(0.7, 1.2) * front * np.exp(-v[:, 0] ** 2 / (2 * 0.8 ** 2) - (v[:, 1] - chin_y + 3.2) ** 2 / (2 * 0.9 ** 2))
+    out[sel] = v
+    return out
+
 def face_geometry(attrs:Attributes, g:np.random.Generator, cfg, age:float|None=None) -> tuple:
     "(identity [100], expression [53], vertices [V,3]) of one sampled face (of `age` years, if given)."
     identity = sample_identity(attrs, g, cfg.identity_sd, age)
@@ -248,14 +291,16 @@ def face_geometry(attrs:Attributes, g:np.random.Generator, cfg, age:float|None=N
     expression[load_template().expression_names.index('jawOpen')] *= 0.3
     return identity, expression, template_vertices(identity, expression)
 
-def face_textures(attrs:Attributes, seed:int, uv_res:int) -> tuple:
-    "(Textures for the renderer, ground-truth maps dict) of one face."
-    params = sample_skin_params(attrs, seed)
+def face_textures(attrs:Attributes, seed:int, uv_res:int, params=None) -> tuple:
+    "(Textures for the renderer, ground-truth maps dict) of one face (`params`: its `SkinParams`, if already drawn)."
+    params = sample_skin_params(attrs, seed) if params is None else params
     maps = skin_maps(params, uv_raster(uv_res), seed)
     iris = tuple(float(c) for c in linear_to_srgb(iris_colour(params)))
+    # Lashes carry the hair's pigment (greying late), darkened to near black by mascara.
+    lash = tuple(float(c) for c in linear_to_srgb(np.array(HAIR_COLOURS[params.hair]) * 0.5 * (1 - 0.8 * params.eye_makeup)))
     textures = Textures(linear_to_srgb(maps['albedo']), specular=np.clip(maps['specular'], 0, 1),
                         roughness=maps['roughness'], tiles=(0, 1),
-                        materials={'M_IrisLeft': {'colour': iris}, 'M_IrisRight': {'colour': iris}})
+                        materials={'M_IrisLeft': {'colour': iris}, 'M_IrisRight': {'colour': iris}, 'M_EyeLashes': {'colour': lash}})
     return textures, maps
 
 def procedural_face(attrs:Attributes, seed:int, cfg, with_image:bool=True) -> dict:
@@ -263,7 +308,7 @@ def procedural_face(attrs:Attributes, seed:int, cfg, with_image:bool=True) -> di
     g = rng(seed, 'procedural_face')
     params = sample_skin_params(attrs, seed)
     identity, expression, vertices = face_geometry(attrs, g, cfg, params.age_years)
-    textures, maps = face_textures(attrs, seed, cfg.uv_res)
+    textures, maps = face_textures(attrs, seed, cfg.uv_res, params)
     out = {'attributes': attrs.encode(), 'seed': np.int64(seed), 'gt_identity': identity, 'gt_expression': expression,
            'gt_albedo': maps['albedo'].astype(np.float16), 'gt_specular': maps['specular'].astype(np.float16),
            'gt_roughness': maps['roughness'].astype(np.float16), 'gt_displacement': maps['displacement'].astype(np.float16),
@@ -272,7 +317,8 @@ def procedural_face(attrs:Attributes, seed:int, cfg, with_image:bool=True) -> di
     if with_image:
         camera, lighting = sample_camera(g, cfg.image_size, cfg.max_yaw, cfg.max_pitch), sample_lighting(g)
         background = g.uniform(0.25, 0.75) * np.array([1, 1, 1]) * g.uniform(0.92, 1.08, 3)
-        images = render(vertices, textures, camera, lighting, background=np.clip(background, 0, 1))
+        body = body_shape(vertices, attrs.gender, rng(seed, 'body'))
+        images = render(body, textures, camera, lighting, background=np.clip(background, 0, 1))
         hg = rng(seed, 'hair')
         points, valid = hair_strands(params, vertices, hg, n_strands=max(600, cfg.image_size * 4))
         rgb, alpha = draw_hair(images['rgb'], images['depth'], points, valid, camera, lighting, hair_colour(params), hg)

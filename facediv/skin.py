@@ -124,13 +124,10 @@ def albedo_from_chromophores(melanin, haemoglobin, eumelanin_ratio:float=0.7, ox
                      for c in range(3)], -1).astype(np.float32)
 
 def melanin_for_ita(target_ita:float, haemoglobin:float, eumelanin_ratio:float=0.7, oxygenation:float=0.75) -> float:
-    "The melanin fraction giving base skin colour `target_ita` (bisection; ITA falls as melanin rises)."
-    lo, hi = np.log(MELANIN_RANGE[0]), np.log(MELANIN_RANGE[1])
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        if ita(albedo_from_chromophores(np.exp(mid), haemoglobin, eumelanin_ratio, oxygenation)) > target_ita: lo = mid
-        else: hi = mid
-    return float(np.exp((lo + hi) / 2))
+    "The melanin fraction giving base skin colour `target_ita` (ITA falls as melanin rises: inverted on a dense log grid)."
+    log_m = np.linspace(np.log(MELANIN_RANGE[0]), np.log(MELANIN_RANGE[1]), 2048)
+    angle = ita(albedo_from_chromophores(np.exp(log_m), np.full(len(log_m), haemoglobin), eumelanin_ratio, oxygenation))
+    return float(np.exp(np.interp(target_ita, angle[::-1], log_m[::-1])))
 
 # %% ../nbs/05_skin.ipynb #4cd0362d
 ITA_BY_ETHNICITY = {
@@ -203,7 +200,8 @@ class SkinParams:
     brow_width:float = 0.3    # cm, half-width of the brow band
     brow_arch:float = 0.2     # cm, lift of the brow peak over a straight brow
     lipstick:float = 0.0      # 0..1 lipstick strength
-    eye_makeup:float = 0.0    # 0..1 eyeliner/shadow strength
+    eye_makeup:float = 0.0    # 0..1 eyeliner/shadow strength (and mascara)
+    stubble_shadow:float = 0.0  # 0..1 beard shadow of a shaved adult man
 
 def _pick(g, weights:dict) -> str:
     return str(g.choice(list(weights), p=np.array(list(weights.values())) / sum(weights.values())))
@@ -215,7 +213,7 @@ def _hair_style(male:bool, age:float, texture:str, g) -> tuple:
         old = np.clip((age - 45) / 30, 0, 1)  # short cuts grow commoner with age
         w = {'short': .1 + .35 * old, 'medium': .28, 'long': .54 - .4 * old, 'updo': .08 + .05 * old}
     style = _pick(g, w)
-    lo, hi = {'shaved': (0, 0.1), 'buzz': (0.3, 1.2), 'short': (2, 6), 'medium': (10, 22), 'long': (28, 50), 'updo': (4, 8)}[style]
+    lo, hi = {'shaved': (0, 0.1), 'buzz': (0.3, 1.2), 'short': (2, 6) if male else (5, 12), 'medium': (10, 22), 'long': (28, 50), 'updo': (4, 8)}[style]
     return style, float(g.uniform(lo, hi))
 
 def _norwood(male:float, age:float, ethnicity:str, g) -> int:
@@ -232,6 +230,7 @@ def _beard_style(male:float, age:float, ethnicity:str, g) -> str:
     if ethnicity in _EAST_ASIAN: full = 0.4
     return _pick(g, {'none': .45, 'stubble': .22, 'moustache': .07 + .05 * (age > 45), 'goatee': .08, 'full': .15 * full})
 
+# %% ../nbs/05_skin.ipynb #40b36231
 def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
     "Draw `SkinParams` for a face with attributes `attrs` (reproducible from `seed`)."
     g = rng(seed, 'skin', attrs.slug())
@@ -257,7 +256,7 @@ def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
              'goatee': g.uniform(0.6, 0.9), 'full': g.uniform(0.7, 0.95)}[beard_style] * density
     thinning = (g.uniform(0.15, 0.4) if male < 1 and g.uniform() < np.clip(0.12 + (age - 25) * 0.008, 0, 0.6) else 0)
     cosmetic = male == 0 and age >= 15
-    return SkinParams(
+    p = SkinParams(
         ita=target, melanin=melanin_for_ita(target, haemoglobin, eumelanin, oxygenation), haemoglobin=haemoglobin,
         eumelanin_ratio=eumelanin, oxygenation=oxygenation, age_years=age, beard=float(beard),
         freckles=float(np.clip(g.beta(1.2, 6) * (1.5 if target > 41 else 0.4 if target > 28 else 0.05)
@@ -269,6 +268,9 @@ def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
         brow_arch=float(g.normal(0.08, 0.08) if sexed == 'male' else g.normal(0.35, 0.1)),
         lipstick=float(g.uniform(0.4, 0.9) if cosmetic and g.uniform() < (0.45 if age < 60 else 0.3) else 0),
         eye_makeup=float(g.uniform(0.4, 1.0) if cosmetic and g.uniform() < (0.5 if age < 60 else 0.3) else 0))
+    if attrs.gender == 'male' and age >= 18 and beard_style == 'none':     # drawn last: earlier draws are unchanged
+        p.stubble_shadow = float(g.uniform(0.12, 0.3) * density)
+    return p
 
 # %% ../nbs/05_skin.ipynb #8a81cd1c
 def _smooth_below(d, edge, soft): return np.clip((edge + soft - d) / (2 * soft), 0, 1)
@@ -320,9 +322,10 @@ def brow_region(pos:np.ndarray, width:float=0.3, arch:float=0.2) -> np.ndarray:
     out[near] = _smooth_below(d, wid[i], 0.1)
     return out.reshape(pos.shape[:-1])
 
+# %% ../nbs/05_skin.ipynb #dab4c473
 @functools.lru_cache(maxsize=8)
 def face_regions(res:int=256, tiles:tuple=(0, 1)) -> dict:
-    "Soft region weights [T,res,res] on the canvas: lips, brows, cheeks, nose, periorbital, beard, moustache, chin, eyeliner, eyeshadow, scalp, forehead, t_zone, nasolabial, crows_feet."
+    "Soft region weights [T,res,res] on the canvas: lips, brows, cheeks, nose, periorbital, beard, moustache, chin, eyeliner, eyeshadow, scalp, forehead, t_zone, nasolabial, marionette, under_eye, crows_feet."
     from scipy.spatial import cKDTree
     tpl, r = load_template(), uv_raster(res, tiles)
     pos = _canvas_position(res, tuple(tiles))                                  # [T,R,R,3] cm
@@ -345,6 +348,9 @@ def face_regions(res:int=256, tiles:tuple=(0, 1)) -> dict:
         'eyeliner': _smooth_below(dist_to(np.concatenate([_polyline(np.concatenate([l[:1] + [-np.sign(l[0, 0]) * 0.35, 0.2, -0.1], l]) + [0, 0.06, 0.05])
                                                            for l in upper_lids])), 0.07, 0.05),
         'eyeshadow': np.exp(-dist_to(np.concatenate([_polyline(l + [0, 0.45, 0.1]) for l in upper_lids])) ** 2 / (2 * 0.3 ** 2)),
+        'under_eye': np.exp(-dist_to(np.concatenate([_polyline(lm[[36, 41, 40, 39]] + [0, -0.75, 0.15]), _polyline(lm[[42, 47, 46, 45]] + [0, -0.75, 0.15])])) ** 2 / (2 * 0.15 ** 2)),
+        'marionette': np.exp(-dist_to(np.concatenate([_polyline(np.stack([lm[48] + [-0.2, -0.2, 0], lm[6] + [0.2, 0.8, 0]])),
+                                                        _polyline(np.stack([lm[54] + [0.2, -0.2, 0], lm[10] + [-0.2, 0.8, 0]]))])) ** 2 / (2 * 0.2 ** 2)),
         'crows_feet': np.exp(-dist_to(np.stack([lm[36] + [-0.9, 0, -0.4], lm[45] + [0.9, 0, -0.4]])) ** 2 / (2 * 0.5 ** 2)),
     }
     x, y, z = pos[..., 0], pos[..., 1], pos[..., 2]
@@ -396,6 +402,7 @@ def facial_hair(params:SkinParams, reg:dict) -> np.ndarray:
              'full': np.maximum(b, m)}[params.beard_style]
     return np.clip(cover * params.beard, 0, 1)
 
+# %% ../nbs/05_skin.ipynb #2a63317c
 def skin_maps(params:SkinParams, r:UVRaster, seed:int=0) -> dict:
     "Albedo [T,R,R,3] (linear), specular F0, roughness [T,R,R] and displacement (mm) [T,R,R] of one face."
     g = rng(seed, 'skin_maps')
@@ -411,16 +418,22 @@ def skin_maps(params:SkinParams, r:UVRaster, seed:int=0) -> dict:
     # Solar lentigines: none before ~40, then in most fair-skinned people over 60 (Bastiaens et al. 2004).
     lentigo = np.clip((params.age_years - 40) / 30, 0, 1) * (1.0 if params.ita > 28 else 0.4)
     age_spots = _spots(g, shape, int(lentigo ** 1.5 * 30 * s ** 2), 2.0 * s, face * (reg['cheeks'] + reg['forehead'] + 0.2))
-    melanin = params.melanin * np.exp((0.05 + 0.07 * age) * mottle + 0.04 * fine) * (1 + 0.25 * reg['periorbital'] - 0.3 * reg['lips']) \
+    melanin = params.melanin * np.exp((0.05 + 0.07 * age) * mottle + (0.04 + 0.03 * params.male) * fine) * (1 + 0.25 * reg['periorbital'] - 0.3 * reg['lips']) \
         * (1 + 0.6 * np.clip(freckles, 0, 2) + 0.7 * np.clip(age_spots, 0, 2))
     female = 1 - params.male
     lip_blood = 2.0 + 0.8 * female - 0.8 * age                                          # redder lips in women, paler with age (Russell 2009)
     blood = params.haemoglobin * np.exp(0.12 * mottle) * (1 + 0.9 * reg['cheeks'] + 0.6 * reg['nose'] + lip_blood * reg['lips'])
     albedo = albedo_from_chromophores(melanin, blood, params.eumelanin_ratio, params.oxygenation)  # [T,R,R,3]
     albedo *= np.array([1, 1, 1 - 0.06 * age], np.float32)                              # yellowing with age
-    forehead_lines = np.clip(np.sin(2 * np.pi * pos[..., 1] / 0.9 + 0.8 * mottle), 0, 1) ** 4 * reg['forehead']
-    crows = reg['crows_feet'] * np.clip(np.sin(2 * np.pi * np.arctan2(pos[..., 1] - 3.4, np.abs(pos[..., 0]) - 4) / 0.5), 0, 1) ** 4
-    creases = np.clip(forehead_lines + crows + 0.8 * reg['nasolabial'], 0, 1) * age ** 1.3
+    # Forehead lines: 3-5 wavy, broken lines bowed with the brows (spacing ~1 cm), not a regular grating.
+    drift, breaks = mottle, _noise(g, shape, 4 * s)
+    wave = pos[..., 1] - 0.03 * pos[..., 0] ** 2 + 0.25 * drift
+    forehead_lines = (np.clip(np.sin(2 * np.pi * wave / 1.0), 0, 1) ** 4 * np.clip(0.3 + 0.7 * breaks, 0, 1) * reg['forehead'])
+    crows = reg['crows_feet'] * np.clip(np.sin(2 * np.pi * np.arctan2(pos[..., 1] - 3.4, np.abs(pos[..., 0]) - 4) / 0.5 + 1.5 * drift), 0, 1) ** 4 \
+        * np.clip(0.4 + 0.6 * breaks, 0, 1)
+    # Under-eye bags (the lid-cheek junction) and marionette lines deepen with age (Coleman & Grover 2006).
+    folds = 0.9 * reg['nasolabial'] + 0.6 * reg['marionette'] + 0.7 * reg['under_eye']
+    creases = np.clip(0.8 * forehead_lines + 0.7 * crows + folds, 0, 1) * age ** 1.3
     albedo *= (1 - 0.35 * creases)[..., None]                                          # wrinkles read as dark lines
     # Cosmetics (a share of women, see the prose): lipstick, eyeliner and shadow.
     albedo = albedo * (1 - params.lipstick * reg['lips'][..., None]) + params.lipstick * reg['lips'][..., None] * np.array(LIPSTICK, np.float32)
@@ -428,16 +441,21 @@ def skin_maps(params:SkinParams, r:UVRaster, seed:int=0) -> dict:
     albedo = albedo * (1 - liner) + liner * np.array([0.02, 0.015, 0.015], np.float32)
     hair = hair_colour(params) * (1 + 0.35 * strands[..., None])                        # strands
     brows = brow_region(pos, params.brow_width, params.brow_arch) if (params.brow_width, params.brow_arch) != (0.3, 0.2) else reg['brows']
-    brows = np.clip(np.where(r.mask, brows, 0) * (0.7 + 0.3 * fine), 0, 1)[..., None] * 0.9
+    # Brows are one continuous stroke whose texture runs along the hairs (laterally), not blotches.
+    along = ndimage.gaussian_filter(g.normal(size=shape), sigma=(0, 0.35 * s, 2.0 * s), mode='wrap')
+    along = along / max(along.std(), 1e-8)
+    brows = np.clip(np.where(r.mask, brows, 0) * (0.88 + 0.18 * along), 0, 1)[..., None] * 0.9
     density = {'shaved': 0.12, 'buzz': 0.6}.get(params.hair_style, 1.0)
     scalp_hair = np.clip(scalp * params.hair_coverage * density * (0.85 + 0.15 * fine), 0, 1)[..., None]
     stubble = np.clip(0.5 + 0.8 * strands, 0, 1) if params.beard_style == 'stubble' else (0.85 + 0.15 * fine)
-    beard = (facial_hair(params, reg) * stubble)[..., None]
+    beard = facial_hair(params, reg) * stubble
+    # Shaved men still show the beard below the skin: a grey-blue shadow of cut hairs (see the prose).
+    beard = np.maximum(beard, params.stubble_shadow * np.maximum(reg['beard'], reg['moustache']) * np.clip(0.7 + 0.4 * strands, 0, 1))[..., None]
     for weight in (beard, brows, scalp_hair): albedo = albedo * (1 - weight) + hair * weight
     specular = 0.028 * (1 + 0.5 * reg['t_zone'] + 0.3 * reg['lips']) * (1 - 0.7 * scalp_hair[..., 0]) * (1 + 0.05 * fine)
     roughness = 0.5 - 0.12 * reg['t_zone'] - 0.15 * reg['lips'] + 0.3 * beard[..., 0] + 0.3 * scalp_hair[..., 0] + 0.03 * fine
     displacement = (0.02 * _noise(g, shape, 0.6 * s) * (1 + reg['nose'] + reg['cheeks'])   # pores
-                    - age * (0.12 * forehead_lines + 0.1 * crows + 0.3 * reg['nasolabial']))
+                    - age * (0.12 * forehead_lines + 0.1 * crows + 0.3 * reg['nasolabial'] + 0.15 * (reg['marionette'] + reg['under_eye'])))
     # Texels outside the UV islands copy their nearest covered texel (texture padding), so bilinear filtering
     # and mipmaps at island borders never pull in black.
     def pad(a):  # [T,R,R] or [T,R,R,C] → [T,R,R,C] padded
