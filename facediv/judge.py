@@ -22,7 +22,7 @@ REPO = Path(facediv.__file__).resolve().parent.parent   # the checkout of an edi
 __all__ = ['REPO', 'JUDGE_PACKAGE', 'INSTALL_FIX', 'JUDGE_MODELS', 'GEAR_RACES', 'GEAR_AGE_BINS', 'READERS', 'CALIBRATION_PHOTOS',
            'PHOTO_TRUTH', 'JudgeModel', 'JudgeUnavailable', 'judge_models_dir', 'judge_runtime', 'judges_unavailable',
            'read_weights', 'GraphModel', 'load_judge_model', 'run_judge_model', 'face_box', 'crop_faces', 'read_gear',
-           'read_faceres', 'read_mobileface', 'judge_faces', 'calibration_photos', 'render_reconstruction',
+           'read_faceres', 'read_mobileface', 'judge_faces', 'calibration_photos', 'exposed', 'render_reconstruction',
            'render_conditions', 'verdicts', 'calibrate_judges', 'best_condition', 'passing_verdicts']
 
 # %% ../nbs/14b_judge.ipynb #ee37fc92
@@ -405,18 +405,22 @@ def _fill_unseen(texture:np.ndarray, seen:np.ndarray) -> np.ndarray:
         out[t] = texture[t][idx[0], idx[1]]
     return out
 
+def exposed(lighting, exposure:float):
+    "`lighting` (a `render.Lighting`) with every light and the environment scaled by `exposure`."
+    from facediv.render import Lighting
+    return Lighting(lighting.sh * exposure, directions=lighting.directions, colours=np.asarray(lighting.colours) * exposure)
+
 def render_reconstruction(rec,                 # a `reconstruct.Reconstruction` of a photo
                           lighting,            # `render.Lighting`
                           framing:str='face',  # 'face' (the evaluation camera) or 'head' (portrait framing)
                           exposure:float=1.,   # light intensity multiplier
                           size:int=256) -> np.ndarray:
     "[size,size,3] uint8: the reconstructed head with its photo texture, frontal, under `lighting`."
-    from facediv.render import render, Textures, named_view, Lighting
+    from facediv.render import render, Textures, named_view
     from facediv.core import linear_to_srgb
     albedo = _fill_unseen(rec.uv_texture, rec.uv_confidence > 0.05)
     cam = named_view(size=size, fov=12., margin=0.6 if framing == 'face' else 0.9)
-    lit = Lighting(lighting.sh * exposure, directions=lighting.directions, colours=np.asarray(lighting.colours) * exposure)
-    rgb = render(rec.fit.vertices(), Textures(linear_to_srgb(albedo), tiles=rec.tiles), cam, lit, background=0.5)['rgb']
+    rgb = render(rec.fit.vertices(), Textures(linear_to_srgb(albedo), tiles=rec.tiles), cam, exposed(lighting, exposure), background=0.5)['rgb']
     return (rgb * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
 # %% ../nbs/14b_judge.ipynb #6a9afd0f

@@ -17,7 +17,7 @@ from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
 from .template import template_vertices
 from .recognition import render_faces
 from .judge import (GEAR_RACES, judges_unavailable, judge_faces, calibrate_judges, best_condition,
-                           passing_verdicts, render_conditions)
+                           passing_verdicts, render_conditions, exposed)
 
 # %% auto #0
 __all__ = ['GEAR_CLASS_OF', 'AGE_BANDS', 'PERCEIVE_SCHEMA', 'PREFERENCE', 'age_midpoint', 'balanced_sample', 'identity_spread',
@@ -30,7 +30,7 @@ GEAR_CLASS_OF = {  # our ethnicities that map onto one of GEAR's (UTKFace's) cla
     'West African': 'black', 'East African': 'black', 'East Asian': 'asian', 'Southeast Asian': 'asian', 'South Asian': 'indian'}
 
 def age_midpoint(group:str) -> float:
-    "Years at the middle of an age group: '30-34' → 32, '75+' → 80."
+    "Years at the middle of an age group: '30-34' → 32.5, '75+' → 80."
     return 80. if group.endswith('+') else float(np.mean([int(a) for a in group.split('-')]) + 0.5)
 
 def balanced_sample(attributes:np.ndarray, per_ethnicity:int, seed:int) -> np.ndarray:
@@ -189,10 +189,6 @@ def asset_view(normalize_dir, per_ethnicity:int, seed:int, size:int, lighting) -
     return images, s['attributes'], s['face_id']
 
 # %% ../nbs/14c_perceive.ipynb #3db4cab3
-def _scaled(lighting, exposure:float):
-    from facediv.render import Lighting
-    return Lighting(lighting.sh * exposure, directions=lighting.directions, colours=np.asarray(lighting.colours) * exposure)
-
 def perceive_stage(cfg, portraits_dir, normalize_dir, plots_dir, metrics_path, log=print) -> dict:
     "Judge both views of the data; write the metrics, contact sheets and per-face verdicts. Returns the metrics."
     plots = ensure_writable_dir(plots_dir)
@@ -212,7 +208,7 @@ def perceive_stage(cfg, portraits_dir, normalize_dir, plots_dir, metrics_path, l
     m['seconds']['calibration'] = round(time.time() - t0, 1)
     light, framing, exposure = render_conditions()[best]
     views = {'portraits': lambda: portrait_view(portraits_dir, cfg.per_ethnicity, cfg.seed),
-             'assets': lambda: asset_view(normalize_dir, cfg.per_ethnicity, cfg.seed, cfg.render_size, _scaled(light, exposure))}
+             'assets': lambda: asset_view(normalize_dir, cfg.per_ethnicity, cfg.seed, cfg.render_size, exposed(light, exposure))}
     m['views'] = {}
     for name, load in views.items():
         t0 = time.time()
