@@ -232,13 +232,16 @@ def save_npz(path:str|os.PathLike, compress:bool=True, **arrays) -> Path:
     with atomic_write(path, 'wb') as f: (np.savez_compressed if compress else np.savez)(f, **arrays)
     return Path(path)
 
-def load_npz(path:str|os.PathLike, stage:str|None=None) -> dict:
-    "All arrays of an `.npz` as a dict; a missing or corrupt file is an `AssetError` naming the stage to rerun."
+def load_npz(path:str|os.PathLike, stage:str|None=None, keys:tuple|None=None) -> dict:
+    "The arrays of an `.npz` (all, or only `keys`) as a dict; a missing or corrupt file, or a missing key, is an `AssetError` naming the stage to rerun."
     fix = f"rerun the stage that writes it (dvc repro {stage})" if stage else "regenerate the file"
     path = Path(path)
     if not path.exists(): raise AssetError(f"{path} not found", fix)
     try:
-        with np.load(path, allow_pickle=False) as z: return {k: z[k] for k in z.files}
+        with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in (keys or ()) if k not in z.files]
+            if missing: raise AssetError(f"{path} has no {', '.join(missing)} (it holds {', '.join(z.files)})", fix)
+            return {k: z[k] for k in (z.files if keys is None else keys)}  # an npz reads each array lazily: only `keys` are decoded
     except (zipfile.BadZipFile, ValueError, EOFError, OSError) as e:
         raise AssetError(f"{path} is corrupt ({type(e).__name__}: {e})", fix) from e
 

@@ -11,7 +11,7 @@ import numpy as np
 from fastcore.script import call_parse
 from scipy import stats
 
-from .core import (Check, NONNEG_INT, SEED, AssetError, load_params, rng, read_manifest, save_json, not_computed,
+from .core import (Check, NONNEG_INT, SEED, load_npz, load_params, rng, read_manifest, save_json, not_computed,
                           ensure_writable_dir)
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
 from .template import template_vertices
@@ -30,8 +30,8 @@ GEAR_CLASS_OF = {  # our ethnicities that map onto one of GEAR's (UTKFace's) cla
     'West African': 'black', 'East African': 'black', 'East Asian': 'asian', 'Southeast Asian': 'asian', 'South Asian': 'indian'}
 
 def age_midpoint(group:str) -> float:
-    "Years at the middle of an age group: '30-34' → 32.5, '75+' → 80."
-    return 80. if group.endswith('+') else float(np.mean([int(a) for a in group.split('-')]) + 0.5)
+    "Years at the middle of an age group: '30-34' → 32.5; '75+' → 82.5, the middle of the 75–90 span the sources draw."
+    return 82.5 if group.endswith('+') else float(np.mean([int(a) for a in group.split('-')]) + 0.5)
 
 def balanced_sample(attributes:np.ndarray, per_ethnicity:int, seed:int) -> np.ndarray:
     "Indices of up to `per_ethnicity` faces of each ethnicity (all when 0), drawn reproducibly, in index order."
@@ -157,14 +157,8 @@ def headline_judges(passing:list, tuned_on:list) -> dict:
 # %% ../nbs/14c_perceive.ipynb #f0064ec0
 def sample_shards(folder, stage:str, keys:tuple, per_ethnicity:int, seed:int) -> dict:
     "{key: rows} of a balanced sample (see `balanced_sample`) of a sharded output, reading only the shards and keys needed."
-    import zipfile
     files = [Path(folder)/e['file'] for e in read_manifest(folder, stage)['shards']]
-    def read(path, names):
-        try:
-            with np.load(path, allow_pickle=False) as z: return {k: z[k] for k in names}
-        except (zipfile.BadZipFile, ValueError, EOFError, OSError, KeyError) as e:
-            raise AssetError(f"{path} is unreadable ({type(e).__name__}: {e})", f"rerun the stage that writes it (dvc repro {stage})") from e
-    heads = [read(f, ('attributes', 'face_id')) for f in files]
+    heads = [load_npz(f, stage, keys=('attributes', 'face_id')) for f in files]
     att = np.concatenate([h['attributes'] for h in heads])
     sel = balanced_sample(att, per_ethnicity, seed)
     starts = np.cumsum([0] + [len(h['face_id']) for h in heads])
@@ -173,7 +167,7 @@ def sample_shards(folder, stage:str, keys:tuple, per_ethnicity:int, seed:int) ->
     for s, f in enumerate(files):
         rows = sel[(sel >= starts[s]) & (sel < starts[s + 1])] - starts[s]
         if len(rows) == 0: continue
-        arrays = read(f, keys)
+        arrays = load_npz(f, stage, keys=keys)
         for k in keys: parts[k].append(arrays[k][rows])
     return out | {k: np.concatenate(v) for k, v in parts.items()}
 
