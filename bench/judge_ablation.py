@@ -1,0 +1,105 @@
+"""What the face judges respond to: the same 56 procedural portraits (7 ethnicities × 4 ages × 2 genders, 192 px)
+generated under one change at a time, judged by FaceRes and GEAR. Writes bench/results/judge_ablation.json.
+
+Nothing here is tuned on a judge: the interventions are fixed what-ifs, to find which cues the judges read.
+Run: python bench/judge_ablation.py [--only base,shape2 ...]   (about 30 s per intervention on 2 cores)"""
+import argparse, json, time
+from pathlib import Path
+import numpy as np
+from scipy.stats import spearmanr
+import facediv.portraits as P
+from facediv.core import load_params
+from facediv.taxonomy import Attributes, ETHNICITIES
+from facediv.judge import judge_faces, judges_unavailable
+
+AGES = ('20-24', '35-39', '50-54', '70-74')
+
+def faces(cfg) -> tuple:
+    "(images [56,192,192,3], labels [56,3] as strings): every other ethnicity, 4 ages, both genders, fixed seeds."
+    images, labels = [], []
+    for ei, e in enumerate(ETHNICITIES[::2]):
+        for gender in ('female', 'male'):
+            for ai, age in enumerate(AGES):
+                seed = 1000 + ei * 37 + ai * 7 + (gender == 'male')
+                images.append(P.procedural_face(Attributes(e, age, gender), seed, cfg)['image']); labels.append((e, age, gender))
+    return np.stack(images), np.array(labels)
+
+def figures(j:dict, labels:np.ndarray) -> dict:
+    "Gender accuracy (all, women, men), mean P(male), age Spearman r and MAE of FaceRes; GEAR's gender and age r."
+    years = np.array([int(a.split('-')[0]) + 2.5 for a in labels[:, 1]])
+    male, det = labels[:, 2] == 'male', j['detected']
+    pm = j['faceres_male']
+    r = lambda x: round(float(x), 3)
+    return {'detected': r(det.mean()), 'faceres_gender': r(((pm > 0.5) == male)[det].mean()),
+            'faceres_women': r((pm[~male & det] < 0.5).mean()), 'faceres_men': r((pm[male & det] > 0.5).mean()),
+            'faceres_p_male_women': r(pm[~male & det].mean()), 'faceres_p_male_men': r(pm[male & det].mean()),
+            'faceres_age_r': r(spearmanr(j['faceres_age'][det], years[det])[0]),
+            'faceres_age_mae': r(np.abs(j['faceres_age'][det] - years[det]).mean()),
+            'faceres_mean_age': {a: r(j['faceres_age'][(labels[:, 1] == a) & det].mean()) for a in AGES},
+            'gear_gender': r(((j['gear_male'] > 0.5) == male)[det].mean()),
+            'gear_age_r': r(spearmanr(j['gear_age'][det], years[det])[0])}
+
+# Each intervention patches the procedural source for one run and returns an undo function.
+def _patch(obj, name, value):
+    old = getattr(obj, name); setattr(obj, name, value)
+    return lambda: setattr(obj, name, old)
+
+def _sex_shape(female_scale:float, male_scale:float=1.0):
+    def apply():
+        male = P.SEX_SHAPE['male'].copy(); saved = dict(P.SEX_SHAPE)
+        P.SEX_SHAPE.update(male=male_scale * male, female=-female_scale * male)
+        return lambda: P.SEX_SHAPE.update(saved)
+    return apply
+
+def _identity(keep_group:bool, keep_age:bool, sd:float|None):
+    def apply():
+        original = P.sample_identity
+        def sample(attrs, g, identity_sd=1.0, age=None):
+            z = original(attrs, g, identity_sd if sd is None else max(sd, 1e-9), age if keep_age else None)
+            return z if keep_group else (z - P.GROUP_SHAPE[attrs.ethnicity] @ P.measurement_directions()).astype(np.float32)
+        return _patch(P, 'sample_identity', sample)
+    return apply
+
+def _no_hair():
+    return _patch(P, 'draw_hair', lambda rgb, depth, *a, **k: (rgb, np.zeros(rgb.shape[:2])))
+
+def _makeup():
+    original = P.sample_skin_params
+    def sample(attrs, seed=0):
+        p = original(attrs, seed)
+        if attrs.gender == 'female': p.lipstick, p.eye_makeup = 0.8, 0.8
+        return p
+    return _patch(P, 'sample_skin_params', sample)
+
+def _age_shape(scale:float):
+    def apply():
+        original = P.age_shape
+        return _patch(P, 'age_shape', lambda age: scale * original(age))
+    return apply
+
+INTERVENTIONS = {
+    'base': lambda: (lambda: None),
+    'no_identity_noise': _identity(True, True, 0.0),        # group + sex + age means only
+    'sex_shape_only': _identity(False, False, 0.0),         # the sex mean alone on the template
+    'identity_sd_0.5': _identity(True, True, 0.5),
+    'female_shape_x2': _sex_shape(2.0), 'female_shape_x3': _sex_shape(3.0),
+    'recentred_sex_shape': _sex_shape(2.0, 0.0),            # women twice as far, men at the template
+    'no_hair': _no_hair, 'makeup_always': _makeup, 'age_shape_x2': _age_shape(2.0)}
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(); ap.add_argument('--only', default=''); ap.add_argument('--out', default='bench/results/judge_ablation.json')
+    args = ap.parse_args()
+    if (why := judges_unavailable()) is not None: raise SystemExit(f"judges unavailable: {why}")
+    cfg = load_params('portraits', P.PORTRAITS_SCHEMA, 'params.yaml')
+    cfg = type(cfg)({**cfg, 'image_size': 192})
+    names = [n for n in args.only.split(',') if n] or list(INTERVENTIONS)
+    results = {}
+    for name in names:
+        undo = INTERVENTIONS[name]()
+        try:
+            t = time.time(); images, labels = faces(cfg)
+            row = figures(judge_faces(images, models=('faceres', 'gear')), labels) | {'seconds': round(time.time() - t, 1)}
+        finally: undo()
+        results[name] = row; print(name, json.dumps(row), flush=True)
+    out = {'what': __doc__.split('\n')[0], 'n_faces': 56, 'image_size': 192, 'tuned_on': [], 'results': results}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True); Path(args.out).write_text(json.dumps(out, indent=1))
