@@ -239,11 +239,11 @@ def load_npz(path:str|os.PathLike, stage:str|None=None, keys:tuple|None=None) ->
     if not path.exists(): raise AssetError(f"{path} not found", fix)
     try:
         with np.load(path, allow_pickle=False) as z:
-            missing = [k for k in (keys or ()) if k not in z.files]
-            if missing: raise AssetError(f"{path} has no {', '.join(missing)} (it holds {', '.join(z.files)})", fix)
-            return {k: z[k] for k in (z.files if keys is None else keys)}  # an npz reads each array lazily: only `keys` are decoded
+            held, missing = z.files, [k for k in (keys or ()) if k not in z.files]
+            if not missing: return {k: z[k] for k in (held if keys is None else keys)}  # an npz reads each array lazily: only `keys` are decoded
     except (zipfile.BadZipFile, ValueError, EOFError, OSError) as e:
         raise AssetError(f"{path} is corrupt ({type(e).__name__}: {e})", fix) from e
+    raise AssetError(f"{path} has no {', '.join(missing)} (it holds {', '.join(held)})", fix)  # raised here, not re-wrapped as 'corrupt'
 
 class ShardedOutput:
     "Resumable sharded output folder: `shard_0000.npz`, … plus `manifest.json` once complete."
