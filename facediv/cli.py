@@ -15,8 +15,9 @@ from .taxonomy import ATTRIBUTES, Attributes, parse_label
 
 # %% auto #0
 __all__ = ['FORMATS', 'DEFAULT_MODEL', 'DEFAULT_TRANSLATORS', 'DEFAULT_SR', 'OPTIONAL_PACKAGES', 'EXAMPLES', 'label_arg',
-           'expression_arg', 'preview_png', 'write_face', 'read_face', 'regenerate', 'cmd_generate', 'cmd_edit',
-           'cmd_export', 'cmd_audit', 'cmd_view', 'info', 'cmd_info', 'cmd_judge', 'build_parser', 'main']
+           'expression_arg', 'preview_png', 'write_asset_folder', 'write_face', 'read_face', 'regenerate',
+           'cmd_generate', 'cmd_edit', 'cmd_export', 'cmd_audit', 'cmd_view', 'info', 'cmd_info', 'cmd_judge',
+           'cmd_reconstruct', 'build_parser', 'main']
 
 # %% ../nbs/21_cli.ipynb #4c3708b4
 def label_arg(kind:str):
@@ -63,6 +64,32 @@ def _template():
     from facediv.template import load_template
     return load_template()
 
+def write_asset_folder(asset,                # a facediv.export.FaceAsset; its name names the files
+                       folder,               # output folder (replaced as a whole, all or nothing)
+                       formats=('glb', 'obj'),  # of FORMATS
+                       parts=None,           # export groups (facediv.export.EXPORT_GROUPS keys); None = all
+                       preview:bool=True,    # also write <name>_preview.png
+                       record:dict|None=None,  # the face's record: <name>.json (what `edit`/`export` read back)
+                       arrays:dict|None=None,  # arrays to keep beside it: <name>_uv.npz (photo faces: albedo, vertices)
+                      ) -> dict:             # {'glb'|'obj'|'usd'|'preview'|'uv'|'json': path}
+    "Write `asset` into `folder`: GLB/OBJ(/USD), preview PNG, its record JSON (and arrays), all or nothing."
+    import numpy as np
+    from facediv.export import atomic_folder, export_glb, export_obj, export_usd
+    folder = Path(folder)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad: raise ParamsError(f"unknown format {bad[0]!r}", f"use some of: {', '.join(FORMATS)}")
+    out = {}
+    with atomic_folder(folder) as stage:
+        if 'glb' in formats: out['glb'] = export_glb(asset, stage/f'{asset.name}.glb', parts)
+        if 'obj' in formats: out['obj'] = export_obj(asset, stage, asset.name, parts)
+        if 'usd' in formats: out['usd'] = export_usd(asset, stage/'usd', asset.name, parts)
+        if preview: out['preview'] = preview_png(asset, stage/f'{asset.name}_preview.png')
+        if arrays:
+            out['uv'] = stage/f'{asset.name}_uv.npz'
+            np.savez_compressed(out['uv'], **arrays)
+        out['json'] = save_json({'facediv_version': facediv.__version__, 'name': asset.name, **(record or {})}, stage/f'{asset.name}.json')
+    return {k: folder/Path(v).relative_to(stage) for k, v in out.items()}
+
 def write_face(faces:dict,             # generate()/edit() output with vertices (mesh=True)
                i:int,                  # which face
                folder,                 # output folder of this face (replaced as a whole)
@@ -75,28 +102,18 @@ def write_face(faces:dict,             # generate()/edit() output with vertices 
                info:dict|None=None,    # extra fields for <name>.json
               ) -> dict:               # {'glb'|'obj'|'usd'|'preview'|'json': path}
     "Write face `i` as a folder of files named after the folder: GLB/OBJ(/USD), preview PNG, and its identity JSON."
-    from facediv.export import atomic_folder, export_glb, export_obj, export_usd
     from facediv.assets import face_asset
     folder = Path(folder)
-    bad = [f for f in formats if f not in FORMATS]
-    if bad: raise ParamsError(f"unknown format {bad[0]!r}", f"use some of: {', '.join(FORMATS)}")
     asset = face_asset(faces, i, folder.name, expression, texture_res, maps_models, seed=int((info or {}).get('seed', 0)))
-    out = {}
-    with atomic_folder(folder) as stage:
-        if 'glb' in formats: out['glb'] = export_glb(asset, stage/f'{asset.name}.glb', parts)
-        if 'obj' in formats: out['obj'] = export_obj(asset, stage, asset.name, parts)
-        if 'usd' in formats: out['usd'] = export_usd(asset, stage/'usd', asset.name, parts)
-        if preview: out['preview'] = preview_png(asset, stage/f'{asset.name}_preview.png')
-        a = Attributes.decode(faces['labels'][i])
-        record = {'facediv_version': facediv.__version__, 'name': asset.name,
-                  'labels': {k: getattr(a, k) for k in ATTRIBUTES}, 'code': faces['codes'][i].tolist(),
-                  'expression': {k: float(v) for k, v in (expression or {}).items()}, **(info or {})}
-        out['json'] = save_json(record, stage/f'{asset.name}.json')
-    return {k: folder/Path(v).relative_to(stage) for k, v in out.items()}
+    a = Attributes.decode(faces['labels'][i])
+    record = {'labels': {k: getattr(a, k) for k in ATTRIBUTES}, 'code': faces['codes'][i].tolist(),
+              'expression': {k: float(v) for k, v in (expression or {}).items()}, **(info or {})}
+    return write_asset_folder(asset, folder, formats, parts, preview, record)
+
 
 # %% ../nbs/21_cli.ipynb #8e7a9312
 def read_face(path) -> dict:
-    "The record of a face written by `facediv generate`/`edit` (its JSON), or {'albedo','offsets'(,'labels')} of an .npz."
+    "The record of a face written by `facediv generate`/`edit`/`reconstruct` (its JSON, with `folder`), or {'albedo','offsets'(,'labels')} of an .npz."
     path = Path(path)
     if not path.exists(): raise FaceDivError(f"{path} does not exist", "pass a face folder written by `facediv generate`, its .json, or an .npz asset")
     if path.suffix.lower() == '.npz':
@@ -111,9 +128,9 @@ def read_face(path) -> dict:
                                              "pass a face folder written by `facediv generate` (it holds <name>.json)")
     try: rec = json.loads(path.read_text())
     except json.JSONDecodeError as e: raise FaceDivError(f"{path} is not valid JSON ({e})", "regenerate the face with `facediv generate`") from e
-    if not isinstance(rec, dict) or 'code' not in rec or 'labels' not in rec:
+    if not isinstance(rec, dict) or 'labels' not in rec or ('code' not in rec and rec.get('source') != 'photo'):
         raise FaceDivError(f"{path} is not a facediv face record (no code/labels)", "pass a face folder written by `facediv generate`")
-    return rec
+    return {**rec, 'folder': str(path.parent)}
 
 def regenerate(rec:dict, model, device:str='cpu', psi:float|None=None, **labels) -> dict:
     "Faces of `read_face` records, regenerated from their codes (or encoded), with some labels changed; with vertices."
@@ -214,6 +231,7 @@ def cmd_edit(args) -> int:
     labels = {k: getattr(args, k) for k in ATTRIBUTES}
     if all(v is None for v in labels.values()) and args.psi is None:
         raise FaceDivError("nothing to edit", "give at least one of --ethnicity, --age, --gender (or --psi)")
+    if rec.get('source') == 'photo': return _edit_photo(args, rec, labels, model)
     t0 = time.perf_counter()
     faces = regenerate(rec, model, _device(args.device), args.psi, **labels)
     src = Path(args.input)
@@ -224,6 +242,29 @@ def cmd_edit(args) -> int:
                        info={**info, 'psi': args.psi if args.psi is not None else rec.get('psi', 1.0), 'edited_from': rec.get('name', str(src)),
                              'model': str(model.resolve()), 'model_sha256': file_sha256(model)})
     a = faces['attributes'][0]
+    _report([{'ethnicity': a.ethnicity, 'age': a.age, 'gender': a.gender, **{k: str(v) for k, v in files.items()}}],
+            time.perf_counter() - t0, args.quiet)
+    return 0
+
+def _edit_photo(args, rec:dict, labels:dict, model:Path) -> int:
+    "`facediv edit` of a face made from photos: the generator's change for its code, added to its own maps (facediv.photo)."
+    import numpy as np
+    from facediv.core import load_npz
+    from facediv.photo import edit_photo_face
+    from facediv.assets import make_asset
+    t0 = time.perf_counter()
+    arrays = load_npz(Path(rec['folder'])/f"{rec['name']}_uv.npz", keys=('uv_albedo', 'vertices'))
+    albedo, vertices, a = edit_photo_face(arrays, Attributes(**rec['labels']), model=model, device=_device(args.device), **labels)
+    name = args.name or f"{rec['name']}_{_changes_slug(labels)}"
+    out = Path(args.out) if args.out else Path(rec['folder']).parent
+    models = _maps_models(args)
+    asset, info = make_asset({'albedo': albedo[None], 'vertices': vertices[None], 'attributes': [a]}, 0, args.texture_res or albedo.shape[1],
+                             models.get('translators'), models.get('sr'), seed=int(rec.get('seed', 0)), name=name)
+    record = {'source': 'photo', 'labels': {k: getattr(a, k) for k in ATTRIBUTES}, 'edited_from': rec['name'],
+              'edit': {k: v for k, v in labels.items() if v is not None}, 'photos': rec.get('photos'), 'seed': rec.get('seed', 0),
+              'model': str(model.resolve()), 'model_sha256': file_sha256(model), 'maps': info['maps'], 'parts': info['parts']}
+    files = write_asset_folder(asset, out/name, args.format, args.parts, not args.no_preview, record,
+                               {'uv_albedo': albedo.astype(np.float16), 'vertices': vertices})
     _report([{'ethnicity': a.ethnicity, 'age': a.age, 'gender': a.gender, **{k: str(v) for k, v in files.items()}}],
             time.perf_counter() - t0, args.quiet)
     return 0
@@ -371,6 +412,45 @@ def cmd_judge(args) -> int:
                   f"{r['gender']} (P(male) {r['p_male']:.2f}), {r['age']:.0f} years (FaceRes); {r['gear_gender']}, {r['gear_age']:.0f} years, {r['race']} ({r['p_race']:.2f}) (GEAR)"))
     return 0 if any('error' not in r for r in rows) else 1
 
+# %% ../nbs/21_cli.ipynb #0d77988e
+def _photo_name(path, taken:set) -> str:
+    "A folder name for a photo's asset: its file stem in safe characters, numbered if already taken."
+    import re
+    base = re.sub(r'[^A-Za-z0-9._-]+', '_', Path(path).stem).strip('._') or 'photo'
+    name, i = base, 1
+    while name in taken: i += 1; name = f'{base}_{i}'
+    taken.add(name)
+    return name
+
+def cmd_reconstruct(args) -> int:
+    "facediv reconstruct: photos → complete face assets (one per photo, or one per person with --same-person)."
+    from facediv.photo import PHOTO_DEFAULTS, load_photo_models, photo_asset
+    models = load_photo_models(None if args.normalizer == 'none' else args.normalizer or PHOTO_DEFAULTS['normalizer'],
+                               args.scans or PHOTO_DEFAULTS['scans'], translators=None, sr=None)
+    models.update(_maps_models(args))
+    groups = [list(args.photos)] if args.same_person else [[p] for p in args.photos]
+    out, rows, failed, taken, t0 = Path(args.out), [], 0, set(), time.perf_counter()
+    with _progress(len(groups), 'reconstruct', args.quiet) as bar:
+        for group in groups:
+            name = args.name if args.name and len(groups) == 1 else _photo_name(group[0], taken)
+            try:
+                asset, record, arrays = photo_asset(group, args.ethnicity, args.age, args.gender, name=name, texture_res=args.texture_res,
+                                                    models=models, seed=args.seed)
+                record['photo_sha256'] = [file_sha256(p) for p in group]
+                files = write_asset_folder(asset, out/name, args.format, args.parts, not args.no_preview, record, arrays)
+                est = ', '.join(f'{k} estimated' for k in record['estimated'])
+                rows.append({'name': name, **record['labels'], 'estimated': est, 'photos': ';'.join(map(str, group)),
+                             'photo_fraction': record['photo_fraction'], **{k: str(v) for k, v in files.items()}})
+            except FaceDivError as e:        # this photo (group) fails; the others go on
+                failed += 1
+                print(f"facediv reconstruct: {', '.join(map(str, group))}: error: {e.problem}" + (f"\n  fix: {e.fix}" if e.fix else ''), file=sys.stderr)
+            bar.update(1)
+    if rows:
+        _write_table(rows, out/'photo_faces.csv')
+        _report(rows, time.perf_counter() - t0, args.quiet)
+    if failed and not args.quiet: print(f"facediv reconstruct: {failed} of {len(groups)} failed", file=sys.stderr)
+    return 1 if failed else 0
+
 # %% ../nbs/21_cli.ipynb #23386042
 EXAMPLES = {
     'generate': """examples:
@@ -394,6 +474,11 @@ EXAMPLES = {
     'view': """examples:
   facediv view                  # http://127.0.0.1:8765, opens a browser
   facediv view --port 9000 --no-browser --model path/to/model.safetensors""",
+    'reconstruct': """examples:
+  facediv reconstruct astronaut.png -o out/                # labels estimated by the judges (marked so)
+  facediv reconstruct me.jpg --ethnicity "Southern European" --age 40-44 --gender male -o out/
+  facediv reconstruct front.jpg left.jpg right.jpg --same-person --name me -o out/   # one texture from several photos
+  facediv edit out/astronaut --age 70-74                    # the same person older""",
     'judge': """examples:
   facediv judge photo.jpg                      # perceived gender, age, race (face models trained on real photos)
   facediv judge data/my_portraits/*.png --json > verdicts.json""",
@@ -460,6 +545,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('-o', '--out', required=True, help='output folder')
     p.add_argument('--name', default=None, help='name of the written face (default: the input\'s)')
     _add_model_args(p); _add_write_args(p)
+    p = add('reconstruct', cmd_reconstruct, 'complete face assets from photos (fit, skin-only texture, completion, normalisation, maps, parts)')
+    p.add_argument('photos', nargs='+', help='photo files (JPEG, PNG, ...), one clearly visible face each')
+    _add_label_args(p, 'omitted = estimated by the judges (FaceRes, GEAR) and marked as estimated')
+    p.add_argument('--same-person', action='store_true', help='fuse all photos into one asset (by confidence)')
+    p.add_argument('--name', default=None, help='asset name (default: the photo\'s file name)')
+    p.add_argument('--seed', type=int, default=0, help='seed of the eye, teeth and lash textures (default: 0)')
+    p.add_argument('--normalizer', default=None, help="trained normaliser folder (default: models/train_normalizer; 'none' = keep the photo's lighting)")
+    p.add_argument('--scans', default=None, help='completion scans (default: data/scans, from `dvc repro portraits`)')
+    p.add_argument('-o', '--out', required=True, help='output folder (one sub-folder per asset)')
+    _add_write_args(p)
     p = add('audit', cmd_audit, 'the demographic bias audit (facediv.audit); arguments go to the audit stage', add_help=False)
     p.add_argument('args', nargs='*', help='arguments of the audit stage (see `facediv audit --help`); main() passes them through')
     p = add('view', cmd_view, 'an interactive 3D viewer in the browser (served on 127.0.0.1)')

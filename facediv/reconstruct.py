@@ -320,6 +320,7 @@ def project_to_uv(image,                    # [H,W,3] sRGB portrait (uint8, or f
                   raster:UVRaster,          # UV layout to fill (uv_raster(res, tiles))
                   depth_tol:float=0.5,      # z-buffer tolerance, cm
                   edge_px:float|None=None,  # confidence ramp from silhouette/border, px; None = 1% of the image size
+                  weight:np.ndarray|None=None,  # [H,W] trust in each pixel in [0,1] (e.g. a skin mask); None = all 1
                  ) -> tuple:                # (uv_texture [T,R,R,3] float32 linear RGB, uv_confidence [T,R,R] float32 in [0,1])
     "Project a portrait into the UV canvas of the fitted mesh, with a visibility-based confidence per texel."
     img = check_image(image)
@@ -328,6 +329,8 @@ def project_to_uv(image,                    # [H,W,3] sRGB portrait (uint8, or f
     if (camera.width, camera.height) != (W, H):
         raise ParamsError(f"camera is {camera.width}x{camera.height} but the image is {W}x{H}", "fit the landmarks of this image (same size)")
     edge_px = max(1., 0.01 * max(H, W)) if edge_px is None else float(edge_px)
+    if weight is not None and np.shape(weight) != (H, W):
+        raise ParamsError(f"pixel weight has shape {np.shape(weight)} but the image is {H}x{W}", "pass one weight per pixel of this image")
     # Texel points and normals on the fitted surface.
     T, R = len(raster.tiles), raster.res
     covered = raster.mask                                                       # [T,R,R]
@@ -349,6 +352,8 @@ def project_to_uv(image,                    # [H,W,3] sRGB portrait (uint8, or f
     # Linear colour of the visible texels.
     colour = np.zeros((len(points), 3), np.float32)
     colour[visible] = _bilinear(srgb_to_linear(img / np.float32(255)), xyz[visible, 0], xyz[visible, 1])
+    if weight is not None:   # e.g. hair, clothes or background under a texel: not skin, so not seen
+        conf[visible] *= np.clip(_bilinear(np.asarray(weight, np.float32)[..., None], xyz[visible, 0], xyz[visible, 1])[:, 0], 0, 1)
     texture = np.zeros((T, R, R, 3), np.float32); texture[covered] = colour
     confidence = np.zeros((T, R, R), np.float32); confidence[covered] = conf
     return texture, confidence
@@ -379,6 +384,7 @@ def reconstruct_portrait(image,                  # [H,W,3] sRGB portrait (uint8,
                          refine:bool=False,      # photometric refinement (not implemented yet: must be False)
                          jaw_weight:float|None=None,  # jaw landmark weight; None = JAW_WEIGHT if detected, 1 if given
                          name:str='image',       # how errors refer to the image (e.g. a file or face id)
+                         weight:np.ndarray|None=None,  # [H,W] trust per pixel in [0,1] (a skin mask); see project_to_uv
                         ) -> Reconstruction:
     "Landmarks (detected unless given) → template fit → UV texture and confidence of one portrait."
     t0 = time.time()
@@ -394,7 +400,7 @@ def reconstruct_portrait(image,                  # [H,W,3] sRGB portrait (uint8,
                                "fills a good part of the image), or pass its 68 landmarks")
     fit = fit_landmarks(landmarks, (img.shape[1], img.shape[0]), identity_modes=identity_modes, ridge=ridge, expression=expression,
                         jaw_weight=jaw_weight if jaw_weight is not None else JAW_WEIGHT if source == 'mediapipe' else 1.)
-    texture, confidence = project_to_uv(img, fit.vertices(), fit.camera, uv_raster(uv_res, tuple(tiles)))
+    texture, confidence = project_to_uv(img, fit.vertices(), fit.camera, uv_raster(uv_res, tuple(tiles)), weight=weight)
     return Reconstruction(fit, texture, confidence, source, tuple(tiles), time.time() - t0)
 
 # %% ../nbs/07_reconstruct.ipynb #5e21d4c7
