@@ -272,7 +272,7 @@ def fuse_fits(fits:list) -> dict:
 # %% ../nbs/13a_photo.ipynb #a4fe7e75
 @functools.lru_cache(maxsize=2)
 def scan_bank(scans_dir:str, res:int) -> tuple:
-    "([S,2,res,res,3] float32 albedo, [S,3] labels) of the target scans in `scans_dir` (the `portraits` stage's), read once."
+    "([S,2,res,res,3] float16 albedo, [S,3] labels) of the target scans in `scans_dir` (the `portraits` stage's), read once."
     from facediv.core import read_manifest
     folder = Path(scans_dir)
     if not (folder/'manifest.json').exists():
@@ -283,9 +283,9 @@ def scan_bank(scans_dir:str, res:int) -> tuple:
         z = load_npz(folder/s['file'], 'portraits', keys=('gt_albedo', 'is_test', 'attributes'))
         keep = ~z['is_test'].astype(bool)                 # never the normaliser's test scans
         albedo.append(z['gt_albedo'][keep]); labels.append(z['attributes'][keep])
-    albedo, labels = np.concatenate(albedo).astype(np.float32), np.concatenate(labels)
+    albedo, labels = np.concatenate(albedo), np.concatenate(labels)      # float16: half the memory; the picked few become float32
     if not len(albedo): raise AssetError(f"{folder} holds no target scans", "raise portraits.n_scans to 2 or more and rerun it")
-    if albedo.shape[2] != res: albedo = ndimage.zoom(albedo, (1, 1, res / albedo.shape[2], res / albedo.shape[3], 1), order=1)
+    if albedo.shape[2] != res: albedo = ndimage.zoom(albedo.astype(np.float32), (1, 1, res / albedo.shape[2], res / albedo.shape[3], 1), order=1).astype(np.float16)
     return albedo, labels
 
 def scans_like(attrs:Attributes, labels:np.ndarray, min_scans:int=8) -> np.ndarray:
@@ -364,15 +364,18 @@ def photo_asset(photos,                   # one photo (path or RGB array) or a l
     models = load_photo_models() if models is None else models
     photos = [photos] if isinstance(photos, (str, Path, np.ndarray)) else list(photos)
     secs, t = {}, time.perf_counter()
-    fits = [fit_photo(p, uv_res=uv_res) for p in photos]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:      # read the scans while the photos are fitted (zlib and MediaPipe release the GIL)
+        bank_future = pool.submit(scan_bank, str(models['scans']), uv_res)
+        fits = [fit_photo(p, uv_res=uv_res) for p in photos]
+        bank, bank_labels = bank_future.result()
     secs['fit'] = time.perf_counter() - t; t = time.perf_counter()
     fused = fuse_fits(fits)
     attrs, estimated = photo_labels(fits[0].image, fits[0].name, ethnicity, age, gender)
     secs['labels'] = time.perf_counter() - t; t = time.perf_counter()
     r = uv_raster(uv_res)
-    bank, bank_labels = scan_bank(str(models['scans']), uv_res)
     pick = scans_like(attrs, bank_labels)
-    done = complete_texture(fused['uv_texture'], fused['uv_confidence'], bank[pick], r)
+    done = complete_texture(fused['uv_texture'], fused['uv_confidence'], bank[pick].astype(np.float32), r)
     secs['complete'] = time.perf_counter() - t; t = time.perf_counter()
     albedo = done['uv_texture']
     if models['normalizer'] is not None:
