@@ -1,0 +1,142 @@
+"""Photo → asset (facediv.photo, `facediv reconstruct`): how long it takes, and whether the judges see the same person.
+
+1. Timing: `facediv reconstruct astronaut.png -o OUT` as a user runs it (a fresh process each time, wall clock,
+   median of --repeats), with the default formats (GLB + OBJ) and GLB only, plus the per-step seconds the asset
+   records.
+2. Likeness: the two calibration photos shipped in installed packages (skimage's astronaut, matplotlib's Grace
+   Hopper; both public domain) become assets with their documented labels. Each asset is rendered frontally
+   (the judge chapter's 'soft/face' set-up); FaceRes and MobileFace descriptors compare each photo with its own
+   render and with renders of other people (the other photo's asset and generated faces): the random-pair level.
+   FaceRes' perceived gender and age of photo and render are compared too.
+3. Edits of a real person: age, gender and ethnicity edits (`facediv.photo.edit_photo_face`), each scored by the
+   generator issue's identity retention (sim(edit) − sim(random)) / (sim(6° turn) − sim(random)) on MobileFace
+   and FaceRes descriptors of frontal renders, and by the perceived age/gender change.
+
+Needs the trained pipeline (models/, data/scans) and the judges (tools/judge). Writes bench/results/photo.json and
+bench/results/photo.png. Not a test.
+
+    python bench/photo.py [--repeats 5] [--generated 12]
+"""
+import argparse, json, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = {'astronaut': ('Northern European', '35-39', 'female'),      # Eileen Collins, born 1956, photographed 1992
+          'grace_hopper': ('Northern European', '75+', 'female')}     # Grace Hopper, 78 in the 1984 portrait
+EDITS = {'age': {'astronaut': {'age': '70-74'}, 'grace_hopper': {'age': '35-39'}},
+         'gender': {'astronaut': {'gender': 'male'}, 'grace_hopper': {'gender': 'male'}},
+         'ethnicity': {'astronaut': {'ethnicity': 'West African'}, 'grace_hopper': {'ethnicity': 'East Asian'}}}
+
+def time_cli(photo:Path, repeats:int, extra=()) -> dict:
+    "Median wall seconds of `facediv reconstruct photo` in a fresh process, and the median per-step seconds it records."
+    walls, steps = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as out:
+            t = time.perf_counter()
+            r = subprocess.run([sys.executable, '-m', 'facediv.cli', 'reconstruct', str(photo), '-o', out, '-q', *extra],
+                               capture_output=True, text=True, cwd=ROOT)
+            walls.append(time.perf_counter() - t)
+            if r.returncode: raise SystemExit(f"facediv reconstruct failed:\n{r.stderr}")
+            steps.append(json.loads((Path(out)/photo.stem/f'{photo.stem}.json').read_text())['seconds'])
+    return {'wall_s_median': round(statistics.median(walls), 3), 'wall_s': [round(w, 3) for w in walls],
+            'steps_s_median': {k: round(statistics.median(s[k] for s in steps), 3) for k in steps[0]}}
+
+def front(vertices, albedo_srgb, yaw:float=0., size:int=256) -> np.ndarray:
+    "[size,size,3] uint8 frontal render (the judge chapter's 'soft/face' lighting and framing)."
+    from facediv.render import render, Textures, named_view
+    from facediv.judge import render_conditions, exposed
+    lighting, _, exposure = render_conditions()['soft/face']
+    cam = named_view(size=size, fov=12., margin=0.6, yaw=yaw)
+    rgb = render(vertices, Textures(albedo_srgb), cam, exposed(lighting, exposure), background=0.5)['rgb']
+    return (rgb * 255 + 0.5).clip(0, 255).astype(np.uint8)
+
+def cos(a, b): return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--generated', type=int, default=12, help='generated faces for the random-pair level')
+    args = ap.parse_args()
+    import torch
+    torch.set_num_threads(1)
+    from PIL import Image
+    from facediv.judge import calibration_photos, judge_faces, judges_unavailable
+    from facediv.photo import load_photo_models, photo_asset, edit_photo_face
+    from facediv.generate import generate, load_model
+    from facediv.core import linear_to_srgb
+    from facediv.taxonomy import Attributes
+    if (why := judges_unavailable()): raise SystemExit(f"judges unavailable: {why}")
+    res = {'machine': {'cpus': __import__('os').cpu_count(), 'torch_threads': 1}}
+    photos = calibration_photos(512)
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d)/'astronaut.png'; Image.fromarray(photos['astronaut']).save(p)
+        res['timing'] = {'glb_obj': time_cli(p, args.repeats), 'glb': time_cli(p, args.repeats, ('--format', 'glb'))}
+    print('timing', json.dumps(res['timing']))
+    models = load_photo_models(ROOT/'models/train_normalizer', ROOT/'data/scans', ROOT/'models/translate', ROOT/'models/sr')
+    gm = load_model(ROOT/'models/train_step2/model.safetensors')
+    assets, arrays, records = {}, {}, {}
+    for name in LABELS:
+        assets[name], records[name], arrays[name] = photo_asset(photos[name], *LABELS[name], name=name, models=models)
+    # Renders: each photo's asset (front, 6° turn), its edits, and other people (generated faces).
+    gen = generate(n=args.generated, seed=123, mesh=True, model=gm)
+    others = [front(v, linear_to_srgb(a)) for v, a in zip(gen['vertices'], gen['albedo'])]
+    renders, turned, edited = {}, {}, {}
+    for name, a in assets.items():
+        renders[name] = front(a.vertices, a.albedo); turned[name] = front(a.vertices, a.albedo, yaw=6.)
+        for kind, changes in EDITS.items():
+            alb, verts, attrs = edit_photo_face(arrays[name], Attributes(*LABELS[name]), model=gm, **changes[name])
+            edited[name, kind] = front(verts, linear_to_srgb(alb))
+    names = list(LABELS)
+    images = ([photos[n] for n in names] + [renders[n] for n in names] + [turned[n] for n in names]
+              + [edited[n, k] for n in names for k in EDITS] + others)
+    j = judge_faces(images, models=('faceres', 'mobileface'))
+    idx = {}
+    for i, key in enumerate([('photo', n) for n in names] + [('render', n) for n in names] + [('turned', n) for n in names]
+                            + [('edit', n, k) for n in names for k in EDITS] + [('other', i) for i in range(len(others))]):
+        idx[key] = i
+    assert j['detected'].all(), f"undetected: {[k for k, i in idx.items() if not j['detected'][i]]}"
+    likeness, edits = {}, {}
+    for desc in ('mobileface_descriptor', 'faceres_descriptor'):
+        D = j[desc]
+        s = lambda a, b: cos(D[idx[a]], D[idx[b]])
+        for n in names:
+            strangers = [('render', m) for m in names if m != n] + [('other', i) for i in range(len(others))]
+            rand_photo = float(np.mean([s(('photo', n), o) for o in strangers]))
+            rand_render = float(np.mean([s(('render', n), o) for o in strangers]))
+            own, turn = s(('photo', n), ('render', n)), s(('render', n), ('turned', n))
+            likeness.setdefault(n, {})[desc.split('_')[0]] = {
+                'photo_vs_own_render': round(own, 4), 'photo_vs_others_mean': round(rand_photo, 4),
+                'photo_vs_others_max': round(max(s(('photo', n), o) for o in strangers), 4),
+                'rank_of_own_render': 1 + sum(s(('photo', n), o) > own for o in strangers), 'candidates': 1 + len(strangers)}
+            for k in EDITS:
+                e = s(('render', n), ('edit', n, k))
+                edits.setdefault(n, {}).setdefault(k, {})[desc.split('_')[0]] = {
+                    'sim_edit': round(e, 4), 'sim_turn6': round(turn, 4), 'sim_random': round(rand_render, 4),
+                    'retention': round((e - rand_render) / (turn - rand_render), 3)}
+    for n in names:
+        pm, age = j['faceres_male'], j['faceres_age']
+        likeness[n]['perceived'] = {w: {'p_male': round(float(pm[idx[(w, n)]]), 3), 'age': round(float(age[idx[(w, n)]]), 1)}
+                                    for w in ('photo', 'render')}
+        for k in EDITS:
+            i = idx[('edit', n, k)]
+            edits[n][k]['perceived'] = {'p_male': round(float(pm[i]), 3), 'age': round(float(age[i]), 1),
+                                        'p_male_before': round(float(pm[idx[('render', n)]]), 3), 'age_before': round(float(age[idx[('render', n)]]), 1)}
+        likeness[n]['photo_fraction'] = records[n]['photo_fraction']
+    res.update(likeness=likeness, edits=edits, labels={n: list(v) for n, v in LABELS.items()},
+               edit_changes={k: v for k, v in EDITS.items()}, generated_others=len(others))
+    out = ROOT/'bench'/'results'
+    (out/'photo.json').write_text(json.dumps(res, indent=1) + '\n')
+    # Figure: per photo, the photo, its asset's front render, and the three edits.
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(len(names), 5, figsize=(11, 2.4 * len(names)))
+    for r, n in enumerate(names):
+        crop = photos[n]
+        for c, (img, title) in enumerate([(crop, 'photo'), (renders[n], 'asset (front)')] +
+                                         [(edited[n, k], f"{k} edit: {list(EDITS[k][n].values())[0]}") for k in EDITS]):
+            ax[r, c].imshow(img); ax[r, c].set_title(title, fontsize=9); ax[r, c].axis('off')
+    plt.tight_layout(); fig.savefig(out/'photo.png', dpi=80); plt.close(fig)
+    print(json.dumps({'likeness': likeness, 'edits': edits}, indent=1))
+
+if __name__ == '__main__': main()
