@@ -1,8 +1,8 @@
 """Photo → asset (facediv.photo, `facediv reconstruct`): how long it takes, and whether the judges see the same person.
 
 1. Timing: `facediv reconstruct astronaut.png -o OUT` as a user runs it (a fresh process each time, wall clock,
-   median of --repeats), with the default formats (GLB + OBJ) and GLB only, plus the per-step seconds the asset
-   records.
+   median of --repeats; labels estimated by the judges), with the default format (GLB) and with GLB + OBJ, plus the
+   per-step seconds the asset records.
 2. Likeness: the two calibration photos shipped in installed packages (skimage's astronaut, matplotlib's Grace
    Hopper; both public domain) become assets with their documented labels. Each asset is rendered frontally
    (the judge chapter's 'soft/face' set-up); FaceRes and MobileFace descriptors compare each photo with its own
@@ -72,7 +72,7 @@ def main():
     photos = calibration_photos(512)
     with tempfile.TemporaryDirectory() as d:
         p = Path(d)/'astronaut.png'; Image.fromarray(photos['astronaut']).save(p)
-        res['timing'] = {'glb_obj': time_cli(p, args.repeats), 'glb': time_cli(p, args.repeats, ('--format', 'glb'))}
+        res['timing'] = {'default (glb)': time_cli(p, args.repeats), 'glb,obj': time_cli(p, args.repeats, ('--format', 'glb,obj'))}
     print('timing', json.dumps(res['timing']))
     models = load_photo_models(ROOT/'models/train_normalizer', ROOT/'data/scans', ROOT/'models/translate', ROOT/'models/sr')
     gm = load_model(ROOT/'models/train_step2/model.safetensors')
@@ -132,7 +132,9 @@ def main():
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(len(names), 5, figsize=(11, 2.4 * len(names)))
     for r, n in enumerate(names):
-        crop = photos[n]
+        from facediv.judge import face_box
+        x0, y0, x1, y1 = face_box(photos[n], n, 1.7).astype(int)
+        crop = photos[n][max(y0, 0):y1, max(x0, 0):x1]
         for c, (img, title) in enumerate([(crop, 'photo'), (renders[n], 'asset (front)')] +
                                          [(edited[n, k], f"{k} edit: {list(EDITS[k][n].values())[0]}") for k in EDITS]):
             ax[r, c].imshow(img); ax[r, c].set_title(title, fontsize=9); ax[r, c].axis('off')

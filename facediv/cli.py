@@ -78,12 +78,16 @@ def write_asset_folder(asset,                # a facediv.export.FaceAsset; its n
     folder = Path(folder)
     bad = [f for f in formats if f not in FORMATS]
     if bad: raise ParamsError(f"unknown format {bad[0]!r}", f"use some of: {', '.join(FORMATS)}")
+    from concurrent.futures import ThreadPoolExecutor
     out = {}
-    with atomic_folder(folder) as stage:
-        if 'glb' in formats: out['glb'] = export_glb(asset, stage/f'{asset.name}.glb', parts)
-        if 'obj' in formats: out['obj'] = export_obj(asset, stage, asset.name, parts)
-        if 'usd' in formats: out['usd'] = export_usd(asset, stage/'usd', asset.name, parts)
+    with atomic_folder(folder) as stage, ThreadPoolExecutor(2) as pool:
+        # The formats are written side by side (PNG and zlib encoding release the GIL); the preview renders on this
+        # thread meanwhile (an OpenGL context belongs to the thread that made it).
+        jobs = {fmt: pool.submit(fn, *a) for fmt, fn, a in (('glb', export_glb, (asset, stage/f'{asset.name}.glb', parts)),
+                                                             ('obj', export_obj, (asset, stage, asset.name, parts)),
+                                                             ('usd', export_usd, (asset, stage/'usd', asset.name, parts))) if fmt in formats}
         if preview: out['preview'] = preview_png(asset, stage/f'{asset.name}_preview.png')
+        out.update({fmt: job.result() for fmt, job in jobs.items()})
         if arrays:
             out['uv'] = stage/f'{asset.name}_uv.npz'
             np.savez_compressed(out['uv'], **arrays)
@@ -435,7 +439,8 @@ def cmd_reconstruct(args) -> int:
             name = args.name if args.name and len(groups) == 1 else _photo_name(group[0], taken)
             try:
                 asset, record, arrays = photo_asset(group, args.ethnicity, args.age, args.gender, name=name, texture_res=args.texture_res,
-                                                    models=models, seed=args.seed)
+                                                    models=models, seed=args.seed,
+                                                    glasses={'yes': True, 'no': False}.get(args.glasses))
                 record['photo_sha256'] = [file_sha256(p) for p in group]
                 files = write_asset_folder(asset, out/name, args.format, args.parts, not args.no_preview, record, arrays)
                 est = ', '.join(f'{k} estimated' for k in record['estimated'])
@@ -492,8 +497,8 @@ def _add_model_args(p) -> None:
     p.add_argument('--model', help=f'generator model.safetensors (default: $FACEDIV_MODEL, else {DEFAULT_MODEL})')
     p.add_argument('--device', default='cpu', choices=('cpu', 'cuda', 'auto'), help='torch device (default: cpu)')
 
-def _add_write_args(p) -> None:
-    p.add_argument('--format', type=_formats, default=('glb', 'obj'), help='comma list of glb, obj, usd (default: glb,obj)')
+def _add_write_args(p, formats=('glb', 'obj')) -> None:
+    p.add_argument('--format', type=_formats, default=formats, help=f"comma list of glb, obj, usd (default: {','.join(formats)})")
     p.add_argument('--parts', type=lambda s: [x.strip() for x in s.split(',')], default=None,
                    help='comma list of skin, eyes, teeth, gums, lashes (default: all)')
     p.add_argument('--texture-res', type=int, default=None, help="skin texture size per UV tile, px, a power of two (default: the model's)")
@@ -550,11 +555,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_label_args(p, 'omitted = estimated by the judges (FaceRes, GEAR) and marked as estimated')
     p.add_argument('--same-person', action='store_true', help='fuse all photos into one asset (by confidence)')
     p.add_argument('--name', default=None, help='asset name (default: the photo\'s file name)')
+    p.add_argument('--glasses', choices=('auto', 'yes', 'no'), default='auto', help='the person wears glasses (left out of the texture); auto = detect (default)')
     p.add_argument('--seed', type=int, default=0, help='seed of the eye, teeth and lash textures (default: 0)')
     p.add_argument('--normalizer', default=None, help="trained normaliser folder (default: models/train_normalizer; 'none' = keep the photo's lighting)")
     p.add_argument('--scans', default=None, help='completion scans (default: data/scans, from `dvc repro portraits`)')
     p.add_argument('-o', '--out', required=True, help='output folder (one sub-folder per asset)')
-    _add_write_args(p)
+    _add_write_args(p, formats=('glb',))      # the GLB is the complete asset (maps, parts, 53 morph targets); OBJ/USD on request
     p = add('audit', cmd_audit, 'the demographic bias audit (facediv.audit); arguments go to the audit stage', add_help=False)
     p.add_argument('args', nargs='*', help='arguments of the audit stage (see `facediv audit --help`); main() passes them through')
     p = add('view', cmd_view, 'an interactive 3D viewer in the browser (served on 127.0.0.1)')

@@ -20,10 +20,11 @@ from .reconstruct import (JAW_WEIGHT, R_FRONT, NoFaceError, Reconstruction, _qui
                           mediapipe_to_68, reconstruct_portrait)
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GEAR_ETHNICITY', 'PHOTO_DEFAULTS', 'PhotoError', 'read_photo',
-           'mesh_loops', 'polygon_mask', 'face_regions', 'person_mask', 'skin_mask', 'face_boxes', 'head_yaw',
-           'PhotoFit', 'face_tile_coverage', 'fit_photo', 'fuse_fits', 'scan_bank', 'scans_like', 'estimate_labels',
-           'photo_labels', 'load_photo_models', 'photo_asset', 'edit_photo_face']
+__all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GLASSES_SCORE', 'GEAR_ETHNICITY', 'PHOTO_DEFAULTS', 'PhotoError',
+           'read_photo', 'mesh_loops', 'polygon_mask', 'face_regions', 'glasses_score', 'glasses_region', 'person_mask',
+           'skin_mask', 'face_boxes', 'head_yaw', 'PhotoFit', 'face_tile_coverage', 'fit_photo', 'fuse_fits',
+           'scan_bank', 'scans_like', 'estimate_labels', 'photo_labels', 'load_photo_models', 'photo_asset',
+           'edit_photo_face']
 
 # %% ../nbs/13a_photo.ipynb #7d78fbce
 class PhotoError(FaceDivError):
@@ -118,6 +119,35 @@ def face_regions(points:np.ndarray, shape:tuple) -> dict:
     return {'oval': m['oval'], 'eyes': m['left_eye'] | m['right_eye'], 'brows': m['left_brow'] | m['right_brow'],
             'lips': polygon_mask(points[outer], shape), 'mouth': polygon_mask(points[inner], shape)}
 
+# %% ../nbs/13a_photo.ipynb #8b47265f
+GLASSES_SCORE = 2.0   # bridge edge strength over the face's median: 0.8-1.0 without glasses, 2.4-4.9 with (calibration photos)
+
+def glasses_score(lightness:np.ndarray,   # [H,W] CIELAB L* of the photo
+                  points:np.ndarray,      # [478,2] Face Mesh points
+                  oval:np.ndarray,        # [H,W] bool face oval (face_regions)
+                 ) -> float:
+    "How strongly a horizontal edge crosses the nose bridge (a glasses bridge), relative to the face's median edge."
+    size = float(np.ptp(points, 0).max())
+    gy = np.abs(ndimage.sobel(ndimage.gaussian_filter(lightness, max(1., 0.005 * size)), 0))
+    cx, top, bottom, half = points[168, 0], points[168, 1] - 0.03 * size, points[6, 1] + 0.01 * size, 0.04 * size   # 168, 6: nose bridge
+    rows = gy[int(top):int(np.ceil(bottom)) + 1, int(cx - half):int(cx + half) + 1].mean(1)
+    return float(rows.max() / max(np.median(gy[oval]), 1e-6))
+
+def glasses_region(points:np.ndarray, shape:tuple) -> np.ndarray:
+    "[H,W] bool where glasses sit: an ellipse around each eye (frame and lens), the bridge, and the arms to the face edge."
+    H, W = shape
+    loops = mesh_loops()
+    yy, xx = np.mgrid[:H, :W]
+    out = np.zeros((H, W), bool)
+    eyes = [points[loops[k]] for k in ('left_eye', 'right_eye')]
+    for e in eyes:
+        c, w = e.mean(0), np.ptp(e[:, 0])
+        out |= ((xx - c[0]) / (1.1 * w)) ** 2 + ((yy - c[1] - 0.1 * w) / (0.95 * w)) ** 2 <= 1   # frames reach below the eye
+    oval = points[loops['oval']]
+    y, t = float(np.mean([e[:, 1].mean() for e in eyes])), 0.06 * np.ptp(oval[:, 0])
+    out[int(y - t):int(y + t) + 1, int(oval[:, 0].min()):int(oval[:, 0].max()) + 1] = True   # bridge and arms, at eye height
+    return out
+
 # %% ../nbs/13a_photo.ipynb #73d258d0
 @functools.cache
 def _selfie_segmentation():
@@ -136,6 +166,7 @@ def _rgb_to_lab(img:np.ndarray) -> np.ndarray:
 def skin_mask(image:np.ndarray,         # [H,W,3] uint8 RGB photo
               points:np.ndarray,        # [478,2] its MediaPipe Face Mesh points, px
               chroma_sd:float=2.0,      # how far from the face's own skin colour (in its a*b* spread) a pixel may be
+              glasses:bool|None=None,   # the person wears glasses: True, False, or None = decide (glasses_score)
              ) -> tuple:                # ([H,W] float32 weight in [0,1], info)
     "Where a photo shows skin of the face and neck: person ∩ the face's own skin colour, without eyes or the open mouth."
     img = check_image(image)
@@ -174,13 +205,16 @@ def skin_mask(image:np.ndarray,         # [H,W,3] uint8 RGB photo
             colour = colour * ~(upper & (loglik(h_centre, h_cov) > loglik(centre, cov)))   # hair falls over the forehead, not the cheeks
             hair_info = [round(float(x), 2) for x in h_centre]
     cut = ndimage.binary_dilation(reg['eyes'], iterations=max(1, round(0.015 * size))) | reg['mouth']  # eyeballs and teeth are other parts
+    score = glasses_score(lab[..., 0], points, reg['oval'])
+    if glasses is None: glasses = score > GLASSES_SCORE
+    if glasses: cut |= glasses_region(points, (H, W))                   # frames, and skin seen through lenses
     lips_brows = (reg['lips'] | reg['brows']) & ~reg['mouth']          # part of a face albedo whatever their colour
     skin = ndimage.binary_opening((person > 0.5) & (colour > 0.3) & ~cut, iterations=2) | (lips_brows & ~cut)
     labels, _ = ndimage.label(skin)
     keep = np.unique(labels[sure & skin]); keep = keep[keep > 0]
     skin = ndimage.binary_closing(np.isin(labels, keep), iterations=2) & ~cut   # the skin connected to the face, holes closed
     weight = np.maximum(ndimage.gaussian_filter(skin.astype(np.float32), max(0.5, 0.004 * size)), lips_brows) * skin   # soft edges, lips kept
-    info = {'skin_lab': [round(float(x), 2) for x in centre], 'hair_lab': hair_info, 'skin_px': int(skin.sum()),
+    info = {'glasses': bool(glasses), 'glasses_score': round(score, 3), 'skin_lab': [round(float(x), 2) for x in centre], 'hair_lab': hair_info, 'skin_px': int(skin.sum()),
             'oval_skin_fraction': round(float((skin & reg['oval']).sum() / max(reg['oval'].sum(), 1)), 4),
             'person_fraction': round(float((person > 0.5).mean()), 4)}
     return weight.astype(np.float32), info
@@ -229,6 +263,7 @@ def fit_photo(source,                    # path or RGB array
               uv_res:int=256,            # UV texels per tile side
               identity_modes:int=100, ridge:float=1.,   # see reconstruct.fit_landmarks
               max_side:int=WORK_SIDE,    # working size (px, long side)
+              glasses:bool|None=None,    # wears glasses: True, False, None = decide (see skin_mask)
              ) -> PhotoFit:
     "Read, check, segment and fit one photo: a `PhotoError` for no face, several faces, a tiny face or a profile view."
     t0 = time.perf_counter()
@@ -243,7 +278,7 @@ def fit_photo(source,                    # path or RGB array
                                         "use a photo with one clearly visible, roughly frontal face")
     size = float(np.ptp(points, 0).max())
     if size < MIN_FACE_PX: raise PhotoError(f"the face in {name} is only {size:.0f} px across", f"use a photo where the face is at least {MIN_FACE_PX} px (ideally 300+)")
-    weight, skin_info = skin_mask(img, points)
+    weight, skin_info = skin_mask(img, points, glasses=glasses)
     rec = reconstruct_portrait(img, mediapipe_to_68(points), uv_res, identity_modes=identity_modes, ridge=ridge, expression=True,
                                jaw_weight=JAW_WEIGHT, name=name, weight=weight)
     rec.landmark_source = 'mediapipe'
@@ -355,6 +390,7 @@ def photo_asset(photos,                   # one photo (path or RGB array) or a l
                 uv_res:int=256,           # texels per UV tile of the projection, completion and normalisation
                 models:dict|None=None,    # load_photo_models(...); None = the pipeline's defaults
                 seed:int=0,               # drives the eye, teeth and lash textures
+                glasses:bool|None=None,   # the person wears glasses in the photos: True, False, None = decide per photo
                ) -> tuple:                # (FaceAsset, record for the manifest, arrays for later edits)
     "Photo(s) of one person → a complete `FaceAsset`: fit, skin-only projection, completion, normalisation, maps, parts."
     from facediv.complete import complete_texture
@@ -367,7 +403,7 @@ def photo_asset(photos,                   # one photo (path or RGB array) or a l
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(1) as pool:      # read the scans while the photos are fitted (zlib and MediaPipe release the GIL)
         bank_future = pool.submit(scan_bank, str(models['scans']), uv_res)
-        fits = [fit_photo(p, uv_res=uv_res) for p in photos]
+        fits = [fit_photo(p, uv_res=uv_res, glasses=glasses) for p in photos]
         bank, bank_labels = bank_future.result()
     secs['fit'] = time.perf_counter() - t; t = time.perf_counter()
     fused = fuse_fits(fits)
@@ -412,7 +448,10 @@ def edit_photo_face(arrays:dict,              # a photo face's arrays: uv_albedo
     code = encode(albedo[None], uv_offset_map(vertices, uv_raster(albedo.shape[1]))[None], gm)   # [1,z]; encode resizes
     before = synthesize(gm, code, labels.encode()[None], mesh=True)    # the generator's reading of this person
     after = edit(code, ethnicity, age, gender, source=labels, mesh=True, model=gm)
-    # Only the change moves onto the photo's maps, so its detail (and the person) stays.
-    d_albedo = resize_tiles(after['albedo'] - before['albedo'], albedo.shape[1])[0]
-    return (np.clip(albedo + d_albedo, 0, 1).astype(np.float32), (vertices + after['vertices'][0] - before['vertices'][0]).astype(np.float32),
+    # Only the change moves onto the photo's maps, so its detail (and the person) stays. Albedo changes are ratios
+    # (a darker skin darkens every texel in proportion, wrinkles included), smoothed over a texel of the generator.
+    ratio = np.log(np.clip(after['albedo'], 0, 1) + 0.02) - np.log(np.clip(before['albedo'], 0, 1) + 0.02)   # [1,2,r,r,3]
+    ratio = ndimage.gaussian_filter(ratio, (0, 0, 1, 1, 0))
+    new_albedo = albedo * np.exp(resize_tiles(ratio, albedo.shape[1])[0])
+    return (np.clip(new_albedo, 0, 1).astype(np.float32), (vertices + after['vertices'][0] - before['vertices'][0]).astype(np.float32),
             after['attributes'][0])

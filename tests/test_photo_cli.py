@@ -42,7 +42,7 @@ def scans(tmp_path_factory) -> Path:
 def standins(scans): return ('--normalizer', 'none', '--scans', scans, '--translators', 'none', '--sr', 'none')
 
 def test_reconstruct_writes_a_valid_asset(tmp_path, photos, scans):
-    r = facediv('reconstruct', photos['astronaut'], *LABELS, *standins(scans), '-o', tmp_path)
+    r = facediv('reconstruct', photos['astronaut'], *LABELS, *standins(scans), '--format', 'glb,obj', '-o', tmp_path)
     assert r.returncode == 0, r.stderr
     face = tmp_path/'astronaut'
     for suffix in ('.glb', '.obj', '.json', '_preview.png', '_uv.npz'): assert (face/f'astronaut{suffix}').exists(), suffix
@@ -71,11 +71,11 @@ def test_bad_photos_are_reported_and_skipped(tmp_path, photos, scans):
 
 def test_same_person_fuses_photos(tmp_path, photos, scans):
     r = facediv('reconstruct', photos['astronaut'], photos['mirrored'], '--same-person', '--name', 'collins', *LABELS,
-                *standins(scans), '--format', 'glb', '-o', tmp_path)
+                *standins(scans), '-o', tmp_path)
     assert r.returncode == 0, r.stderr
     rec = json.loads((tmp_path/'collins'/'collins.json').read_text())
     assert len(rec['photos']) == 2 and abs(sum(rec['fused_weights']) - 1) < 1e-3
-    assert not (tmp_path/'collins'/'collins.obj').exists()
+    assert not (tmp_path/'collins'/'collins.obj').exists()                                   # GLB only, by default
 
 def test_edit_a_photo_face(tmp_path, photos, scans):
     model = tiny_model(tmp_path/'tiny')
