@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_photo.ipynb #b149bea0
 from __future__ import annotations
-import functools, time
+import functools, io, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,18 +35,20 @@ WORK_SIDE = 1024           # photos are fitted at most this many px on their lon
 MIN_FACE_PX = 64           # faces smaller than this (MediaPipe mesh extent, px) carry too little texture
 MAX_YAW = 45.              # degrees; beyond it one cheek and the eye behind the nose are unseen
 
-def read_photo(source,                  # a path, or an [H,W,3] uint8 / [0,1] float RGB array
+def read_photo(source,                  # a path, the file's bytes (an upload), or an [H,W,3] uint8 / [0,1] float RGB array
                name:str|None=None,      # how messages refer to the photo
                max_side:int=WORK_SIDE,  # downscale so the long side is at most this (px)
               ) -> tuple:               # ([H,W,3] uint8 RGB, notes: {what was done to read it})
     "A photo as upright 8-bit RGB at a workable size; a `PhotoError` naming the problem for anything unusable."
     notes = {}
-    if isinstance(source, (str, Path)):
-        path = Path(source); name = name or str(path)
-        if not path.is_file(): raise PhotoError(f"{name} not found" if not path.exists() else f"{name} is not a file", "check the path")
+    if isinstance(source, (str, Path, bytes, bytearray)):
+        if isinstance(source, (bytes, bytearray)): name, fp = name or 'upload', io.BytesIO(source)
+        else:
+            fp = Path(source); name = name or str(fp)
+            if not fp.is_file(): raise PhotoError(f"{name} not found" if not fp.exists() else f"{name} is not a file", "check the path")
         Image.MAX_IMAGE_PIXELS = None          # the limit is checked here, with a message that says what to do
         try:
-            with Image.open(path) as im:
+            with Image.open(fp) as im:
                 if im.width * im.height > MAX_PIXELS:
                     raise PhotoError(f"{name} is {im.width}x{im.height} ({im.width * im.height / 1e6:.0f} MP), more than {MAX_PIXELS / 1e6:.0f} MP",
                                      "downscale it (the fit uses at most 1024 px)")
@@ -258,7 +260,7 @@ def face_tile_coverage(confidence:np.ndarray, tiles:tuple=(0, 1), threshold:floa
     face = uv_part_mask('face', uv_raster(confidence.shape[1], tiles))[list(tiles).index(0)]
     return float((confidence[list(tiles).index(0)][face] >= threshold).mean())
 
-def fit_photo(source,                    # path or RGB array
+def fit_photo(source,                    # path, file bytes or RGB array
               name:str|None=None,        # how messages refer to it
               uv_res:int=256,            # UV texels per tile side
               identity_modes:int=100, ridge:float=1.,   # see reconstruct.fit_landmarks
@@ -268,7 +270,7 @@ def fit_photo(source,                    # path or RGB array
     "Read, check, segment and fit one photo: a `PhotoError` for no face, several faces, a tiny face or a profile view."
     t0 = time.perf_counter()
     img, notes = read_photo(source, name, max_side)
-    name = name or (str(source) if isinstance(source, (str, Path)) else 'photo')
+    name = name or (str(source) if isinstance(source, (str, Path)) else 'upload' if isinstance(source, (bytes, bytearray)) else 'photo')
     boxes = face_boxes(img)
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     if len(boxes) > 1 and areas[1] >= 0.25 * areas[0]:
@@ -383,7 +385,7 @@ def load_photo_models(normalizer=PHOTO_DEFAULTS['normalizer'],    # trained norm
     return out
 
 # %% ../nbs/17_photo.ipynb #7d11d035
-def photo_asset(photos,                   # one photo (path or RGB array) or a list of photos of one person
+def photo_asset(photos,                   # one photo (path, bytes or RGB array) or a list of photos of one person
                 ethnicity=None, age=None, gender=None,   # labels; None = estimated by the judges (and marked so)
                 name:str='photo_face',    # asset name (file stem)
                 texture_res:int|None=None,# skin texture size per tile; None = uv_res
@@ -398,7 +400,7 @@ def photo_asset(photos,                   # one photo (path or RGB array) or a l
     from facediv.relight import face_normals
     from facediv.assets import make_asset
     models = load_photo_models() if models is None else models
-    photos = [photos] if isinstance(photos, (str, Path, np.ndarray)) else list(photos)
+    photos = [photos] if isinstance(photos, (str, Path, bytes, bytearray, np.ndarray)) else list(photos)
     secs, t = {}, time.perf_counter()
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(1) as pool:      # read the scans while the photos are fitted (zlib and MediaPipe release the GIL)
