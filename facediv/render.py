@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_render.ipynb #64ea0e3d
 from __future__ import annotations
-import contextlib, functools, math, sys, time
+import contextlib, functools, math, sys, threading, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -530,9 +530,14 @@ def _render_torch_1(vertices, normals, textures, camera, lighting, srgb, backgro
                 tri=image(torch.from_numpy(m.tri_index)[tri[mask]], -1, np.int32), mask=mask.numpy())
 
 # %% ../nbs/02_render.ipynb #374a3940
-@functools.cache
+_THREAD_GL = threading.local()   # an OpenGL context is current in the thread that made it: one context (and renderer) per thread
+
 def gl_context():
-    "The process-wide headless moderngl context (created on first use)."
+    "This thread's headless moderngl context (created on its first use)."
+    if getattr(_THREAD_GL, 'ctx', None) is None: _THREAD_GL.ctx = _new_gl_context()
+    return _THREAD_GL.ctx
+
+def _new_gl_context():
     try: import moderngl
     except ImportError as e:
         raise FaceDivError("moderngl is not installed", "pip install moderngl, or render with backend='torch'") from e
@@ -728,10 +733,10 @@ def render(self:GLRenderer, vertices:np.ndarray, normals:np.ndarray, textures:Te
     return out
 
 # %% ../nbs/02_render.ipynb #ec14876a
-@functools.cache
 def gl_renderer() -> GLRenderer:
-    "The process-wide `GLRenderer` (created on first use)."
-    return GLRenderer()
+    "This thread's `GLRenderer`, created on its first use (an OpenGL context is current in the thread that made it)."
+    if getattr(_THREAD_GL, 'renderer', None) is None: _THREAD_GL.renderer = GLRenderer()
+    return _THREAD_GL.renderer
 
 # %% ../nbs/02_render.ipynb #826761c2
 BACKENDS = ('gl', 'torch')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_viewer.ipynb #602f1029
 from __future__ import annotations
-import collections, ipaddress, json, mimetypes, sys, threading, time, urllib.parse, webbrowser
+import collections, concurrent.futures, hashlib, ipaddress, json, mimetypes, sys, threading, time, urllib.parse, webbrowser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,8 +13,8 @@ from .core import FaceDivError, ParamsError, PACKAGE_DIR
 from .taxonomy import ATTRIBUTES, Attributes, parse_label
 
 # %% auto #0
-__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'CONTENT_TYPES', 'parse_face_query', 'FaceServer', 'make_handler', 'start_server',
-           'serve']
+__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'CONTENT_TYPES', 'parse_face_query', 'FaceServer', 'make_handler',
+           'start_server', 'serve']
 
 # %% ../nbs/20_viewer.ipynb #2c2e10cf
 STATIC_DIR = PACKAGE_DIR/'viewer_static'
@@ -34,6 +34,8 @@ def parse_face_query(query:dict) -> dict:
     if not 0 <= out['psi'] <= 1: raise ParamsError(f"truncation psi = {out['psi']} is outside [0, 1]", "use psi in [0, 1] (1 = off)")
     return out
 
+MAX_UPLOAD = 25_000_000   # bytes of one uploaded photo (a 50 MP JPEG is ~15 MB)
+
 class FaceServer:
     "GLBs of generated faces (or of the template when there is no model), cached."
     def __init__(self, model=None,           # model.safetensors path or loaded GanModel; None = template only
@@ -41,11 +43,15 @@ class FaceServer:
                  texture_res:int=256,        # skin albedo size per UV tile in the GLB, px
                  cache_size:int=32,          # GLBs kept in memory
                  missing_model:str|None=None,  # the path that was looked for, for the banner
+                 photo_models:dict|None=None,  # facediv.photo.load_photo_models(...); None = the pipeline's, at the first upload
                 ):
         from facediv.generate import load_model
         self.model = None if model is None else load_model(model, device)
         self.texture_res, self.cache_size, self.missing_model = texture_res, cache_size, missing_model
         self.cache, self.lock = collections.OrderedDict(), threading.Lock()
+        self.photo_models, self.photos = photo_models, collections.OrderedDict()   # uploaded photos: id -> asset, record, arrays
+        # Photos are fitted on one worker thread: its OpenGL context (for the UV projection) is made once, there.
+        self.photo_worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='facediv-photo')
         self.stats = collections.Counter()
 
     @property
@@ -60,7 +66,8 @@ class FaceServer:
                 'expressions': list(load_template().expression_names),
                 'model': None if m is None else {'resolution': m.resolution, 'step': m.meta.get('step'), 'z_dim': m.z_dim},
                 'trained': self.trained, 'banner': None if self.trained else NO_MODEL_BANNER.format(where=where),
-                'defaults': {'ethnicity': 'Southern European', 'age': '30-34', 'gender': 'female', 'seed': 0, 'psi': 1.0}}
+                'defaults': {'ethnicity': 'Southern European', 'age': '30-34', 'gender': 'female', 'seed': 0, 'psi': 1.0},
+                'max_upload': MAX_UPLOAD}
 
     def key(self, req:dict) -> tuple:
         return ('template',) if not self.trained else tuple(req[k] for k in ('ethnicity', 'age', 'gender', 'seed', 'psi'))
@@ -87,6 +94,50 @@ class FaceServer:
         faces = generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
         return glb_bytes(face_asset(faces, 0, f"facediv_{Attributes(req['ethnicity'], req['age'], req['gender']).slug()}_seed{req['seed']}",
                                     texture_res=self.texture_res))
+
+    def photo(self, data:bytes) -> dict:
+        "Make the asset of an uploaded photo (kept in memory under an id); what the page shows about it."
+        from facediv.photo import load_photo_models, photo_asset
+        pid = hashlib.sha256(data).hexdigest()[:16]
+        with self.lock:
+            if pid not in self.photos:
+                if self.photo_models is None: self.photo_models = load_photo_models()
+                t = time.perf_counter()
+                asset, record, arrays = self.photo_worker.submit(photo_asset, data, name='photo', texture_res=self.texture_res,
+                                                             models=self.photo_models).result()
+                self.photos[pid] = {'asset': asset, 'record': record, 'arrays': arrays, 'seconds': round(time.perf_counter() - t, 3)}
+                self.stats['photos'] += 1
+                while len(self.photos) > 8: self.photos.popitem(last=False)
+            e = self.photos[pid]
+        r = e['record']
+        return {'id': pid, 'labels': r['labels'], 'estimated': r['estimated'], 'photo_fraction': r['photo_fraction'],
+                'glasses': any(p.get('glasses') for p in r['photos']), 'seconds': e['seconds']}
+
+    def photo_glb(self, pid:str, req:dict) -> bytes:
+        "The GLB of uploaded photo `pid` with the labels of `req`: the photo's asset, or an edit of it (needs the generator)."
+        from facediv.export import glb_bytes
+        if pid not in self.photos: raise FaceDivError(f"no uploaded photo {pid!r} on this server", "upload the photo again (the server keeps the last 8)")
+        e = self.photos[pid]
+        own = Attributes(**e['record']['labels'])
+        changes = {k: req[k] for k in ATTRIBUTES if req[k] != getattr(own, k)}
+        key = ('photo', pid) + tuple(sorted(changes.items()))
+        with self.lock:
+            if key in self.cache: self.cache.move_to_end(key); self.stats['cache_hits'] += 1; return self.cache[key]
+        if not changes: asset = e['asset']
+        else:
+            if not self.trained: raise FaceDivError("editing a photo face needs a trained generator", "start the viewer with a model (facediv view --model PATH)")
+            from facediv.photo import edit_photo_face
+            from facediv.assets import make_asset
+            albedo, vertices, a = edit_photo_face(e['arrays'], own, model=self.model, **changes)
+            m = self.photo_models
+            asset, _ = make_asset({'albedo': albedo[None], 'vertices': vertices[None], 'attributes': [a]}, 0, self.texture_res,
+                                  m.get('translators'), m.get('sr'), name=f'photo_{a.slug()}')
+            self.stats['photo_edits'] += 1
+        data = glb_bytes(asset)
+        with self.lock:
+            self.cache[key] = data
+            while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
+        return data
 
 # %% ../nbs/20_viewer.ipynb #a383d8d4
 CONTENT_TYPES = {'.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -123,13 +174,29 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
                 if path == '/api/face.glb':
                     req = parse_face_query(query)
                     t = time.perf_counter()
-                    data = app.glb(req)
+                    pid = query.get('photo', [None])[0]
+                    data = app.photo_glb(pid, req) if pid else app.glb(req)
                     headers = {'X-Facediv-Seconds': f'{time.perf_counter() - t:.3f}', 'X-Facediv-Trained': str(app.trained).lower()}
                     if query.get('download', ['0'])[0] == '1':
-                        slug = Attributes(req['ethnicity'], req['age'], req['gender']).slug() if app.trained else 'template'
-                        headers['Content-Disposition'] = f'attachment; filename="facediv_{slug}_seed{req["seed"]}.glb"'
+                        slug = Attributes(req['ethnicity'], req['age'], req['gender']).slug() if app.trained or pid else 'template'
+                        name = f'facediv_photo_{slug}' if pid else f'facediv_{slug}_seed{req["seed"]}'
+                        headers['Content-Disposition'] = f'attachment; filename="{name}.glb"'
                     return self._send(200, data, CONTENT_TYPES['.glb'], headers)
                 return self._json({'error': f'no such page {path}', 'fix': 'open / for the viewer'}, 404)
+            except FaceDivError as e: return self._json({'error': e.problem, 'fix': e.fix}, 400)
+            except (BrokenPipeError, ConnectionResetError): pass
+            except Exception as e: return self._json({'error': f'{type(e).__name__}: {e}', 'fix': 'see the server log'}, 500)
+        def do_POST(self):
+            path = urllib.parse.urlsplit(self.path).path
+            try:
+                if path != '/api/photo': return self._json({'error': f'no such endpoint {path}', 'fix': 'POST photos to /api/photo'}, 404)
+                size = self.headers.get('Content-Length')
+                if size is None or not size.isdigit(): return self._json({'error': 'the upload has no Content-Length', 'fix': 'send the photo file as the request body'}, 411)
+                if int(size) > MAX_UPLOAD:   # refused before reading a byte of it
+                    self.close_connection = True
+                    return self._json({'error': f'the photo is {int(size) / 1e6:.0f} MB, more than {MAX_UPLOAD / 1e6:.0f} MB',
+                                       'fix': 'upload a smaller JPEG (the fit uses at most 1024 px)'}, 413)
+                return self._json(app.photo(self.rfile.read(int(size))))
             except FaceDivError as e: return self._json({'error': e.problem, 'fix': e.fix}, 400)
             except (BrokenPipeError, ConnectionResetError): pass
             except Exception as e: return self._json({'error': f'{type(e).__name__}: {e}', 'fix': 'see the server log'}, 500)
@@ -141,9 +208,9 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
     return Handler
 
 def start_server(model=None, host:str='127.0.0.1', port:int=0, device:str='cpu', texture_res:int=256,
-                 missing_model:str|None=None, verbose:bool=False) -> tuple:
+                 missing_model:str|None=None, verbose:bool=False, photo_models:dict|None=None) -> tuple:
     "Start the viewer in a background thread: (server, url). `port=0` picks a free port; `server.shutdown()` stops it."
-    app = FaceServer(model, device, texture_res, missing_model=missing_model)
+    app = FaceServer(model, device, texture_res, missing_model=missing_model, photo_models=photo_models)
     try: server = ThreadingHTTPServer((host, port), make_handler(app, verbose=verbose))
     except OSError as e:
         raise FaceDivError(f"cannot serve on {host}:{port}: {e.strerror}", "pick another port with --port (0 = any free port)") from e

@@ -91,3 +91,43 @@ def test_viewer_without_model_shows_template(tmp_path, browser):
         browser.save_screenshot(str(shot))
         keep(shot)
     finally: server.shutdown(); server.server_close()
+
+def test_viewer_photo_upload(tmp_path, browser):
+    "Choose a photo: its head is shown with the photo's labels; an age change edits that person; a non-image is refused."
+    from PIL import Image
+    from skimage import data
+    from facediv.testing import synthetic_pipeline
+    from facediv.viewer import start_server
+    photo = tmp_path/'astronaut.jpg'
+    Image.fromarray(data.astronaut()).save(photo, quality=92)
+    standin = {'scans': synthetic_pipeline(tmp_path/'pipe', res=32, n_scans=12)/'scans', 'normalizer': None, 'translators': None, 'sr': None}
+    server, url = start_server(tiny_model(tmp_path/'tiny'), texture_res=64, photo_models=standin)
+    try:
+        browser.get(url)
+        wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('loads') == 1)
+        t = time.time()
+        browser.find_element('id', 'photo').send_keys(str(photo))                    # what choosing a file does
+        st = wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('loads') == 2 and s.get('photo'), timeout=300)
+        print(f'photo to head in the browser: {time.time() - t:.1f} s (upload + reconstruction {st["photoMs"]} ms)')
+        assert f"photo={st['photo']['id']}" in st['url'] and server.app.stats['photos'] == 1
+        labels = st['photo']['labels']
+        assert Select(browser.find_element('id', 'age')).first_selected_option.get_attribute('value') == labels['age']
+        assert browser.find_element('id', 'seed').get_attribute('disabled') is not None   # seed and ψ do not apply to a photo
+        assert not browser.find_element('id', 'photo-note').get_attribute('hidden') and 'from the photo' in browser.find_element('id', 'photo-note').text
+        Select(browser.find_element('id', 'age')).select_by_value('70-74')
+        st = wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('loads') == 3)
+        assert 'age=70-74' in st['url'] and server.app.stats['photo_edits'] == 1
+        href = browser.find_element('id', 'download').get_attribute('href')
+        assert 'photo=' in href and 'download=1' in href
+        shot = tmp_path/'viewer_photo.png'
+        browser.save_screenshot(str(shot)); keep(shot)
+        bad = tmp_path/'notes.jpg'; bad.write_text('not an image')
+        browser.find_element('id', 'photo').send_keys(str(bad))
+        t = time.time()                         # wait_for raises on an error state; here the error is the point
+        while time.time() - t < 60 and status(browser).get('state') != 'error': time.sleep(0.1)
+        st = status(browser)
+        assert st.get('state') == 'error' and 'not a readable image' in st.get('error', ''), st
+        browser.find_element('id', 'clear-photo').click()                               # back to generated faces
+        st = wait_for(browser, lambda s: s.get('state') == 'ready' and not s.get('photo'))
+        assert 'photo=' not in st['url']
+    finally: server.shutdown(); server.server_close()

@@ -1,11 +1,12 @@
 // facediv viewer: menus -> /api/face.glb -> three.js scene; expression sliders drive the GLB's morph targets.
+// A photo (chosen or dropped) goes to /api/photo; its head is then shown, and the menus edit it.
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
 
 const $ = (id) => document.getElementById(id);
-const status = window.facedivStatus = { state: 'starting', loads: 0, url: null, lastLoadMs: null, error: null, morphMeshes: 0 };
+const status = window.facedivStatus = { state: 'starting', loads: 0, url: null, lastLoadMs: null, error: null, morphMeshes: 0, photo: null };
 const expression = {};          // blendshape name -> weight, applied to every loaded head
 let head = null, framed = false, pending = null, generation = 0;
 
@@ -61,7 +62,45 @@ function frame(obj) {
 function faceUrl() {
   const q = new URLSearchParams({ ethnicity: $('ethnicity').value, age: $('age').value, gender: $('gender').value,
                                   seed: String(Math.max(0, parseInt($('seed').value || '0', 10))), psi: $('psi').value });
+  if (status.photo) q.set('photo', status.photo.id);
   return '/api/face.glb?' + q.toString();
+}
+
+function photoMode(photo) {
+  // With a photo the menus edit that person (they need a trained generator); seed and truncation do not apply.
+  status.photo = photo;
+  const trained = Boolean(status.info?.trained);
+  for (const kind of ['ethnicity', 'age', 'gender']) {
+    if (photo) $(kind).value = photo.labels[kind];
+    $(kind).disabled = !trained;
+  }
+  for (const id of ['seed', 'random', 'psi']) $(id).disabled = Boolean(photo) || !trained;
+  $('clear-photo').hidden = !photo; $('photo-note').hidden = !photo;
+  if (photo) {
+    const est = Object.entries(photo.estimated).map(([k, v]) => `${k}: ${v}`).join('; ');
+    $('photo-note').textContent = `${Math.round(100 * photo.photo_fraction)} % of the face from the photo, the rest completed` +
+      (photo.glasses ? '; glasses left out' : '') + (est ? `. Estimated labels (change them in the menus): ${est}` : '');
+  }
+}
+
+async function upload(file) {
+  if (!file) return;
+  if (file.size > (status.info?.max_upload ?? Infinity)) {
+    setStatus('error', `error: the photo is ${(file.size / 1e6).toFixed(0)} MB — upload a smaller JPEG`, 'too large'); return;
+  }
+  const mine = ++generation, t0 = performance.now();
+  setStatus('loading', 'reconstructing your photo…');
+  try {
+    const res = await fetch('/api/photo', { method: 'POST', body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } });
+    const j = await res.json();
+    if (!res.ok) throw new Error(j.error + (j.fix ? ' — ' + j.fix : ''));
+    if (mine !== generation) return;
+    status.photoMs = Math.round(performance.now() - t0);
+    photoMode(j);
+    await load();
+  } catch (err) {
+    if (mine === generation) setStatus('error', 'error: ' + err.message, String(err.message));
+  }
 }
 
 async function load() {
@@ -78,8 +117,9 @@ async function load() {
     if (!framed) { frame(head); framed = true; }
     applyExpression();
     status.loads += 1; status.lastLoadMs = Math.round(performance.now() - t0);
-    const what = status.info?.trained ? `${$('ethnicity').value}, ${$('age').value}, ${$('gender').value}, seed ${$('seed').value}`
-                                      : 'ICT-FaceKit template (no trained model)';
+    const labels = `${$('ethnicity').value}, ${$('age').value}, ${$('gender').value}`;
+    const what = status.photo ? `your photo: ${labels}` : status.info?.trained ? `${labels}, seed ${$('seed').value}`
+                                                                              : 'ICT-FaceKit template (no trained model)';
     setStatus('ready', `${what} — ${status.lastLoadMs} ms (server ${res.headers.get('X-Facediv-Seconds')} s)`);
   } catch (err) {
     if (mine === generation) setStatus('error', 'error: ' + err.message, String(err.message));
@@ -107,6 +147,10 @@ async function init() {
   $('psi').addEventListener('input', () => { $('psi-out').textContent = Number($('psi').value).toFixed(2); });
   $('psi').addEventListener('change', reload);
   if (info.banner) { $('banner').textContent = info.banner; $('banner').hidden = false; }
+  $('photo').addEventListener('change', () => upload($('photo').files[0]));
+  $('clear-photo').addEventListener('click', () => { $('photo').value = ''; photoMode(null); load(); });
+  view.addEventListener('dragover', (e) => e.preventDefault());
+  view.addEventListener('drop', (e) => { e.preventDefault(); upload(e.dataTransfer.files[0]); });
   const box = $('expressions');
   for (const name of info.expressions) {
     expression[name] = 0;
@@ -123,5 +167,5 @@ async function init() {
   await load();
 }
 // For scripted use (tests, demos): set labels / an expression without touching the DOM events.
-window.facediv = { load, expression, applyExpression, camera, controls, scene };
+window.facediv = { load, upload, expression, applyExpression, camera, controls, scene };
 init().catch((err) => setStatus('error', 'error: ' + err.message, String(err.message)));
