@@ -8,6 +8,8 @@ import collections, concurrent.futures, hashlib, ipaddress, json, mimetypes, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from fastcore.basics import patch
+
 import facediv
 from .core import FaceDivError, ParamsError, PACKAGE_DIR
 from .taxonomy import ATTRIBUTES, Attributes, parse_label
@@ -95,49 +97,52 @@ class FaceServer:
         return glb_bytes(face_asset(faces, 0, f"facediv_{Attributes(req['ethnicity'], req['age'], req['gender']).slug()}_seed{req['seed']}",
                                     texture_res=self.texture_res))
 
-    def photo(self, data:bytes) -> dict:
-        "Make the asset of an uploaded photo (kept in memory under an id); what the page shows about it."
-        from facediv.photo import load_photo_models, photo_asset
-        pid = hashlib.sha256(data).hexdigest()[:16]
-        with self.lock:
-            if pid not in self.photos:
-                if self.photo_models is None: self.photo_models = load_photo_models()
-                t = time.perf_counter()
-                asset, record, arrays = self.photo_worker.submit(photo_asset, data, name='photo', texture_res=self.texture_res,
-                                                             models=self.photo_models).result()
-                self.photos[pid] = {'asset': asset, 'record': record, 'arrays': arrays, 'seconds': round(time.perf_counter() - t, 3)}
-                self.stats['photos'] += 1
-                while len(self.photos) > 8: self.photos.popitem(last=False)
-            e = self.photos[pid]
-        r = e['record']
-        return {'id': pid, 'labels': r['labels'], 'estimated': r['estimated'], 'photo_fraction': r['photo_fraction'],
-                'glasses': any(p.get('glasses') for p in r['photos']), 'seconds': e['seconds']}
-
-    def photo_glb(self, pid:str, req:dict) -> bytes:
-        "The GLB of uploaded photo `pid` with the labels of `req`: the photo's asset, or an edit of it (needs the generator)."
-        from facediv.export import glb_bytes
-        if pid not in self.photos: raise FaceDivError(f"no uploaded photo {pid!r} on this server", "upload the photo again (the server keeps the last 8)")
+# %% ../nbs/20_viewer.ipynb #0bb0f54f
+@patch
+def photo(self:FaceServer, data:bytes) -> dict:
+    "Make the asset of an uploaded photo (kept in memory under an id); what the page shows about it."
+    from facediv.photo import load_photo_models, photo_asset
+    pid = hashlib.sha256(data).hexdigest()[:16]
+    with self.lock:
+        if pid not in self.photos:
+            if self.photo_models is None: self.photo_models = load_photo_models()
+            t = time.perf_counter()
+            asset, record, arrays = self.photo_worker.submit(photo_asset, data, name='photo', texture_res=self.texture_res,
+                                                         models=self.photo_models).result()
+            self.photos[pid] = {'asset': asset, 'record': record, 'arrays': arrays, 'seconds': round(time.perf_counter() - t, 3)}
+            self.stats['photos'] += 1
+            while len(self.photos) > 8: self.photos.popitem(last=False)
         e = self.photos[pid]
-        own = Attributes(**e['record']['labels'])
-        changes = {k: req[k] for k in ATTRIBUTES if req[k] != getattr(own, k)}
-        key = ('photo', pid) + tuple(sorted(changes.items()))
-        with self.lock:
-            if key in self.cache: self.cache.move_to_end(key); self.stats['cache_hits'] += 1; return self.cache[key]
-        if not changes: asset = e['asset']
-        else:
-            if not self.trained: raise FaceDivError("editing a photo face needs a trained generator", "start the viewer with a model (facediv view --model PATH)")
-            from facediv.photo import edit_photo_face
-            from facediv.assets import make_asset
-            albedo, vertices, a = edit_photo_face(e['arrays'], own, model=self.model, **changes)
-            m = self.photo_models
-            asset, _ = make_asset({'albedo': albedo[None], 'vertices': vertices[None], 'attributes': [a]}, 0, self.texture_res,
-                                  m.get('translators'), m.get('sr'), name=f'photo_{a.slug()}')
-            self.stats['photo_edits'] += 1
-        data = glb_bytes(asset)
-        with self.lock:
-            self.cache[key] = data
-            while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
-        return data
+    r = e['record']
+    return {'id': pid, 'labels': r['labels'], 'estimated': r['estimated'], 'photo_fraction': r['photo_fraction'],
+            'glasses': any(p.get('glasses') for p in r['photos']), 'seconds': e['seconds']}
+
+@patch
+def photo_glb(self:FaceServer, pid:str, req:dict) -> bytes:
+    "The GLB of uploaded photo `pid` with the labels of `req`: the photo's asset, or an edit of it (needs the generator)."
+    from facediv.export import glb_bytes
+    if pid not in self.photos: raise FaceDivError(f"no uploaded photo {pid!r} on this server", "upload the photo again (the server keeps the last 8)")
+    e = self.photos[pid]
+    own = Attributes(**e['record']['labels'])
+    changes = {k: req[k] for k in ATTRIBUTES if req[k] != getattr(own, k)}
+    key = ('photo', pid) + tuple(sorted(changes.items()))
+    with self.lock:
+        if key in self.cache: self.cache.move_to_end(key); self.stats['cache_hits'] += 1; return self.cache[key]
+    if not changes: asset = e['asset']
+    else:
+        if not self.trained: raise FaceDivError("editing a photo face needs a trained generator", "start the viewer with a model (facediv view --model PATH)")
+        from facediv.photo import edit_photo_face
+        from facediv.assets import make_asset
+        albedo, vertices, a = edit_photo_face(e['arrays'], own, model=self.model, **changes)
+        m = self.photo_models
+        asset, _ = make_asset({'albedo': albedo[None], 'vertices': vertices[None], 'attributes': [a]}, 0, self.texture_res,
+                              m.get('translators'), m.get('sr'), name=f'photo_{a.slug()}')
+        self.stats['photo_edits'] += 1
+    data = glb_bytes(asset)
+    with self.lock:
+        self.cache[key] = data
+        while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
+    return data
 
 # %% ../nbs/20_viewer.ipynb #a383d8d4
 CONTENT_TYPES = {'.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -207,6 +212,7 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
             self._send(200, f.read_bytes(), CONTENT_TYPES.get(f.suffix, mimetypes.guess_type(f.name)[0] or 'application/octet-stream'))
     return Handler
 
+# %% ../nbs/20_viewer.ipynb #56860ddf
 def start_server(model=None, host:str='127.0.0.1', port:int=0, device:str='cpu', texture_res:int=256,
                  missing_model:str|None=None, verbose:bool=False, photo_models:dict|None=None) -> tuple:
     "Start the viewer in a background thread: (server, url). `port=0` picks a free port; `server.shutdown()` stops it."
