@@ -5,7 +5,7 @@
    per-step seconds the asset records.
 2. Likeness: the two calibration photos shipped in installed packages (skimage's astronaut, matplotlib's Grace
    Hopper; both public domain) become assets with their documented labels. Each asset is rendered frontally
-   (the judge chapter's 'soft/face' set-up); FaceRes and MobileFace descriptors compare each photo with its own
+   under the render set-up the perceive stage calibrated on these photos (metrics/perceive.json); FaceRes and MobileFace descriptors compare each photo with its own
    render and with renders of other people (the other photo's asset and generated faces): the random-pair level.
    FaceRes' perceived gender and age of photo and render are compared too.
 3. Edits of a real person: age, gender and ethnicity edits (`facediv.photo.edit_photo_face`), each scored by the
@@ -43,11 +43,16 @@ def time_cli(photo:Path, repeats:int, extra=()) -> dict:
     return {'wall_s_median': round(statistics.median(walls), 3), 'wall_s': [round(w, 3) for w in walls],
             'steps_s_median': {k: round(statistics.median(s[k] for s in steps), 3) for k in steps[0]}}
 
+def render_condition() -> str:
+    "The render set-up the perceive stage calibrated against real photos (metrics/perceive.json), else 'soft/face'."
+    try: return json.loads((ROOT/'metrics'/'perceive.json').read_text())['calibration']['render_condition']
+    except (OSError, KeyError, ValueError): return 'soft/face'
+
 def front(vertices, albedo_srgb, yaw:float=0., size:int=256) -> np.ndarray:
-    "[size,size,3] uint8 frontal render (the judge chapter's 'soft/face' lighting and framing)."
+    "[size,size,3] uint8 frontal render under the calibrated render set-up (face framing, as the judges were calibrated)."
     from facediv.render import render, Textures, named_view
     from facediv.judge import render_conditions, exposed
-    lighting, _, exposure = render_conditions()['soft/face']
+    lighting, _, exposure = render_conditions()[render_condition()]
     cam = named_view(size=size, fov=12., margin=0.6, yaw=yaw)
     rgb = render(vertices, Textures(albedo_srgb), cam, exposed(lighting, exposure), background=0.5)['rgb']
     return (rgb * 255 + 0.5).clip(0, 255).astype(np.uint8)
@@ -68,7 +73,7 @@ def main():
     from facediv.core import linear_to_srgb
     from facediv.taxonomy import Attributes
     if (why := judges_unavailable()): raise SystemExit(f"judges unavailable: {why}")
-    res = {'machine': {'cpus': __import__('os').cpu_count(), 'torch_threads': 1}}
+    res = {'machine': {'cpus': __import__('os').cpu_count(), 'torch_threads': 1}, 'render_condition': render_condition()}
     photos = calibration_photos(512)
     with tempfile.TemporaryDirectory() as d:
         p = Path(d)/'astronaut.png'; Image.fromarray(photos['astronaut']).save(p)
