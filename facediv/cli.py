@@ -444,15 +444,18 @@ def cmd_reconstruct(args) -> int:
                 record['photo_sha256'] = [file_sha256(p) for p in group]
                 files = write_asset_folder(asset, out/name, args.format, args.parts, not args.no_preview, record, arrays)
                 est = ', '.join(f'{k} estimated' for k in record['estimated'])
+                glasses = any(p.get('glasses') for p in record['photos'])
                 rows.append({'name': name, **record['labels'], 'estimated': est, 'photos': ';'.join(map(str, group)),
-                             'photo_fraction': record['photo_fraction'], **{k: str(v) for k, v in files.items()}})
+                             'photo_fraction': record['photo_fraction'], 'glasses': glasses, **{k: str(v) for k, v in files.items()}})
+                labels = ', '.join(v + ('*' if k in record['estimated'] else '') for k, v in record['labels'].items())
+                bar.write(f"{files.get('glb') or files['json']}\t{labels}{' (* estimated)' if est else ''}; "
+                          f"{record['photo_fraction']:.0%} of the face from the photo{', glasses left out' if glasses else ''}", file=sys.stdout)
             except FaceDivError as e:        # this photo (group) fails; the others go on
                 failed += 1
-                print(f"facediv reconstruct: {', '.join(map(str, group))}: error: {e.problem}" + (f"\n  fix: {e.fix}" if e.fix else ''), file=sys.stderr)
+                bar.write(f"facediv reconstruct: {', '.join(map(str, group))}: error: {e.problem}" + (f"\n  fix: {e.fix}" if e.fix else ''), file=sys.stderr)
             bar.update(1)
-    if rows:
-        _write_table(rows, out/'photo_faces.csv')
-        _report(rows, time.perf_counter() - t0, args.quiet)
+    if rows: _write_table(rows, out/'photo_faces.csv')
+    if rows and not args.quiet: print(f"facediv: {len(rows)} face(s) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if failed and not args.quiet: print(f"facediv reconstruct: {failed} of {len(groups)} failed", file=sys.stderr)
     return 1 if failed else 0
 

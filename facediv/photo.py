@@ -33,7 +33,7 @@ class PhotoError(FaceDivError):
 MAX_PIXELS = 100_000_000   # larger files are refused before decoding (PIL's decompression-bomb limit is 89 MP)
 WORK_SIDE = 1024           # photos are fitted at most this many px on their long side (MediaPipe works at 192-256 px)
 MIN_FACE_PX = 64           # faces smaller than this (MediaPipe mesh extent, px) carry too little texture
-MAX_YAW = 45.              # degrees; beyond it one cheek and the eye behind the nose are unseen
+MAX_YAW = 40.              # fitted degrees (about 50° true: landmarks flatten turned faces); beyond, a cheek and an eye are unseen
 
 def read_photo(source,                  # a path, the file's bytes (an upload), or an [H,W,3] uint8 / [0,1] float RGB array
                name:str|None=None,      # how messages refer to the photo
@@ -285,8 +285,8 @@ def fit_photo(source,                    # path, file bytes or RGB array
                                jaw_weight=JAW_WEIGHT, name=name, weight=weight)
     rec.landmark_source = 'mediapipe'
     yaw = head_yaw(rec.fit)
-    if abs(yaw) > MAX_YAW: raise PhotoError(f"the face in {name} is turned {abs(yaw):.0f}° from the camera (a profile view)",
-                                            f"use a photo within {MAX_YAW:.0f}° of frontal")
+    if abs(yaw) > MAX_YAW: raise PhotoError(f"the face in {name} is turned {abs(yaw):.0f}° from the camera, more than {MAX_YAW:.0f}° (a profile view)",
+                                            "use a photo closer to frontal: both eyes and both cheeks visible")
     info = {**notes, **skin_info, 'size': [int(img.shape[1]), int(img.shape[0])], 'face_px': round(size, 1), 'yaw_deg': round(yaw, 1),
             'fit_residual_px': round(float(rec.fit.residual_px), 3), 'photo_fraction': round(face_tile_coverage(rec.uv_confidence, rec.tiles), 4),
             'seconds': round(time.perf_counter() - t0, 3)}

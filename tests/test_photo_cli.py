@@ -55,7 +55,7 @@ def test_reconstruct_writes_a_valid_asset(tmp_path, photos, scans):
     g = pygltflib.GLTF2().load(str(face/'astronaut.glb'))
     skin = next(m for m in g.meshes if m.name == 'skin')
     assert len(skin.extras['targetNames']) == 53
-    assert 'Northern European, 35-39, female' in r.stdout and (tmp_path/'photo_faces.csv').exists()
+    assert 'Northern European, 35-39, female; ' in r.stdout and 'of the face from the photo' in r.stdout and (tmp_path/'photo_faces.csv').exists()
 
 def test_bad_photos_are_reported_and_skipped(tmp_path, photos, scans):
     order = ['grey', 'astronaut', 'two_faces', 'tiny', 'no_face', 'truncated', 'text']
