@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_portraits.ipynb #7e7c9fcb
 from __future__ import annotations
-import functools, json, math, sys, time
+import csv, functools, json, math, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POW2, POSITIVE_INT, SEED, one_of, load_params,
-                          rng, ShardedOutput, linear_to_srgb, ensure_writable_dir)
+                          rng, ShardedOutput, linear_to_srgb, ensure_writable_dir, atomic_write, load_npz)
 from .template import load_template, template_vertices, landmarks68, uv_raster, vertex_normals
 from .taxonomy import (Attributes, ETHNICITIES, sampling_plan, prompt_for, read_labels_csv, taxonomy_spec)
 from .skin import sample_skin_params, skin_maps, iris_colour, hair_colour, scalp_weight, HAIR_COLOURS
@@ -21,10 +21,11 @@ from .render import Camera, Lighting, Textures, named_view, render, sh_ambient, 
 from .diffusion import DIFFUSION_SCHEMA  # light: diffusers itself is imported only when the backend runs
 
 # %% auto #0
-__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'CURL', 'PORTRAITS_SCHEMA', 'NECK', 'measurement_directions', 'age_shape',
-           'sample_identity', 'sample_lighting', 'sample_camera', 'hair_strands', 'draw_hair', 'body_shape',
-           'face_geometry', 'face_textures', 'procedural_face', 'face_seed', 'load_photo', 'photo_plan',
-           'DiffusersBackend', 'make_portraits', 'scan_test_mask', 'make_scans', 'main']
+__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'CURL', 'PORTRAITS_SCHEMA', 'OUTPUT_NEUTRAL', 'NECK',
+           'measurement_directions', 'age_shape', 'sample_identity', 'sample_lighting', 'sample_camera', 'hair_strands',
+           'draw_hair', 'body_shape', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed', 'load_photo',
+           'photo_record', 'photo_plan', 'DiffusersBackend', 'make_portraits', 'check_rejections', 'scan_test_mask',
+           'make_scans', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
@@ -257,7 +258,9 @@ PORTRAITS_SCHEMA = {
     'max_yaw': Check(float, lambda x: 0 <= x <= 60, 'degrees in [0, 60]'), 'max_pitch': Check(float, lambda x: 0 <= x <= 30, 'degrees in [0, 30]'),
     'photos': {'folder': Check(str), 'labels_csv': Check(str)},
     'diffusers': DIFFUSION_SCHEMA,
+    'max_rejected': Check(float, lambda x: 0 <= x <= 1, 'a fraction in [0, 1]'),
 }
+OUTPUT_NEUTRAL = ('profile', 'max_rejected')   # params that change no output: kept out of the shards' configuration
 
 NECK = {  # sex: (neck width/depth scale, shoulder width scale, neck lengthening cm, laryngeal prominence cm); see the prose
     'male': (1.05, 1.05, 0.0, 0.45), 'female': (0.92, 0.94, 0.7, 0.0), 'unisex': (1.0, 1.0, 0.3, 0.1)}
@@ -333,16 +336,27 @@ def face_seed(seed:int, index:int, stream:str='portrait') -> int:
     return int(rng(seed, stream, index).integers(2 ** 31))
 
 def load_photo(path:Path, size:int) -> np.ndarray:
-    "A user portrait as [size,size,3] uint8 sRGB: centre square crop, resized; clear errors for bad files."
-    from PIL import Image, UnidentifiedImageError
+    "A user portrait as [size,size,3] uint8 sRGB: upright (EXIF), centre square crop, resized; an `AssetError` saying why not."
+    from PIL import Image, ImageOps
+    fix = "replace the file or remove its row from the labels CSV"
     if not path.exists(): raise AssetError(f"photo {path} not found", "fix the file column of the labels CSV or add the file")
     try:
-        with Image.open(path) as im: im = im.convert('RGB'); im.load()
-    except (UnidentifiedImageError, OSError) as e:
-        raise AssetError(f"photo {path} cannot be read as an image ({e})", "replace the file or remove its row from the labels CSV") from e
+        with Image.open(path) as im:
+            mode = im.mode
+            im = ImageOps.exif_transpose(im).convert('RGB'); im.load()
+    except Exception as e:   # PIL raises many kinds for damaged files (OSError, SyntaxError, ValueError, ...)
+        raise AssetError(f"photo {path} cannot be read as an image ({type(e).__name__}: {e})", fix) from e
+    if mode in ('1', 'L', 'LA', 'I', 'I;16', 'F'): raise AssetError(f"photo {path} is greyscale (mode {mode}): no skin colour to learn from", fix)
     w, h = im.size; s = min(w, h)
     im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.LANCZOS)
     return np.asarray(im, np.uint8)
+
+def photo_record(attrs:Attributes, seed:int, path:Path, size:int) -> dict:
+    "One photos-backend record: the portrait, or a blank one with status 'unreadable' and the reason (the run goes on)."
+    try: image, status, reason = load_photo(path, size), 'ok', ''
+    except AssetError as e: image, status, reason = np.zeros((size, size, 3), np.uint8), 'unreadable', e.problem
+    return {'attributes': attrs.encode(), 'seed': np.int64(seed), 'image': image, 'photo_file': np.array(str(path)),
+            'status': np.array(status), 'reason': np.array(reason)}
 
 def photo_plan(cfg) -> tuple:
     "(attributes, files) of the photos backend from `portraits.photos`."
@@ -381,7 +395,7 @@ def make_portraits(cfg, out_dir) -> dict:
     "Write the portrait shards + manifest of `cfg.backend` into `out_dir`."
     if cfg.backend == 'photos': plan, files = photo_plan(cfg)
     else: plan, files = sampling_plan(cfg.n_faces, cfg.seed), None
-    out = ShardedOutput(out_dir, len(plan), cfg.shard_size, {k: v for k, v in cfg.items() if k != 'profile'})
+    out = ShardedOutput(out_dir, len(plan), cfg.shard_size, {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL})
     backend = DiffusersBackend(cfg) if cfg.backend == 'diffusers' and out.todo() else None
     for k in tqdm(out.todo(), desc=f'portraits ({cfg.backend})', unit='shard', file=sys.stderr):
         records = []
@@ -389,11 +403,28 @@ def make_portraits(cfg, out_dir) -> dict:
             seed = face_seed(cfg.seed, i)
             if cfg.backend == 'procedural': rec = procedural_face(plan[i], seed, cfg)
             elif cfg.backend == 'diffusers': rec = backend.face(plan[i], seed)
-            else: rec = {'attributes': plan[i].encode(), 'seed': np.int64(seed), 'image': load_photo(files[i], cfg.image_size)}
+            else: rec = photo_record(plan[i], seed, files[i], cfg.image_size)
             records.append({'face_id': np.int64(i), **rec})
         out.write(k, **_stack(records))
-    return out.finish(backend=cfg.backend, n_faces=len(plan), image_size=cfg.image_size, uv_res=cfg.uv_res,
+    extra = check_rejections(out, plan, cfg.get('max_rejected', 0.05)) if cfg.backend == 'photos' else {}
+    return out.finish(**extra, backend=cfg.backend, n_faces=len(plan), image_size=cfg.image_size, uv_res=cfg.uv_res,
                       taxonomy=taxonomy_spec(), profile=cfg.get('profile'))
+
+def check_rejections(out:ShardedOutput, plan:list, max_rejected:float) -> dict:
+    "Write rejections.csv beside the shards (every unreadable photo and why); fail when more than `max_rejected` of them."
+    rows = []
+    for k in range(out.n_shards):
+        z = load_npz(out.path(k), 'portraits', keys=('face_id', 'photo_file', 'status', 'reason'))
+        rows += [{'face_id': int(i), 'file': str(f), **{a: getattr(plan[int(i)], a) for a in ('ethnicity', 'age', 'gender')},
+                  'stage': 'portraits', 'reason': str(r)} for i, f, st, r in zip(z['face_id'], z['photo_file'], z['status'], z['reason']) if st != 'ok']
+    with atomic_write(out.folder/'rejections.csv', 'w') as f:
+        w = csv.DictWriter(f, fieldnames=['face_id', 'file', 'ethnicity', 'age', 'gender', 'stage', 'reason'])
+        w.writeheader(); w.writerows(rows)
+    if len(rows) > max_rejected * len(plan):
+        raise FaceDivError(f"{len(rows)} of {len(plan)} photos could not be read, more than portraits.max_rejected ({max_rejected:.0%}); "
+                           f"each is listed with its reason in {out.folder/'rejections.csv'}",
+                           "fix or remove those rows of the labels CSV (finished shards are kept), or raise portraits.max_rejected")
+    return {'n_rejected': len(rows), 'rejections': 'rejections.csv'}
 
 def scan_test_mask(n:int, test_fraction:float, seed:int) -> np.ndarray:
     "[n] bool: which scans are the held-out test set (a seeded `test_fraction` share, at least one of each kind when n ≥ 2)."
@@ -407,7 +438,7 @@ def make_scans(cfg, out_dir) -> dict:
     n = max(cfg.n_scans, 1)  # an empty folder would leave later stages nothing to score against
     plan = sampling_plan(n, cfg.seed + 1)
     is_test = scan_test_mask(n, cfg.scan_test_fraction, cfg.seed)
-    out = ShardedOutput(out_dir, n, cfg.shard_size, {'scans': {k: v for k, v in cfg.items() if k not in ('profile', 'backend', 'n_faces', 'photos', 'diffusers')}})
+    out = ShardedOutput(out_dir, n, cfg.shard_size, {'scans': {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL + ('backend', 'n_faces', 'photos', 'diffusers')}})
     for k in tqdm(out.todo(), desc='scans', unit='shard', file=sys.stderr):
         out.write(k, **_stack([{'face_id': np.int64(i), 'is_test': is_test[i], **procedural_face(plan[i], face_seed(cfg.seed, i, 'scan'), cfg, with_image=False)}
                                for i in out.items(k)]))

@@ -27,8 +27,8 @@ from .render import Camera, render
 __all__ = ['MEDIAPIPE_68', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'GROUP_ERRORS', 'check_image',
            'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks', 'FaceFit',
            'fit_landmarks', 'project_to_uv', 'Reconstruction', 'reconstruct_portrait', 'camera_from_arrays',
-           'similarity_align', 'evaluate_reconstruction', 'reconstruct_face', 'reconstruct_shards', 'evaluate_shards',
-           'reconstruct_metrics', 'main']
+           'similarity_align', 'evaluate_reconstruction', 'empty_reconstruction', 'reconstruct_face',
+           'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics', 'main']
 
 # %% ../nbs/07_reconstruct.ipynb #8d354dce
 def check_image(image, name:str='image') -> np.ndarray:
@@ -471,13 +471,16 @@ RECONSTRUCT_SCHEMA = {
     'refine': Check(bool, lambda b: b is False, 'false (photometric refinement is not implemented yet)'),
 }
 
+def empty_reconstruction(R:int) -> dict:
+    "The arrays of a face that could not be reconstructed (NaN camera and residual, nothing seen), at UV size R."
+    nan = np.float32(np.nan)
+    return dict(identity=np.zeros(100, np.float32), expression=np.zeros(53, np.float32), camera_K=np.full((3, 3), nan),
+                camera_Rt=np.full((3, 4), nan), landmarks2d=np.full((68, 2), nan), uv_texture=np.zeros((2, R, R, 3), np.float16),
+                uv_confidence=np.zeros((2, R, R), np.float16), fit_residual_px=nan)
+
 def reconstruct_face(image, cfg, gt_landmarks=None, name:str='image') -> tuple:
     "(arrays dict, status, reason) of one portrait under the `reconstruct` params `cfg`; never raises for a missing face."
-    R = cfg.uv_res
-    nan = np.float32(np.nan)
-    empty = dict(identity=np.zeros(100, np.float32), expression=np.zeros(53, np.float32), camera_K=np.full((3, 3), nan),
-                 camera_Rt=np.full((3, 4), nan), landmarks2d=np.full((68, 2), nan), uv_texture=np.zeros((2, R, R, 3), np.float16),
-                 uv_confidence=np.zeros((2, R, R), np.float16), fit_residual_px=nan)
+    R, empty = cfg.uv_res, empty_reconstruction(cfg.uv_res)
     try: rec = reconstruct_portrait(image, gt_landmarks if cfg.landmarks == 'ground_truth' else None, uv_res=R,
                                     identity_modes=cfg.identity_modes, ridge=cfg.ridge, expression=cfg.fit_expression,
                                     refine=cfg.refine, name=name)
@@ -508,7 +511,9 @@ def reconstruct_shards(cfg, portraits_dir, out_dir) -> dict:
         for j, face_id in enumerate(src['face_id']):
             name = f"face {int(face_id)} ({manifest['shards'][k]['file']}[{j}])"
             gt = src['gt_landmarks2d'][j] if 'gt_landmarks2d' in src else None
-            arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name)
+            if 'status' in src and src['status'][j] != 'ok':   # portraits could not read it (photos backend): skipped, reason kept
+                arrays, status = empty_reconstruction(cfg.uv_res), 'unreadable'
+            else: arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name)
             records.append(arrays); statuses.append(status)
         stacked = {key: np.stack([r[key] for r in records]) for key in records[0]}
         out.write(k, face_id=src['face_id'], attributes=src['attributes'], status=np.array(statuses), **stacked)
@@ -519,7 +524,8 @@ def reconstruct_shards(cfg, portraits_dir, out_dir) -> dict:
         for face_id, status, res in zip(z['face_id'], z['status'], z['fit_residual_px']):
             counts[str(status)] = counts.get(str(status), 0) + 1
             if status != 'ok': failures.append({'face_id': int(face_id), 'status': str(status),
-                                                'reason': 'MediaPipe found no face' if status == 'no_face' else f'residual {res:.1f} px'})
+                                                'reason': {'no_face': 'MediaPipe found no face', 'unreadable': 'unreadable portrait (see the portraits rejections.csv)'}
+                                                          .get(str(status), f'residual {res:.1f} px')})
             if np.isfinite(res): residuals.append(float(res))
     return out.finish(n_faces=n, uv_res=cfg.uv_res, tiles=[0, 1], landmarks=cfg.landmarks, status_counts=counts,
                       failures=failures, mean_residual_px=float(np.mean(residuals)) if residuals else None,
