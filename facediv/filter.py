@@ -31,7 +31,7 @@ FILTER_SCHEMA = {
     'min_shape_p': Check(float, lambda x: 0 <= x < 1, 'a probability in [0, 1)'),
     'shard_size': POSITIVE_INT}
 
-CHECKS = ('fit', 'coverage', 'skin', 'shape')
+CHECKS = ('input', 'fit', 'coverage', 'skin', 'shape')   # input: the portraits stage could not read the photo
 
 def check_face(face:dict, cfg, face_mask:np.ndarray, image_size:int) -> tuple:
     "(passed, reason, measurements) for one face record of the completed dataset."
