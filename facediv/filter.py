@@ -36,7 +36,9 @@ CHECKS = ('input', 'fit', 'coverage', 'skin', 'shape')   # input: the portraits 
 def check_face(face:dict, cfg, face_mask:np.ndarray, image_size:int) -> tuple:
     "(passed, reason, measurements) for one face record of the completed dataset."
     m = {}
-    if str(face.get('status', 'ok')) == 'unreadable': return False, 'input: unreadable portrait (see the portraits rejections.csv)', m
+    status = str(face.get('status', 'ok'))
+    if status == 'unreadable': return False, 'input: unreadable portrait (see the portraits rejections.csv)', m
+    if status == 'not_converged': return False, 'fit: the landmark fit did not converge', m
     residual = float(face.get('fit_residual_px', np.nan)) * 512 / image_size
     m['residual_px_at_512'] = residual
     if not np.isfinite(residual): return False, 'fit: no landmarks or failed fit', m
