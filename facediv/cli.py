@@ -500,11 +500,11 @@ def _add_model_args(p) -> None:
     p.add_argument('--model', help=f'generator model.safetensors (default: $FACEDIV_MODEL, else {DEFAULT_MODEL})')
     p.add_argument('--device', default='cpu', choices=('cpu', 'cuda', 'auto'), help='torch device (default: cpu)')
 
-def _add_write_args(p, formats=('glb', 'obj')) -> None:
+def _add_write_args(p, formats=('glb', 'obj'), texture_default:str="the model's") -> None:
     p.add_argument('--format', type=_formats, default=formats, help=f"comma list of glb, obj, usd (default: {','.join(formats)})")
     p.add_argument('--parts', type=lambda s: [x.strip() for x in s.split(',')], default=None,
                    help='comma list of skin, eyes, teeth, gums, lashes (default: all)')
-    p.add_argument('--texture-res', type=int, default=None, help="skin texture size per UV tile, px, a power of two (default: the model's)")
+    p.add_argument('--texture-res', type=int, default=None, help=f"skin texture size per UV tile, px, a power of two (default: {texture_default})")
     p.add_argument('--translators', default=None, help=f"albedo→specular/displacement models (default: {DEFAULT_TRANSLATORS} when trained; 'none' = skip)")
     p.add_argument('--sr', default=None, help=f"super-resolution model (default: {DEFAULT_SR} when trained, else bicubic; 'none' = bicubic)")
     p.add_argument('--no-preview', action='store_true', help='skip the preview PNG')
@@ -563,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--normalizer', default=None, help="trained normaliser folder (default: models/train_normalizer; 'none' = keep the photo's lighting)")
     p.add_argument('--scans', default=None, help='completion scans (default: data/scans, from `dvc repro portraits`)')
     p.add_argument('-o', '--out', required=True, help='output folder (one sub-folder per asset)')
-    _add_write_args(p, formats=('glb',))      # the GLB is the complete asset (maps, parts, 53 morph targets); OBJ/USD on request
+    _add_write_args(p, formats=('glb',), texture_default='256, the projection\'s')      # the GLB is the complete asset (maps, parts, 53 morph targets); OBJ/USD on request
     p = add('audit', cmd_audit, 'the demographic bias audit (facediv.audit); arguments go to the audit stage', add_help=False)
     p.add_argument('args', nargs='*', help='arguments of the audit stage (see `facediv audit --help`); main() passes them through')
     p = add('view', cmd_view, 'an interactive 3D viewer in the browser (served on 127.0.0.1)')
