@@ -7,7 +7,8 @@
    Hopper; both public domain) become assets with their documented labels. Each asset is rendered frontally
    under the render set-up the perceive stage calibrated on these photos (metrics/perceive.json); FaceRes and MobileFace descriptors compare each photo with its own
    render and with renders of other people (the other photo's asset and generated faces): the random-pair level.
-   FaceRes' perceived gender and age of photo and render are compared too.
+   FaceRes' perceived gender and age of photo and render are compared too, and of the asset made without
+   the normaliser (the photo's shading left in), to show what delighting changes.
 3. Edits of a real person: age, gender and ethnicity edits (`facediv.photo.edit_photo_face`), each scored by the
    generator issue's identity retention (sim(edit) − sim(random)) / (sim(6° turn) − sim(random)) on MobileFace
    and FaceRes descriptors of frontal renders, and by the perceived age/gender change.
@@ -82,8 +83,11 @@ def main():
     models = load_photo_models(ROOT/'models/train_normalizer', ROOT/'data/scans', ROOT/'models/translate', ROOT/'models/sr')
     gm = load_model(ROOT/'models/train_step2/model.safetensors')
     assets, arrays, records = {}, {}, {}
+    unnormalised = {}
     for name in LABELS:
         assets[name], records[name], arrays[name] = photo_asset(photos[name], *LABELS[name], name=name, models=models)
+        a, _, _ = photo_asset(photos[name], *LABELS[name], name=name, models={**models, 'normalizer': None})   # what normalisation changes
+        unnormalised[name] = front(a.vertices, a.albedo)
     # Renders: each photo's asset (front, 6° turn), its edits, and other people (generated faces).
     gen = generate(n=args.generated, seed=123, mesh=True, model=gm)
     others = [front(v, linear_to_srgb(a)) for v, a in zip(gen['vertices'], gen['albedo'])]
@@ -95,11 +99,12 @@ def main():
             edited[name, kind] = front(verts, linear_to_srgb(alb))
     names = list(LABELS)
     images = ([photos[n] for n in names] + [renders[n] for n in names] + [turned[n] for n in names]
-              + [edited[n, k] for n in names for k in EDITS] + others)
+              + [edited[n, k] for n in names for k in EDITS] + others + [unnormalised[n] for n in names])
     j = judge_faces(images, models=('faceres', 'mobileface'))
     idx = {}
     for i, key in enumerate([('photo', n) for n in names] + [('render', n) for n in names] + [('turned', n) for n in names]
-                            + [('edit', n, k) for n in names for k in EDITS] + [('other', i) for i in range(len(others))]):
+                            + [('edit', n, k) for n in names for k in EDITS] + [('other', i) for i in range(len(others))]
+                            + [('unnormalised', n) for n in names]):
         idx[key] = i
     assert j['detected'].all(), f"undetected: {[k for k, i in idx.items() if not j['detected'][i]]}"
     likeness, edits = {}, {}
@@ -123,7 +128,7 @@ def main():
     for n in names:
         pm, age = j['faceres_male'], j['faceres_age']
         likeness[n]['perceived'] = {w: {'p_male': round(float(pm[idx[(w, n)]]), 3), 'age': round(float(age[idx[(w, n)]]), 1)}
-                                    for w in ('photo', 'render')}
+                                    for w in ('photo', 'render', 'unnormalised')}
         for k in EDITS:
             i = idx[('edit', n, k)]
             edits[n][k]['perceived'] = {'p_male': round(float(pm[i]), 3), 'age': round(float(age[i]), 1),

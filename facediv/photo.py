@@ -23,8 +23,8 @@ from .reconstruct import (JAW_WEIGHT, R_FRONT, NoFaceError, Reconstruction, _qui
 __all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GLASSES_SCORE', 'GEAR_ETHNICITY', 'PHOTO_DEFAULTS', 'PhotoError',
            'read_photo', 'mesh_loops', 'polygon_mask', 'face_regions', 'glasses_score', 'glasses_region', 'person_mask',
            'skin_mask', 'face_boxes', 'head_yaw', 'PhotoFit', 'face_tile_coverage', 'fit_photo', 'fuse_fits',
-           'scan_bank', 'scans_like', 'estimate_labels', 'photo_labels', 'load_photo_models', 'photo_asset',
-           'edit_photo_face']
+           'scan_bank', 'scans_like', 'prepare_completion', 'estimate_labels', 'photo_labels', 'load_photo_models',
+           'photo_asset', 'edit_photo_face']
 
 # %% ../nbs/17_photo.ipynb #7d78fbce
 class PhotoError(FaceDivError):
@@ -334,6 +334,13 @@ def scans_like(attrs:Attributes, labels:np.ndarray, min_scans:int=8) -> np.ndarr
         if pick.sum() >= min_scans: return np.flatnonzero(pick)
     return np.arange(len(labels))
 
+def prepare_completion(scans_dir:str, res:int) -> tuple:
+    "`scan_bank(scans_dir, res)`, with the UV raster and mirror table of `res` built (both cached): what completion needs."
+    from facediv.complete import mirror_index
+    bank = scan_bank(scans_dir, res)
+    mirror_index(res, (0, 1)); uv_raster(res)
+    return bank
+
 # %% ../nbs/17_photo.ipynb #4134e244
 GEAR_ETHNICITY = {'white': 'Northern European', 'black': 'West African', 'asian': 'East Asian', 'indian': 'South Asian',
                   'other': 'Hispanic/Latino'}   # one representative group per GEAR class, for estimated labels only
@@ -403,8 +410,8 @@ def photo_asset(photos,                   # one photo (path, bytes or RGB array)
     photos = [photos] if isinstance(photos, (str, Path, bytes, bytearray, np.ndarray)) else list(photos)
     secs, t = {}, time.perf_counter()
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(1) as pool:      # read the scans while the photos are fitted (zlib and MediaPipe release the GIL)
-        bank_future = pool.submit(scan_bank, str(models['scans']), uv_res)
+    with ThreadPoolExecutor(1) as pool:      # read the scans and build the UV tables while the photos are fitted (2 cores)
+        bank_future = pool.submit(prepare_completion, str(models['scans']), uv_res)
         fits = [fit_photo(p, uv_res=uv_res, glasses=glasses) for p in photos]
         bank, bank_labels = bank_future.result()
     secs['fit'] = time.perf_counter() - t; t = time.perf_counter()
