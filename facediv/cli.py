@@ -266,7 +266,8 @@ def _edit_photo(args, rec:dict, labels:dict, model:Path) -> int:
                              models.get('translators'), models.get('sr'), seed=int(rec.get('seed', 0)), name=name)
     record = {'source': 'photo', 'labels': {k: getattr(a, k) for k in ATTRIBUTES}, 'edited_from': rec['name'],
               'edit': {k: v for k, v in labels.items() if v is not None}, 'photos': rec.get('photos'), 'seed': rec.get('seed', 0),
-              'model': str(model.resolve()), 'model_sha256': file_sha256(model), 'maps': info['maps'], 'parts': info['parts']}
+              'model': str(model.resolve()), 'model_sha256': file_sha256(model), 'maps': info['maps'], 'parts': info['parts'],
+              'provenance': rec.get('provenance')}
     files = write_asset_folder(asset, out/name, args.format, args.parts, not args.no_preview, record,
                                {'uv_albedo': albedo.astype(np.float16), 'vertices': vertices})
     _report([{'ethnicity': a.ethnicity, 'age': a.age, 'gender': a.gender, **{k: str(v) for k, v in files.items()}}],

@@ -20,11 +20,11 @@ from .reconstruct import (JAW_WEIGHT, R_FRONT, NoFaceError, Reconstruction, _qui
                           mediapipe_to_68, reconstruct_portrait)
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GLASSES_SCORE', 'GEAR_ETHNICITY', 'PHOTO_DEFAULTS', 'PhotoError',
-           'read_photo', 'mesh_loops', 'polygon_mask', 'face_regions', 'glasses_score', 'glasses_region', 'person_mask',
-           'skin_mask', 'face_boxes', 'head_yaw', 'PhotoFit', 'face_tile_coverage', 'fit_photo', 'fuse_fits',
-           'scan_bank', 'scans_like', 'prepare_completion', 'estimate_labels', 'photo_labels', 'load_photo_models',
-           'photo_asset', 'edit_photo_face']
+__all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GLASSES_SCORE', 'GEAR_ETHNICITY', 'PHOTO_DEFAULTS',
+           'PHOTO_PROVENANCE', 'PhotoError', 'read_photo', 'mesh_loops', 'polygon_mask', 'face_regions',
+           'glasses_score', 'glasses_region', 'person_mask', 'skin_mask', 'face_boxes', 'head_yaw', 'PhotoFit',
+           'face_tile_coverage', 'fit_photo', 'fuse_fits', 'scan_bank', 'scans_like', 'prepare_completion',
+           'estimate_labels', 'photo_labels', 'load_photo_models', 'photo_asset', 'edit_photo_face']
 
 # %% ../nbs/17_photo.ipynb #7d78fbce
 class PhotoError(FaceDivError):
@@ -392,6 +392,10 @@ def load_photo_models(normalizer=PHOTO_DEFAULTS['normalizer'],    # trained norm
     return out
 
 # %% ../nbs/17_photo.ipynb #7d11d035
+PHOTO_PROVENANCE = ('Geometry: ICT-FaceKit Light template (USC ICT, MIT License) fitted to the photo\'s landmarks. Skin texture: '
+                    'projected from the photo(s) listed, completed from procedural scans and normalised by facediv. '
+                    'It depicts a real person: share it only with their consent.')
+
 def photo_asset(photos,                   # one photo (path, bytes or RGB array) or a list of photos of one person
                 ethnicity=None, age=None, gender=None,   # labels; None = estimated by the judges (and marked so)
                 name:str='photo_face',    # asset name (file stem)
@@ -438,7 +442,7 @@ def photo_asset(photos,                   # one photo (path, bytes or RGB array)
               'completed_fraction': round(1 - face_tile_coverage(fused['uv_confidence']), 4),
               'completion_scan': int(pick[done['scan_index']]), 'normalized': models['normalizer'] is not None,
               'models': models.get('paths', {}), 'texture_res': info['texture_res'], 'maps': info['maps'], 'parts': info['parts'],
-              'seed': seed, 'seconds': {k: round(v, 3) for k, v in secs.items()}}
+              'seed': seed, 'seconds': {k: round(v, 3) for k, v in secs.items()}, 'provenance': PHOTO_PROVENANCE}
     arrays = {'uv_albedo': albedo.astype(np.float16), 'vertices': vertices.astype(np.float32), 'uv_confidence': fused['uv_confidence'].astype(np.float16)}
     return asset, record, arrays
 
