@@ -184,13 +184,8 @@ def _glb_image(g, blob:bytes, texture:int) -> np.ndarray:
     with Image.open(io.BytesIO(blob[(bv.byteOffset or 0):(bv.byteOffset or 0) + bv.byteLength])) as im:
         return np.asarray(im, np.float32) / 255
 
-def glb_face(path, res:int=256) -> tuple:
-    "(vertices [V,3] cm, Textures) of an exported GLB, for rendering it back."
-    import pygltflib
-    path = Path(path)
-    if not path.exists(): raise AssetError(f"GLB {path} not found", "export the asset first (export_face)")
-    try: g = pygltflib.GLTF2().load_binary(str(path)); blob = g.binary_blob()
-    except Exception as e: raise AssetError(f"{path} is not a readable GLB ({type(e).__name__}: {e})", "re-export the asset") from e
+def _glb_parts(g, blob:bytes, path:Path, res:int) -> tuple:
+    "(vertices, {tile: image}, {material: colour}) read from a loaded facediv GLB."
     tpl = load_template()
     verts = tpl.neutral.copy()
     tiles, colours = {}, {}
@@ -211,6 +206,20 @@ def glb_face(path, res:int=256) -> tuple:
                 colours[ict] = {'colour': tuple(float(c) for c in np.median(ring, 0))}
             elif name == 'lashes':
                 colours[ict] = {'colour': tuple(float(c) for c in np.median(img[..., :3][img[..., 3] > 0.5], 0))}
+    return verts, tiles, colours
+
+def glb_face(path, res:int=256) -> tuple:
+    "(vertices [V,3] cm, Textures) of an exported GLB, for rendering it back."
+    import pygltflib
+    path = Path(path)
+    if not path.exists(): raise AssetError(f"GLB {path} not found", "export the asset first (export_face)")
+    try: g = pygltflib.GLTF2().load_binary(str(path)); blob = g.binary_blob()
+    except Exception as e: raise AssetError(f"{path} is not a readable GLB ({type(e).__name__}: {e})", "re-export the asset") from e
+    try: verts, tiles, colours = _glb_parts(g, blob, path, res)
+    except AssetError: raise
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError) as e:   # damaged buffers, foreign layouts
+        raise AssetError(f"{path} is damaged or not a facediv GLB ({type(e).__name__}: {e})", "re-export the asset (facediv export)") from e
+    if not tiles: raise AssetError(f"{path} holds no skin textures", "read only GLBs written by facediv.export")
     order = sorted(tiles)
     return verts, Textures(np.stack([tiles[t] for t in order]), tiles=tuple(order), materials=colours)
 

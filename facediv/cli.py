@@ -130,8 +130,9 @@ def read_face(path) -> dict:
     elif path.suffix.lower() != '.json': path = path.with_suffix('.json')
     if not path.exists(): raise FaceDivError(f"no face record {path.name} in {path.parent}",
                                              "pass a face folder written by `facediv generate` (it holds <name>.json)")
-    try: rec = json.loads(path.read_text())
-    except json.JSONDecodeError as e: raise FaceDivError(f"{path} is not valid JSON ({e})", "regenerate the face with `facediv generate`") from e
+    try: rec = json.loads(path.read_text(encoding='utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FaceDivError(f"{path} is not valid JSON ({type(e).__name__}: {e})", "regenerate the face with `facediv generate`") from e
     if not isinstance(rec, dict) or 'labels' not in rec or ('code' not in rec and rec.get('source') != 'photo'):
         raise FaceDivError(f"{path} is not a facediv face record (no code/labels)", "pass a face folder written by `facediv generate`")
     return {**rec, 'folder': str(path.parent)}
@@ -415,7 +416,10 @@ def cmd_judge(args) -> int:
         for r in rows:
             print(f"{r['file']}: " + (f"error: {r['error']}" if 'error' in r else
                   f"{r['gender']} (P(male) {r['p_male']:.2f}), {r['age']:.0f} years (FaceRes); {r['gear_gender']}, {r['gear_age']:.0f} years, {r['race']} ({r['p_race']:.2f}) (GEAR)"))
-    return 0 if any('error' not in r for r in rows) else 1
+    if all('error' in r for r in rows):
+        raise FaceDivError(f"none of the {len(rows)} image(s) could be judged ({rows[0]['file']}: {rows[0]['error']})",
+                           "pass readable PNG or JPEG portraits with one clearly visible face")
+    return 0
 
 # %% ../nbs/21_cli.ipynb #0d77988e
 def _photo_name(path, taken:set) -> str:

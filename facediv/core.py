@@ -125,7 +125,9 @@ class Check:
         if isinstance(value, bool) and bool not in self.types or not isinstance(value, self.types):
             raise ParamsError(f"params key {key} = {value!r} is a {type(value).__name__}, expected {want}",
                               f"set {key} to {want} in params.yaml")
-        if self.pred is not None and not self.pred(value):
+        try: ok = self.pred is None or bool(self.pred(value))
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError): ok = False   # e.g. [1, 'two'] compared: not valid
+        if not ok:
             raise ParamsError(f"params key {key} = {value!r} is invalid: expected {want}",
                               f"set {key} to {want} in params.yaml")
         return value
