@@ -18,7 +18,7 @@ __all__ = ['PACKAGE_DIR', 'PROFILES', 'POW2', 'POSITIVE_INT', 'SEED', 'UNIT', 'P
            'RESOLUTION', 'FaceDivError', 'ParamsError', 'AssetError', 'asset_path', 'ensure_writable_dir',
            'atomic_write', 'save_json', 'rng', 'srgb_to_linear', 'linear_to_srgb', 'Check', 'is_pow2', 'one_of',
            'validate', 'read_params', 'resolve_profile', 'load_params', 'config_hash', 'file_sha256', 'save_npz',
-           'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards', 'assert_shape', 'not_computed']
+           'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards', 'run_shards', 'assert_shape', 'not_computed']
 
 # %% ../nbs/00_core.ipynb #e4f43668
 class FaceDivError(Exception):
@@ -297,6 +297,27 @@ def iter_shards(folder:str|os.PathLike, stage:str):
         arrays = load_npz(Path(folder)/entry['file'], stage)
         arrays.pop('config_hash', None)
         yield arrays
+
+# %% ../nbs/00_core.ipynb #b128bf3f
+def run_shards(todo:list,              # shard indices still to do (ShardedOutput.todo())
+               work:Callable,          # work(k) computes and writes shard k; picklable when workers > 1 (a module-level function or partial)
+               workers:int=1,          # processes; 1 = here, in order; 0 = one per CPU core
+               desc:str='shards',      # progress bar label
+              ) -> None:
+    "Run `work(k)` for every shard in `todo`, in this process or in `workers` spawned processes (same outputs either way)."
+    import sys
+    from tqdm.auto import tqdm
+    if not (isinstance(workers, int) and workers >= 0): raise ParamsError(f"workers = {workers!r}", "use a whole number: 1 = one process, 0 = one per core")
+    workers = workers or os.cpu_count() or 1
+    bar = dict(desc=desc, unit='shard', file=sys.stderr, disable=None)
+    if workers == 1 or len(todo) <= 1:
+        for k in tqdm(todo, **bar): work(k)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    with ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context('spawn')) as pool:
+        jobs = [pool.submit(work, k) for k in todo]
+        for job in tqdm(as_completed(jobs), total=len(jobs), **bar): job.result()   # the first error stops the stage; finished shards stay
 
 # %% ../nbs/00_core.ipynb #968cde02
 def assert_shape(tensor, ref_shape:list) -> None:

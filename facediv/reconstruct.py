@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .core import (FaceDivError, ParamsError, Check, POW2, one_of, load_params, read_manifest, load_npz,
-                          ShardedOutput, srgb_to_linear, save_json, not_computed)
+                          ShardedOutput, srgb_to_linear, save_json, not_computed, run_shards)
 from .taxonomy import ATTRIBUTES, Attributes
 from .template import (load_template, template_vertices, landmarks68, vertex_normals, part_vertex_mask,
                               uv_raster, UVRaster, uv_position_map, uv_attribute_map, uv_part_mask)
@@ -28,7 +28,7 @@ __all__ = ['MEDIAPIPE_68', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRU
            'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks', 'FaceFit',
            'fit_landmarks', 'project_to_uv', 'Reconstruction', 'reconstruct_portrait', 'camera_from_arrays',
            'similarity_align', 'evaluate_reconstruction', 'empty_reconstruction', 'reconstruct_face',
-           'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics', 'main']
+           'reconstruct_shard', 'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics', 'main']
 
 # %% ../nbs/07_reconstruct.ipynb #8d354dce
 def check_image(image, name:str='image') -> np.ndarray:
@@ -494,29 +494,39 @@ def reconstruct_face(image, cfg, gt_landmarks=None, name:str='image') -> tuple:
     return arrays, 'ok', ''
 
 # %% ../nbs/07_reconstruct.ipynb #f9278785
-def reconstruct_shards(cfg, portraits_dir, out_dir) -> dict:
-    "Reconstruct every portrait of `portraits_dir` into resumable shards + manifest in `out_dir`."
+def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
+    "Reconstruct the portraits of shard `k` and write its reconstruction shard (a unit of work for `run_shards`)."
     manifest = read_manifest(portraits_dir, 'portraits')
+    out = _shard_output(cfg, manifest, out_dir)
+    src = load_npz(Path(portraits_dir)/manifest['shards'][k]['file'], 'portraits')
+    if 'image' not in src: raise FaceDivError(f"{portraits_dir}/{manifest['shards'][k]['file']} has no `image` array", "point reconstruct at portrait shards, not scans")
+    if cfg.landmarks == 'ground_truth' and 'gt_landmarks2d' not in src:
+        raise ParamsError(f"reconstruct.landmarks is 'ground_truth' but {portraits_dir} has no gt_landmarks2d (backend {manifest.get('backend')!r})",
+                          "set reconstruct.landmarks: mediapipe (ground truth exists only for the procedural backend)")
+    records, statuses = [], []
+    for j, face_id in enumerate(src['face_id']):
+        name = f"face {int(face_id)} ({manifest['shards'][k]['file']}[{j}])"
+        gt = src['gt_landmarks2d'][j] if 'gt_landmarks2d' in src else None
+        if 'status' in src and src['status'][j] != 'ok':   # portraits could not read it (photos backend): skipped, reason kept
+            arrays, status = empty_reconstruction(cfg.uv_res), 'unreadable'
+        else: arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name)
+        records.append(arrays); statuses.append(status)
+    stacked = {key: np.stack([r[key] for r in records]) for key in records[0]}
+    out.write(k, face_id=src['face_id'], attributes=src['attributes'], status=np.array(statuses), **stacked)
+
+def _shard_output(cfg, manifest:dict, out_dir) -> ShardedOutput:
+    "The reconstruction's sharded output for the portraits `manifest` (the same in every worker)."
     n, shard_size = manifest.get('n_items', manifest.get('n_faces')), manifest.get('shard_size')
-    if not n or not shard_size: raise FaceDivError(f"{portraits_dir}/manifest.json lacks n_items/shard_size", "rerun `dvc repro portraits`")
+    if not n or not shard_size: raise FaceDivError("the portraits manifest.json lacks n_items/shard_size", "rerun `dvc repro portraits`")
     config = {'reconstruct': {k: v for k, v in cfg.items() if k != 'profile'}, 'portraits': manifest.get('config_hash')}
-    out = ShardedOutput(out_dir, n, shard_size, config)
-    for k in tqdm(out.todo(), desc='reconstruct', unit='shard', file=sys.stderr, disable=None):
-        src = load_npz(Path(portraits_dir)/manifest['shards'][k]['file'], 'portraits')
-        if 'image' not in src: raise FaceDivError(f"{portraits_dir}/{manifest['shards'][k]['file']} has no `image` array", "point reconstruct at portrait shards, not scans")
-        if cfg.landmarks == 'ground_truth' and 'gt_landmarks2d' not in src:
-            raise ParamsError(f"reconstruct.landmarks is 'ground_truth' but {portraits_dir} has no gt_landmarks2d (backend {manifest.get('backend')!r})",
-                              "set reconstruct.landmarks: mediapipe (ground truth exists only for the procedural backend)")
-        records, statuses = [], []
-        for j, face_id in enumerate(src['face_id']):
-            name = f"face {int(face_id)} ({manifest['shards'][k]['file']}[{j}])"
-            gt = src['gt_landmarks2d'][j] if 'gt_landmarks2d' in src else None
-            if 'status' in src and src['status'][j] != 'ok':   # portraits could not read it (photos backend): skipped, reason kept
-                arrays, status = empty_reconstruction(cfg.uv_res), 'unreadable'
-            else: arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name)
-            records.append(arrays); statuses.append(status)
-        stacked = {key: np.stack([r[key] for r in records]) for key in records[0]}
-        out.write(k, face_id=src['face_id'], attributes=src['attributes'], status=np.array(statuses), **stacked)
+    return ShardedOutput(out_dir, n, shard_size, config)
+
+def reconstruct_shards(cfg, portraits_dir, out_dir, workers:int=1) -> dict:
+    "Reconstruct every portrait of `portraits_dir` into resumable shards + manifest in `out_dir`, with `workers` processes."
+    manifest = read_manifest(portraits_dir, 'portraits')
+    out = _shard_output(cfg, manifest, out_dir)
+    n = out.n_items
+    run_shards(out.todo(), functools.partial(reconstruct_shard, cfg, str(portraits_dir), str(out_dir)), workers, 'reconstruct')
     # Summarise statuses from all shards (some may come from an earlier run).
     failures, residuals, counts = [], [], {}
     for k in range(out.n_shards):
@@ -585,11 +595,12 @@ def main(params:str='params.yaml',              # params file holding the `recon
          portraits_dir:str='data/portraits',      # input: portrait shards + manifest.json
          out_dir:str='data/reconstruct',          # output: reconstruction shards + manifest.json
          metrics_path:str='metrics/reconstruct.json',  # output: fit statuses and ground-truth errors per group
+         workers:int=1,                           # processes, 0 = one per core (a shard is the unit of work; outputs do not depend on it)
         ):
     "Stage `reconstruct`: fit the template to every portrait and project it into UV with a confidence mask."
     cfg = load_params('reconstruct', RECONSTRUCT_SCHEMA, params)
     t0 = time.time()
-    m = reconstruct_shards(cfg, portraits_dir, out_dir)
+    m = reconstruct_shards(cfg, portraits_dir, out_dir, workers)
     save_json(reconstruct_metrics(portraits_dir, out_dir, m), metrics_path)
     print(f"reconstruct: {m['n_items']} faces {m['status_counts']}, mean residual {m['mean_residual_px'] or float('nan'):.2f} px "
           f"in {time.time() - t0:.0f} s", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Resume is exact: a sharded stage killed with SIGKILL and rerun writes the same bytes as an uninterrupted run.
+"""Resume is exact: a sharded stage killed with SIGKILL and rerun writes the same bytes as an uninterrupted run;
+so does a stage run with several worker processes.
 
 Covers `portraits` (procedural portraits and scans), `reconstruct` (MediaPipe landmarks, fit, UV projection),
 `complete` and `filter`, each killed at two points: after its first shard and after its second. Every shard and the manifest are compared
@@ -73,3 +74,13 @@ def test_killed_stage_resumes_to_the_same_bytes(work, stage, after):
     killed = work/f'killed_{stage}_{after}'
     run_killed(stage, work, killed, after)
     same_bytes(full, killed)
+
+def test_workers_give_the_same_bytes(work):
+    "`--workers 2` (spawned processes, one shard each at a time) writes what one process writes."
+    full = work/'full_reconstruct'
+    if not full.exists(): run('reconstruct', work, full)
+    par = work/'workers_reconstruct'
+    r = subprocess.run([sys.executable, '-m', *map(str, STAGES['reconstruct'](work, par)), '--workers', '2'],
+                       capture_output=True, text=True, env=ENV, cwd=work, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    same_bytes(full, par)
