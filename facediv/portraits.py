@@ -13,7 +13,7 @@ from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POW2, POSITIVE_INT, SEED, one_of, load_params,
-                          rng, ShardedOutput, linear_to_srgb, ensure_writable_dir, atomic_write, load_npz)
+                          rng, ShardedOutput, linear_to_srgb, ensure_writable_dir, atomic_write, load_npz, run_shards)
 from .template import load_template, template_vertices, landmarks68, uv_raster, vertex_normals
 from .taxonomy import (Attributes, ETHNICITIES, sampling_plan, prompt_for, read_labels_csv, taxonomy_spec)
 from .skin import sample_skin_params, skin_maps, iris_colour, hair_colour, scalp_weight, HAIR_COLOURS
@@ -24,8 +24,8 @@ from .diffusion import DIFFUSION_SCHEMA  # light: diffusers itself is imported o
 __all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'CURL', 'PORTRAITS_SCHEMA', 'OUTPUT_NEUTRAL', 'NECK',
            'measurement_directions', 'age_shape', 'sample_identity', 'sample_lighting', 'sample_camera', 'hair_strands',
            'draw_hair', 'body_shape', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed', 'load_photo',
-           'photo_record', 'photo_plan', 'DiffusersBackend', 'make_portraits', 'check_rejections', 'scan_test_mask',
-           'make_scans', 'main']
+           'photo_record', 'photo_plan', 'DiffusersBackend', 'portrait_shard', 'make_portraits', 'check_rejections',
+           'scan_test_mask', 'scan_shard', 'make_scans', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
@@ -391,21 +391,30 @@ class DiffusersBackend:
 def _stack(records:list) -> dict:
     return {k: np.stack([np.asarray(r[k]) for r in records]) for k in records[0]}
 
-def make_portraits(cfg, out_dir) -> dict:
-    "Write the portrait shards + manifest of `cfg.backend` into `out_dir`."
+def _portraits_output(cfg, n:int, out_dir) -> ShardedOutput:
+    return ShardedOutput(out_dir, n, cfg.shard_size, {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL})
+
+def portrait_shard(cfg, plan:list, files:list|None, out_dir, k:int, backend=None) -> None:
+    "Make and write portrait shard `k` (a unit of work for `run_shards`; `backend` only for diffusers)."
+    out = _portraits_output(cfg, len(plan), out_dir)
+    records = []
+    for i in out.items(k):
+        seed = face_seed(cfg.seed, i)
+        if cfg.backend == 'procedural': rec = procedural_face(plan[i], seed, cfg)
+        elif cfg.backend == 'diffusers': rec = backend.face(plan[i], seed)
+        else: rec = photo_record(plan[i], seed, files[i], cfg.image_size)
+        records.append({'face_id': np.int64(i), **rec})
+    out.write(k, **_stack(records))
+
+def make_portraits(cfg, out_dir, workers:int=1) -> dict:
+    "Write the portrait shards + manifest of `cfg.backend` into `out_dir` (`workers` processes; diffusers: one, on its device)."
     if cfg.backend == 'photos': plan, files = photo_plan(cfg)
     else: plan, files = sampling_plan(cfg.n_faces, cfg.seed), None
-    out = ShardedOutput(out_dir, len(plan), cfg.shard_size, {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL})
-    backend = DiffusersBackend(cfg) if cfg.backend == 'diffusers' and out.todo() else None
-    for k in tqdm(out.todo(), desc=f'portraits ({cfg.backend})', unit='shard', file=sys.stderr):
-        records = []
-        for i in out.items(k):
-            seed = face_seed(cfg.seed, i)
-            if cfg.backend == 'procedural': rec = procedural_face(plan[i], seed, cfg)
-            elif cfg.backend == 'diffusers': rec = backend.face(plan[i], seed)
-            else: rec = photo_record(plan[i], seed, files[i], cfg.image_size)
-            records.append({'face_id': np.int64(i), **rec})
-        out.write(k, **_stack(records))
+    out = _portraits_output(cfg, len(plan), out_dir)
+    if cfg.backend == 'diffusers':
+        backend = DiffusersBackend(cfg) if out.todo() else None
+        run_shards(out.todo(), lambda k: portrait_shard(cfg, plan, files, out_dir, k, backend), 1, 'portraits (diffusers)')
+    else: run_shards(out.todo(), functools.partial(portrait_shard, cfg, plan, files, str(out_dir)), workers, f'portraits ({cfg.backend})')
     extra = check_rejections(out, plan, cfg.get('max_rejected', 0.05)) if cfg.backend == 'photos' else {}
     return out.finish(**extra, backend=cfg.backend, n_faces=len(plan), image_size=cfg.image_size, uv_res=cfg.uv_res,
                       taxonomy=taxonomy_spec(), profile=cfg.get('profile'))
@@ -433,25 +442,33 @@ def scan_test_mask(n:int, test_fraction:float, seed:int) -> np.ndarray:
     mask[rng(seed, 'scan_split').permutation(n)[:n_test]] = True
     return mask
 
-def make_scans(cfg, out_dir) -> dict:
-    "Write the held-out procedural scans (clean albedo, specular, displacement, geometry, `is_test`) into `out_dir`."
+def _scans_output(cfg, out_dir) -> ShardedOutput:
     n = max(cfg.n_scans, 1)  # an empty folder would leave later stages nothing to score against
-    plan = sampling_plan(n, cfg.seed + 1)
-    is_test = scan_test_mask(n, cfg.scan_test_fraction, cfg.seed)
-    out = ShardedOutput(out_dir, n, cfg.shard_size, {'scans': {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL + ('backend', 'n_faces', 'photos', 'diffusers')}})
-    for k in tqdm(out.todo(), desc='scans', unit='shard', file=sys.stderr):
-        out.write(k, **_stack([{'face_id': np.int64(i), 'is_test': is_test[i], **procedural_face(plan[i], face_seed(cfg.seed, i, 'scan'), cfg, with_image=False)}
-                               for i in out.items(k)]))
-    return out.finish(n_scans=n, n_test=int(is_test.sum()), uv_res=cfg.uv_res, taxonomy=taxonomy_spec())
+    return ShardedOutput(out_dir, n, cfg.shard_size, {'scans': {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL + ('backend', 'n_faces', 'photos', 'diffusers')}})
+
+def scan_shard(cfg, out_dir, k:int) -> None:
+    "Make and write scan shard `k` (a unit of work for `run_shards`)."
+    out = _scans_output(cfg, out_dir)
+    plan, is_test = sampling_plan(out.n_items, cfg.seed + 1), scan_test_mask(out.n_items, cfg.scan_test_fraction, cfg.seed)
+    out.write(k, **_stack([{'face_id': np.int64(i), 'is_test': is_test[i], **procedural_face(plan[i], face_seed(cfg.seed, i, 'scan'), cfg, with_image=False)}
+                           for i in out.items(k)]))
+
+def make_scans(cfg, out_dir, workers:int=1) -> dict:
+    "Write the held-out procedural scans (clean albedo, specular, displacement, geometry, `is_test`) into `out_dir`."
+    out = _scans_output(cfg, out_dir)
+    run_shards(out.todo(), functools.partial(scan_shard, cfg, str(out_dir)), workers, 'scans')
+    is_test = scan_test_mask(out.n_items, cfg.scan_test_fraction, cfg.seed)
+    return out.finish(n_scans=out.n_items, n_test=int(is_test.sum()), uv_res=cfg.uv_res, taxonomy=taxonomy_spec())
 
 @call_parse
 def main(params:str='params.yaml',            # params file (block `portraits`)
          portraits_dir:str='data/portraits',  # output: portrait shards + manifest.json
          scans_dir:str='data/scans',          # output: held-out scan shards + manifest.json
+         workers:int=1,                       # processes, 0 = one per core (a shard is the unit of work; outputs do not depend on it)
         ):
     "Stage `portraits`: balanced portraits of the configured backend, and held-out procedural scans."
     cfg = load_params('portraits', PORTRAITS_SCHEMA, params)
     t0 = time.time()
-    m = make_portraits(cfg, portraits_dir)
-    s = make_scans(cfg, scans_dir)
+    m = make_portraits(cfg, portraits_dir, workers)
+    s = make_scans(cfg, scans_dir, workers)
     print(f"portraits: {m['n_items']} faces ({cfg.backend}), {s['n_items']} scans in {time.time() - t0:.0f} s", file=sys.stderr)

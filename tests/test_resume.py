@@ -75,12 +75,13 @@ def test_killed_stage_resumes_to_the_same_bytes(work, stage, after):
     run_killed(stage, work, killed, after)
     same_bytes(full, killed)
 
-def test_workers_give_the_same_bytes(work):
+@pytest.mark.parametrize('stage', ['portraits', 'reconstruct'])
+def test_workers_give_the_same_bytes(work, stage):
     "`--workers 2` (spawned processes, one shard each at a time) writes what one process writes."
-    full = work/'full_reconstruct'
-    if not full.exists(): run('reconstruct', work, full)
-    par = work/'workers_reconstruct'
-    r = subprocess.run([sys.executable, '-m', *map(str, STAGES['reconstruct'](work, par)), '--workers', '2'],
+    full = work/f'full_{stage}'
+    if not full.exists(): run(stage, work, full)
+    par = work/f'workers_{stage}'
+    r = subprocess.run([sys.executable, '-m', *map(str, STAGES[stage](work, par)), '--workers', '2'],
                        capture_output=True, text=True, env=ENV, cwd=work, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     same_bytes(full, par)
