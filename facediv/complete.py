@@ -13,12 +13,12 @@ from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POSITIVE_INT, load_params, ShardedOutput, iter_shards,
-                          read_manifest)
+                          read_manifest, load_npz, run_shards)
 from .template import load_template, uv_raster, uv_position_map, UVRaster, fill_empty_texels
 
 # %% auto #0
 __all__ = ['COMPLETE_SCHEMA', 'mirror_index', 'mirror_fill', 'retrieve_scan', 'pyramid_blend', 'complete_texture',
-           'load_scan_albedos', 'complete_dataset', 'main']
+           'load_scan_albedos', 'complete_shard', 'complete_dataset', 'main']
 
 # %% ../nbs/08_complete.ipynb #fbcd93d2
 @functools.lru_cache(maxsize=8)
@@ -127,33 +127,48 @@ def load_scan_albedos(scans_dir, res:int) -> tuple:
         albedo = ndimage.zoom(albedo, (1, 1, f, f, 1), order=1)
     return albedo, face_id
 
-def complete_dataset(cfg, recon_dir, scans_dir, out_dir) -> dict:
-    "Complete every reconstructed face; resumable shards + manifest."
+@functools.lru_cache(maxsize=2)
+def _scans_at(scans_dir:str, res:int) -> tuple:
+    return load_scan_albedos(scans_dir, res)   # read once per process
+
+def _complete_output(cfg, manifest:dict, scans_dir, out_dir) -> ShardedOutput:
+    return ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'],
+                         {'complete': {k: v for k, v in cfg.items() if k != 'profile'}, 'input': manifest['config_hash'],
+                          'scans': read_manifest(scans_dir, 'portraits')['config_hash']})
+
+def complete_shard(cfg, recon_dir, scans_dir, out_dir, res:int, k:int) -> None:
+    "Complete the faces of reconstruction shard `k` and write them (a unit of work for `run_shards`)."
+    manifest = read_manifest(recon_dir, 'reconstruct')
+    out = _complete_output(cfg, manifest, scans_dir, out_dir)
+    scans, scan_ids = _scans_at(str(scans_dir), res)
+    r = uv_raster(res)
+    shard = load_npz(Path(recon_dir)/manifest['shards'][k]['file'], 'reconstruct')
+    shard.pop('config_hash', None)
+    results = [complete_texture(t, c, scans, r, cfg.levels, cfg.symmetric) if c.max() > 0 else None
+               for t, c in zip(shard['uv_texture'].astype(np.float32), shard['uv_confidence'].astype(np.float32))]
+    texture = np.stack([res_['uv_texture'] if res_ else t for res_, t in zip(results, shard['uv_texture'].astype(np.float32))])
+    out.write(k, **{**shard, 'uv_texture': texture.astype(np.float16),
+                    'scan_face_id': np.array([scan_ids[res_['scan_index']] if res_ else -1 for res_ in results]),
+                    'observed_fraction': np.array([res_['observed_fraction'] if res_ else 0. for res_ in results], np.float32)})
+
+def complete_dataset(cfg, recon_dir, scans_dir, out_dir, workers:int=1) -> dict:
+    "Complete every reconstructed face; resumable shards + manifest (`workers` processes; the same bytes with any number)."
     manifest = read_manifest(recon_dir, 'reconstruct')
     res = int(manifest.get('uv_res') or next(iter_shards(recon_dir, 'reconstruct'))['uv_texture'].shape[2])
-    r, (scans, scan_ids) = uv_raster(res), load_scan_albedos(scans_dir, res)
-    out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'],
-                        {'complete': {k: v for k, v in cfg.items() if k != 'profile'}, 'input': manifest['config_hash'],
-                         'scans': read_manifest(scans_dir, 'portraits')['config_hash']})
-    todo = set(out.todo())
-    for k, shard in enumerate(tqdm(iter_shards(recon_dir, 'reconstruct'), total=out.n_shards, desc='complete', unit='shard', file=sys.stderr)):
-        if k not in todo: continue
-        results = [complete_texture(t, c, scans, r, cfg.levels, cfg.symmetric) if c.max() > 0 else None
-                   for t, c in zip(shard['uv_texture'].astype(np.float32), shard['uv_confidence'].astype(np.float32))]
-        texture = np.stack([res_['uv_texture'] if res_ else t for res_, t in zip(results, shard['uv_texture'].astype(np.float32))])
-        out.write(k, **{**shard, 'uv_texture': texture.astype(np.float16),
-                        'scan_face_id': np.array([scan_ids[res_['scan_index']] if res_ else -1 for res_ in results]),
-                        'observed_fraction': np.array([res_['observed_fraction'] if res_ else 0. for res_ in results], np.float32)})
-    return out.finish(uv_res=res, n_scans=len(scans), **{k: v for k, v in manifest.items() if k in ('backend', 'taxonomy', 'image_size')})
+    out = _complete_output(cfg, manifest, scans_dir, out_dir)
+    run_shards(out.todo(), functools.partial(complete_shard, cfg, str(recon_dir), str(scans_dir), str(out_dir), res), workers, 'complete')
+    return out.finish(uv_res=res, n_scans=len(_scans_at(str(scans_dir), res)[0]),
+                      **{k: v for k, v in manifest.items() if k in ('backend', 'taxonomy', 'image_size')})
 
 @call_parse
 def main(params:str='params.yaml',           # params file (block `complete`)
          recon_dir:str='data/reconstruct', # input: reconstruction shards
          scans_dir:str='data/scans',         # input: held-out scans (retrieval source)
          out_dir:str='data/complete',       # output: completed shards + manifest.json
+         workers:int=1,                      # processes, 0 = one per core (a shard is the unit of work; outputs do not depend on it)
         ):
     "Stage `complete`: fill unseen texels by mirroring, scan retrieval and pyramid blending."
     cfg = load_params('complete', COMPLETE_SCHEMA, params)
     t0 = time.time()
-    m = complete_dataset(cfg, recon_dir, scans_dir, out_dir)
+    m = complete_dataset(cfg, recon_dir, scans_dir, out_dir, workers)
     print(f"complete: {m['n_items']} faces in {time.time() - t0:.0f} s", file=sys.stderr)

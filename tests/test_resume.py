@@ -75,7 +75,7 @@ def test_killed_stage_resumes_to_the_same_bytes(work, stage, after):
     run_killed(stage, work, killed, after)
     same_bytes(full, killed)
 
-@pytest.mark.parametrize('stage', ['portraits', 'reconstruct'])
+@pytest.mark.parametrize('stage', ['portraits', 'reconstruct', 'complete'])
 def test_workers_give_the_same_bytes(work, stage):
     "`--workers 2` (spawned processes, one shard each at a time) writes what one process writes."
     full = work/f'full_{stage}'
