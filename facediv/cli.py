@@ -255,16 +255,13 @@ def _edit_photo(args, rec:dict, labels:dict, model:Path) -> int:
     "`facediv edit` of a face made from photos: the generator's change for its code, added to its own maps (facediv.photo)."
     import numpy as np
     from facediv.core import load_npz
-    from facediv.photo import edit_photo_face
-    from facediv.assets import make_asset
+    from facediv.photo import edit_photo_face, photo_face_asset
     t0 = time.perf_counter()
     arrays = load_npz(Path(rec['folder'])/f"{rec['name']}_uv.npz", keys=('uv_albedo', 'vertices'))
     albedo, vertices, a = edit_photo_face(arrays, Attributes(**rec['labels']), model=model, device=_device(args.device), **labels)
     name = args.name or f"{rec['name']}_{_changes_slug(labels)}"
     out = Path(args.out) if args.out else Path(rec['folder']).parent
-    models = _maps_models(args)
-    asset, info = make_asset({'albedo': albedo[None], 'vertices': vertices[None], 'attributes': [a]}, 0, args.texture_res or albedo.shape[1],
-                             models.get('translators'), models.get('sr'), seed=int(rec.get('seed', 0)), name=name)
+    asset, info = photo_face_asset(albedo, vertices, a, args.texture_res or albedo.shape[1], _maps_models(args), int(rec.get('seed', 0)), name)
     record = {'source': 'photo', 'labels': {k: getattr(a, k) for k in ATTRIBUTES}, 'edited_from': rec['name'],
               'edit': {k: v for k, v in labels.items() if v is not None}, 'photos': rec.get('photos'), 'seed': rec.get('seed', 0),
               'model': str(model.resolve()), 'model_sha256': file_sha256(model), 'maps': info['maps'], 'parts': info['parts'],
@@ -449,12 +446,11 @@ def cmd_reconstruct(args) -> int:
                 record['photo_sha256'] = [file_sha256(p) for p in group]
                 files = write_asset_folder(asset, out/name, args.format, args.parts, not args.no_preview, record, arrays)
                 est = ', '.join(f'{k} estimated' for k in record['estimated'])
-                glasses = any(p.get('glasses') for p in record['photos'])
                 rows.append({'name': name, **record['labels'], 'estimated': est, 'photos': ';'.join(map(str, group)),
-                             'photo_fraction': record['photo_fraction'], 'glasses': glasses, **{k: str(v) for k, v in files.items()}})
+                             'photo_fraction': record['photo_fraction'], 'glasses': record['glasses'], **{k: str(v) for k, v in files.items()}})
                 labels = ', '.join(v + ('*' if k in record['estimated'] else '') for k, v in record['labels'].items())
                 bar.write(f"{files.get('glb') or files['json']}\t{labels}{' (* estimated)' if est else ''}; "
-                          f"{record['photo_fraction']:.0%} of the face from the photo{', glasses left out' if glasses else ''}", file=sys.stdout)
+                          f"{record['photo_fraction']:.0%} of the face from the photo{', glasses left out' if record['glasses'] else ''}", file=sys.stdout)
             except FaceDivError as e:        # this photo (group) fails; the others go on
                 failed += 1
                 bar.write(f"facediv reconstruct: {', '.join(map(str, group))}: error: {e.problem}" + (f"\n  fix: {e.fix}" if e.fix else ''), file=sys.stderr)

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 from fastcore.script import call_parse
-from tqdm.auto import tqdm
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POSITIVE_INT, load_params, ShardedOutput, iter_shards,
                           read_manifest, load_npz, run_shards)

@@ -12,11 +12,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 from scipy import ndimage
 
-import facediv
 from .core import AssetError, FaceDivError, ParamsError, load_npz
 from .taxonomy import ATTRIBUTES, Attributes, age_group_of, parse_label
 from .template import fill_empty_texels, template_vertices, uv_offset_map, uv_part_mask, uv_raster
-from .reconstruct import (JAW_WEIGHT, R_FRONT, NoFaceError, Reconstruction, _quiet_native_stderr, check_image, detect_mediapipe,
+from .reconstruct import (JAW_WEIGHT, R_FRONT, Reconstruction, _quiet_native_stderr, check_image, detect_mediapipe,
                           mediapipe_to_68, reconstruct_portrait)
 
 # %% auto #0
@@ -24,7 +23,7 @@ __all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GLASSES_SCORE',
            'PHOTO_PROVENANCE', 'PhotoError', 'read_photo', 'mesh_loops', 'polygon_mask', 'face_regions',
            'glasses_score', 'glasses_region', 'person_mask', 'skin_mask', 'face_boxes', 'head_yaw', 'PhotoFit',
            'face_tile_coverage', 'fit_photo', 'fuse_fits', 'scan_bank', 'scans_like', 'prepare_completion',
-           'estimate_labels', 'photo_labels', 'load_photo_models', 'photo_asset', 'edit_photo_face']
+           'estimate_labels', 'photo_labels', 'load_photo_models', 'photo_face_asset', 'photo_asset', 'edit_photo_face']
 
 # %% ../nbs/17_photo.ipynb #7d78fbce
 class PhotoError(FaceDivError):
@@ -392,6 +391,17 @@ def load_photo_models(normalizer=PHOTO_DEFAULTS['normalizer'],    # trained norm
     return out
 
 # %% ../nbs/17_photo.ipynb #7d11d035
+def photo_face_asset(albedo:np.ndarray,       # [2,R,R,3] linear albedo of a photo face (or of its edit)
+                     vertices:np.ndarray,     # [V,3] its neutral shape, cm
+                     attrs:Attributes,        # its labels (eyes, teeth, gums, lashes follow them)
+                     texture_res:int,         # skin texture size per tile
+                     models:dict,             # load_photo_models(...) or any dict with optional 'translators', 'sr'
+                     seed:int=0, name:str='photo_face') -> tuple:   # (FaceAsset, make_asset's info)
+    "A photo face's maps and parts as a `FaceAsset` (`assets.make_asset`): what `photo_asset`, `facediv edit` and the viewer write."
+    from facediv.assets import make_asset
+    return make_asset({'albedo': albedo[None], 'vertices': vertices[None], 'attributes': [attrs]}, 0, texture_res,
+                      models.get('translators'), models.get('sr'), seed=seed, name=name)
+
 PHOTO_PROVENANCE = ('Geometry: ICT-FaceKit Light template (USC ICT, MIT License) fitted to the photo\'s landmarks. Skin texture: '
                     'projected from the photo(s) listed, completed from procedural scans and normalised by facediv. '
                     'It depicts a real person: share it only with their consent.')
@@ -409,7 +419,6 @@ def photo_asset(photos,                   # one photo (path, bytes or RGB array)
     from facediv.complete import complete_texture
     from facediv.normalizer import normalize_textures
     from facediv.relight import face_normals
-    from facediv.assets import make_asset
     models = load_photo_models() if models is None else models
     photos = [photos] if isinstance(photos, (str, Path, bytes, bytearray, np.ndarray)) else list(photos)
     secs, t = {}, time.perf_counter()
@@ -433,13 +442,12 @@ def photo_asset(photos,                   # one photo (path, bytes or RGB array)
     albedo = fill_empty_texels(albedo, r)
     secs['normalize'] = time.perf_counter() - t; t = time.perf_counter()
     vertices = template_vertices(fused['identity'])                # neutral expression: the asset carries the 53 blendshapes
-    asset, info = make_asset({'albedo': albedo[None], 'vertices': vertices[None], 'attributes': [attrs]}, 0, texture_res or uv_res,
-                             models['translators'], models['sr'], seed=seed, name=name)
+    asset, info = photo_face_asset(albedo, vertices, attrs, texture_res or uv_res, models, seed, name)
     secs['maps'] = time.perf_counter() - t
-    record = {'source': 'photo', 'labels': {k: getattr(attrs, k) for k in ATTRIBUTES}, 'estimated': {k: v for k, v in estimated.items()},
+    seen = face_tile_coverage(fused['uv_confidence'])
+    record = {'source': 'photo', 'labels': {k: getattr(attrs, k) for k in ATTRIBUTES}, 'estimated': dict(estimated),
               'photos': [{'name': f.name, **f.info} for f in fits], 'fused_weights': fused['weights'] if len(fits) > 1 else None,
-              'photo_fraction': round(face_tile_coverage(fused['uv_confidence']), 4),
-              'completed_fraction': round(1 - face_tile_coverage(fused['uv_confidence']), 4),
+              'glasses': any(f.info['glasses'] for f in fits), 'photo_fraction': round(seen, 4), 'completed_fraction': round(1 - seen, 4),
               'completion_scan': int(pick[done['scan_index']]), 'normalized': models['normalizer'] is not None,
               'models': models.get('paths', {}), 'texture_res': info['texture_res'], 'maps': info['maps'], 'parts': info['parts'],
               'seed': seed, 'seconds': {k: round(v, 3) for k, v in secs.items()}, 'provenance': PHOTO_PROVENANCE}

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 from fastcore.script import call_parse
-from tqdm.auto import tqdm
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POW2, POSITIVE_INT, SEED, one_of, load_params,
                           rng, ShardedOutput, linear_to_srgb, ensure_writable_dir, atomic_write, load_npz, run_shards)

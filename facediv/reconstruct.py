@@ -14,7 +14,6 @@ from scipy import ndimage
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 from threadpoolctl import threadpool_limits
-from tqdm import tqdm
 
 from .core import (FaceDivError, ParamsError, Check, POW2, one_of, load_params, read_manifest, load_npz,
                           ShardedOutput, srgb_to_linear, save_json, not_computed, run_shards)

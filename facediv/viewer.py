@@ -115,7 +115,7 @@ def photo(self:FaceServer, data:bytes) -> dict:
         e = self.photos[pid]
     r = e['record']
     return {'id': pid, 'labels': r['labels'], 'estimated': r['estimated'], 'photo_fraction': r['photo_fraction'],
-            'glasses': any(p.get('glasses') for p in r['photos']), 'seconds': e['seconds']}
+            'glasses': r['glasses'], 'seconds': e['seconds']}
 
 @patch
 def photo_glb(self:FaceServer, pid:str, req:dict) -> bytes:
@@ -131,12 +131,9 @@ def photo_glb(self:FaceServer, pid:str, req:dict) -> bytes:
     if not changes: asset = e['asset']
     else:
         if not self.trained: raise FaceDivError("editing a photo face needs a trained generator", "start the viewer with a model (facediv view --model PATH)")
-        from facediv.photo import edit_photo_face
-        from facediv.assets import make_asset
+        from facediv.photo import edit_photo_face, photo_face_asset
         albedo, vertices, a = edit_photo_face(e['arrays'], own, model=self.model, **changes)
-        m = self.photo_models
-        asset, _ = make_asset({'albedo': albedo[None], 'vertices': vertices[None], 'attributes': [a]}, 0, self.texture_res,
-                              m.get('translators'), m.get('sr'), name=f'photo_{a.slug()}')
+        asset, _ = photo_face_asset(albedo, vertices, a, self.texture_res, self.photo_models, name=f'photo_{a.slug()}')
         self.stats['photo_edits'] += 1
     data = glb_bytes(asset)
     with self.lock:
@@ -168,10 +165,16 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
             if self.command != 'HEAD': self.wfile.write(body)
         def _json(self, obj, code:int=200): self._send(code, json.dumps(obj).encode(), 'application/json')
         def do_HEAD(self): self.do_GET()
+        def _answer(self, respond):
+            "Send what `respond()` sends; a facediv error becomes a 400 with its fix, any other a 500 (a closed browser: nothing)."
+            try: return respond()
+            except FaceDivError as e: return self._json({'error': e.problem, 'fix': e.fix}, 400)
+            except (BrokenPipeError, ConnectionResetError): pass
+            except Exception as e: return self._json({'error': f'{type(e).__name__}: {e}', 'fix': 'see the server log'}, 500)
         def do_GET(self):
             url = urllib.parse.urlsplit(self.path)
             path, query = urllib.parse.unquote(url.path), urllib.parse.parse_qs(url.query)
-            try:
+            def respond():
                 if path in ('/', '/index.html'): return self._static('index.html')
                 if path.startswith('/static/'): return self._static(path[len('/static/'):])
                 if path == '/api/info': return self._json(app.info())
@@ -188,12 +191,10 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
                         headers['Content-Disposition'] = f'attachment; filename="{name}.glb"'
                     return self._send(200, data, CONTENT_TYPES['.glb'], headers)
                 return self._json({'error': f'no such page {path}', 'fix': 'open / for the viewer'}, 404)
-            except FaceDivError as e: return self._json({'error': e.problem, 'fix': e.fix}, 400)
-            except (BrokenPipeError, ConnectionResetError): pass
-            except Exception as e: return self._json({'error': f'{type(e).__name__}: {e}', 'fix': 'see the server log'}, 500)
+            return self._answer(respond)
         def do_POST(self):
             path = urllib.parse.urlsplit(self.path).path
-            try:
+            def respond():
                 if path != '/api/photo': return self._json({'error': f'no such endpoint {path}', 'fix': 'POST photos to /api/photo'}, 404)
                 size = self.headers.get('Content-Length')
                 if size is None or not size.isdigit(): return self._json({'error': 'the upload has no Content-Length', 'fix': 'send the photo file as the request body'}, 411)
@@ -202,9 +203,7 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
                     return self._json({'error': f'the photo is {int(size) / 1e6:.0f} MB, more than {MAX_UPLOAD / 1e6:.0f} MB',
                                        'fix': 'upload a smaller JPEG (the fit uses at most 1024 px)'}, 413)
                 return self._json(app.photo(self.rfile.read(int(size))))
-            except FaceDivError as e: return self._json({'error': e.problem, 'fix': e.fix}, 400)
-            except (BrokenPipeError, ConnectionResetError): pass
-            except Exception as e: return self._json({'error': f'{type(e).__name__}: {e}', 'fix': 'see the server log'}, 500)
+            return self._answer(respond)
         def _static(self, rel:str):
             f = (static_root/rel).resolve()
             if not f.is_relative_to(static_root) or not f.is_file():

@@ -7,10 +7,9 @@ A seeded generator (reproducible: the case number is in every failure message) m
 A case passes when the code either works or raises facediv's own error (`FaceDivError`: a problem and a fix);
 any other exception, a traceback without --debug, or "unexpected error" is a failure.
 """
-import contextlib, copy, io, json, random, shutil
+import contextlib, copy, io, random
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 

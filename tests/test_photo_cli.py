@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_cli import ENV, facediv, tiny_model
+from test_cli import facediv, tiny_model
 from test_gltf_validator import assert_clean, validate
 
 LABELS = ('--ethnicity', 'Northern European', '--age', '35-39', '--gender', 'female')
