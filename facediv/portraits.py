@@ -414,7 +414,7 @@ def make_portraits(cfg, out_dir, workers:int=1) -> dict:
         backend = DiffusersBackend(cfg) if out.todo() else None
         run_shards(out.todo(), lambda k: portrait_shard(cfg, plan, files, out_dir, k, backend), 1, 'portraits (diffusers)')
     else: run_shards(out.todo(), functools.partial(portrait_shard, cfg, plan, files, str(out_dir)), workers, f'portraits ({cfg.backend})')
-    extra = check_rejections(out, plan, cfg.get('max_rejected', 0.05)) if cfg.backend == 'photos' else {}
+    extra = check_rejections(out, plan, cfg.max_rejected) if cfg.backend == 'photos' else {}
     return out.finish(**extra, backend=cfg.backend, n_faces=len(plan), image_size=cfg.image_size, uv_res=cfg.uv_res,
                       taxonomy=taxonomy_spec(), profile=cfg.get('profile'))
 
