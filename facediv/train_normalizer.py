@@ -89,6 +89,7 @@ def resume_state(state_path:Path, cfg_hash:str, nets:dict, name:str) -> tuple:
     for key in ('G', 'G_ema', 'D'):
         nets[key].load_state_dict({k[len(key) + 1:]: v for k, v in tensors.items() if k.startswith(key + '.')})
     load_optimizer(nets['opt_G'], tensors, 'opt_G', meta['opt_G']); load_optimizer(nets['opt_D'], tensors, 'opt_D', meta['opt_D'])
+    print(f"{name}: resuming from {state_path} at step {int(meta['step'])}", file=sys.stderr)
     return int(meta['step']), float(meta['train_time_s'])
 
 def save_state(state_path:Path, stats_path:Path, acc, nets:dict, step:int, train_time:float, cfg_hash:str, train_cfg:dict, stats:list) -> None:

@@ -9,6 +9,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="recon,eval${1:+,$1}"
+# torch: the CPU build by default on any machine (FACEDIV_TORCH=cuda for PyPI's default build, CUDA on Linux).
+# With the PyTorch CPU index as an extra index, `torch==X` resolves to its `X+cpu` wheel: a local version label
+# sorts above PyPI's plain X, a CUDA build of several GB. Where that index cannot be reached, pip says so and
+# falls back to what it can see (here: the +cpu wheel on local disk).
+torch_version=$(sed -n 's/.*torch==\([0-9][0-9.]*\).*/\1/p' settings.ini | head -1)
+case "${FACEDIV_TORCH:-cpu}" in
+  cpu)
+    if ! python -c "import sys, torch; sys.exit(torch.__version__.split('+')[0] != '$torch_version' or torch.version.cuda is not None)" 2>/dev/null; then
+      pip install "torch==$torch_version" --extra-index-url https://download.pytorch.org/whl/cpu
+    fi ;;
+  cuda) pip install "torch==$torch_version" ;;
+  *) echo "install.sh: FACEDIV_TORCH=${FACEDIV_TORCH} is not a torch build; use cpu (default) or cuda" >&2; exit 2 ;;
+esac
 pip install -e ".[${extras}]"
 pip install --no-deps mediapipe==0.10.21
 if [[ ",${1:-}," == *",dev,"* ]] && ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

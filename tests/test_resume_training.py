@@ -1,0 +1,107 @@
+"""Training stages resume exactly: killed with SIGKILL at random points, twice, then rerun, each training stage ends
+with the weights and metrics of an uninterrupted run of the same params.
+
+`train_normalizer`, `train_step1` and `train_step2` continue from their last checkpoint (every random draw comes from
+(seed, step), and the optimisers' state is saved with the weights); `classify`, `translate` and `sr` are short and
+start over, so what is tested there is that a killed run leaves nothing that changes the rerun. Weights are compared
+to 1e-6 rather than bit for bit: the test pins one thread, under which torch's CPU kernels have been bitwise
+repeatable, but torch does not promise it. Timings and peak memory are the only metrics left out.
+"""
+import json, os, random, shutil, signal, subprocess, sys, time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from safetensors.numpy import load_file
+
+from facediv.testing import synthetic_pipeline, write_synthetic_set
+from facediv.train_step1 import TINY_STEP1
+from facediv.train_step2 import TINY_STEP2
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore'}
+CHECKPOINTS = {'train_normalizer': '*_state.safetensors', 'train_step1': 'checkpoint.safetensors', 'train_step2': 'checkpoint.safetensors'}
+TIMING_KEYS = ('time', 'sec', 'ram', 'resumed', 'rss')   # metric names holding these vary from run to run
+
+def params(d:Path) -> dict:
+    p = yaml.safe_load((ROOT/'params.yaml').read_text())
+    p['profile'] = 'smoke'
+    p['portraits']['profiles']['smoke'].update(n_faces=2, n_scans=8, shard_size=8, image_size=64, uv_res=32)
+    p['train_normalizer']['profiles']['smoke'].update(train={'steps': 12, 'batch': 4, 'checkpoint_every': 3})
+    p['train_step1'] = {**TINY_STEP1, 'steps': 8, 'snapshot_every': 2, 'log_every': 1, 'threads': 1}
+    p['train_step2'] = {**TINY_STEP2, 'steps': 8, 'snapshot_every': 2, 'log_every': 1, 'threads': 1}
+    for stage in ('classify', 'translate', 'sr'): p[stage]['profiles']['smoke']['train']['steps'] = 12
+    return p
+
+def command(stage:str, d:Path, out:Path) -> list:
+    "The stage's command line, writing everything under `out`."
+    common = ['--params', d/'params.yaml', '--metrics_path', out/'metrics.json', '--plots_dir', out/'plots']
+    args = {'train_normalizer': ['--dataset_dir', d/'pipeline'/'dataset', '--scans_dir', d/'pipeline'/'scans', '--model_dir', out/'model'],
+            'train_step1': ['--data_dir', d/'normalized', '--out_dir', out/'model'],
+            'train_step2': ['--data_dir', d/'normalized', '--step1_model', d/'step1'/'model'/'model.safetensors', '--out_dir', out/'model'],
+            'classify': ['--data_dir', d/'normalized', '--model_dir', out/'model'],
+            'translate': ['--scans_dir', d/'scans', '--model_dir', out/'model'],
+            'sr': ['--scans_dir', d/'scans', '--model_dir', out/'model']}[stage]
+    return [sys.executable, '-m', f'facediv.{stage}', *map(str, common + args)]
+
+def run(stage:str, d:Path, out:Path):
+    r = subprocess.run(command(stage, d, out), capture_output=True, text=True, env=ENV, cwd=d, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r
+
+def newest_write(folder:Path) -> float:
+    return max((p.stat().st_mtime for p in folder.rglob('*') if p.is_file()), default=0.0)
+
+def kill_at_random(stage:str, d:Path, out:Path, seed:int) -> int:
+    "Start the stage and SIGKILL it at a random moment after its next write (a checkpoint, a log line): 1 if killed mid-run."
+    started = time.time()
+    p = subprocess.Popen(command(stage, d, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, cwd=d)
+    while p.poll() is None and newest_write(out) <= started and time.time() - started < 300: time.sleep(0.01)
+    time.sleep(random.Random(seed).uniform(0.0, 0.5))
+    if p.poll() is None: os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    return int(p.returncode == -signal.SIGKILL)
+
+def without_timing(x):
+    if isinstance(x, dict): return {k: without_timing(v) for k, v in x.items() if not any(t in k for t in TIMING_KEYS)}
+    if isinstance(x, list): return [without_timing(v) for v in x]
+    return x
+
+def assert_same_run(full:Path, resumed:Path):
+    "Every weight file within 1e-6, every JSON equal but for timings and the run folder's name."
+    weights = sorted(p.relative_to(full) for p in full.rglob('*.safetensors'))
+    assert weights and weights == sorted(p.relative_to(resumed) for p in resumed.rglob('*.safetensors'))
+    for rel in weights:
+        a, b = load_file(full/rel), load_file(resumed/rel)
+        assert sorted(a) == sorted(b), rel
+        for k in a:
+            diff = np.abs(a[k].astype(np.float64) - b[k].astype(np.float64)).max(initial=0.0)
+            assert diff <= 1e-6, f"{rel}:{k} differs by {diff:.2e} from the uninterrupted run"
+    for rel in sorted(p.relative_to(full) for p in full.rglob('*.json')):
+        a, b = ((run/rel).read_text().replace(str(run), '<run>') for run in (full, resumed))   # paths name the run folder
+        assert without_timing(json.loads(a)) == without_timing(json.loads(b)), rel
+
+@pytest.fixture(scope='module')
+def work(tmp_path_factory):
+    d = tmp_path_factory.mktemp('resume_training')
+    (d/'params.yaml').write_text(yaml.safe_dump(params(d)))
+    synthetic_pipeline(d/'pipeline', res=32, n_scans=8, n_faces=6)
+    write_synthetic_set(d/'normalized', n=16, res=16, shard_size=16)
+    r = subprocess.run([sys.executable, '-m', 'facediv.portraits', '--params', str(d/'params.yaml'), '--portraits_dir',
+                        str(d/'portraits'), '--scans_dir', str(d/'scans')], capture_output=True, text=True, env=ENV, cwd=d)
+    assert r.returncode == 0, r.stderr[-3000:]
+    run('train_step1', d, d/'step1')
+    return d
+
+@pytest.mark.parametrize('stage', ['train_normalizer', 'train_step1', 'train_step2', 'classify', 'translate', 'sr'])
+def test_killed_training_resumes_to_the_same_weights(work, stage):
+    full = work/f'full_{stage}'
+    run(stage, work, full)
+    killed = work/f'killed_{stage}'
+    kills = sum(kill_at_random(stage, work, killed, seed) for seed in range(2))
+    assert kills >= 1, f"{stage} finished before it could be killed"
+    checkpointed = any((killed/'model').glob(CHECKPOINTS.get(stage, '-')))
+    rerun = run(stage, work, killed)
+    if checkpointed: assert 'resuming from' in rerun.stderr, f"{stage} started over instead of resuming:\n{rerun.stderr[-2000:]}"
+    assert_same_run(full, killed)
