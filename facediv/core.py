@@ -303,7 +303,7 @@ def run_shards(todo:list,              # shard indices still to do (ShardedOutpu
                work:Callable,          # work(k) computes and writes shard k; picklable when workers > 1 (a module-level function or partial)
                workers:int=1,          # processes; 1 = here, in order; 0 = one per CPU core
                desc:str='shards',      # progress bar label
-              ) -> None:
+              ) -> list:               # what each work(k) returned, in `todo`'s order
     "Run `work(k)` for every shard in `todo`, in this process or in `workers` spawned processes (same outputs either way)."
     import sys
     from tqdm.auto import tqdm
@@ -311,13 +311,13 @@ def run_shards(todo:list,              # shard indices still to do (ShardedOutpu
     workers = workers or os.cpu_count() or 1
     bar = dict(desc=desc, unit='shard', file=sys.stderr, disable=None)
     if workers == 1 or len(todo) <= 1:
-        for k in tqdm(todo, **bar): work(k)
-        return
+        return [work(k) for k in tqdm(todo, **bar)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     with ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context('spawn')) as pool:
         jobs = [pool.submit(work, k) for k in todo]
         for job in tqdm(as_completed(jobs), total=len(jobs), **bar): job.result()   # the first error stops the stage; finished shards stay
+        return [job.result() for job in jobs]
 
 # %% ../nbs/00_core.ipynb #968cde02
 def assert_shape(tensor, ref_shape:list) -> None:

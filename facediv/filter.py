@@ -4,22 +4,22 @@
 
 # %% ../nbs/09_filter.ipynb #1a20c99c
 from __future__ import annotations
-import csv, sys, time
+import csv, functools, sys, time
 from pathlib import Path
 
 import numpy as np
 from scipy import stats
 from fastcore.script import call_parse
-from tqdm.auto import tqdm
 
 from .core import (FaceDivError, Check, POSITIVE_INT, load_params, ShardedOutput, iter_shards, read_manifest,
-                          save_json, atomic_write, ensure_writable_dir)
+                          save_json, atomic_write, ensure_writable_dir, load_npz, run_shards)
 from .taxonomy import Attributes, ATTRIBUTES, taxonomy_spec
 from .template import uv_raster, uv_part_mask
 from .skin import linear_rgb_to_lab
 
 # %% auto #0
-__all__ = ['FILTER_SCHEMA', 'CHECKS', 'check_face', 'rejection_report', 'plot_rejections', 'filter_dataset', 'main']
+__all__ = ['FILTER_SCHEMA', 'CHECKS', 'check_face', 'rejection_report', 'check_shard', 'write_kept', 'plot_rejections',
+           'filter_dataset', 'main']
 
 # %% ../nbs/09_filter.ipynb #12940104
 FILTER_SCHEMA = {
@@ -77,6 +77,33 @@ def rejection_report(labels:np.ndarray, reasons:list) -> dict:
                                               if sel.any() else {'n': 0, 'rejection_rate': None})
     return report
 
+# %% ../nbs/09_filter.ipynb #ab73de50
+def check_shard(cfg, completed_dir, image_size:int, k:int) -> tuple:
+    "(verdict rows, labels [n,3]) of the faces of input shard `k`: a unit of work for `run_shards`."
+    entry = read_manifest(completed_dir, 'complete')['shards'][k]
+    shard = load_npz(Path(completed_dir)/entry['file'], 'complete')
+    face_mask = uv_part_mask('face', uv_raster(shard['uv_confidence'].shape[-1]))
+    rows = []
+    for i in range(len(shard['face_id'])):
+        face = {name: v[i] for name, v in shard.items() if name != 'config_hash'}
+        ok, reason, m = check_face(face, cfg, face_mask, image_size)
+        rows.append({'face_id': int(face['face_id']), **Attributes.decode(face['attributes']).__dict__,
+                     'kept': ok, 'reason': reason, **{name: round(v, 4) for name, v in m.items()}})
+    return rows, shard['attributes']
+
+def write_kept(completed_dir, keep:list, out:ShardedOutput) -> None:
+    "Copy the kept faces (`keep[k]`: a flag per face of input shard k) into `out`'s shards, one input shard in memory at a time."
+    pending, k = None, 0
+    for shard, flags in zip(iter_shards(completed_dir, 'complete'), keep):
+        picked = {name: v[np.asarray(flags, bool)] for name, v in shard.items()}
+        pending = picked if pending is None else {name: np.concatenate([pending[name], v]) for name, v in picked.items()}
+        while k < out.n_shards and len(pending['face_id']) >= len(out.items(k)):
+            n = len(out.items(k))
+            # strings at their narrowest width, as np.stack of per-face values gave before the filter streamed
+            out.write(k, **{name: np.array(v[:n].tolist()) if v.dtype.kind in 'US' else v[:n] for name, v in pending.items()})
+            pending, k = {name: v[n:] for name, v in pending.items()}, k + 1
+
+
 # %% ../nbs/09_filter.ipynb #673bd198
 def plot_rejections(report:dict, path) -> None:
     "Bar charts of rejection rate per ethnicity, age group and gender (PNG, atomic)."
@@ -92,29 +119,19 @@ def plot_rejections(report:dict, path) -> None:
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90)
     plt.close(fig)
 
-def filter_dataset(cfg, completed_dir, out_dir, metrics_path, plot_path) -> dict:
-    "Apply the checks to every completed face; write kept shards, rejections.csv, metrics and plot."
+def filter_dataset(cfg, completed_dir, out_dir, metrics_path, plot_path, workers:int=1) -> dict:
+    "Apply the checks to every completed face (in `workers` processes); write kept shards, rejections.csv, metrics and plot."
     manifest = read_manifest(completed_dir, 'complete')
     image_size = int(manifest.get('image_size') or 512)
-    verdicts, kept, labels = [], [], []
-    face_mask = None
-    for shard in tqdm(iter_shards(completed_dir, 'complete'), total=len(manifest['shards']), desc='filter', unit='shard', file=sys.stderr):
-        if face_mask is None: face_mask = uv_part_mask('face', uv_raster(shard['uv_confidence'].shape[-1]))
-        for i in range(len(shard['face_id'])):
-            face = {k: v[i] for k, v in shard.items()}
-            ok, reason, m = check_face(face, cfg, face_mask, image_size)
-            verdicts.append({'face_id': int(face['face_id']), **Attributes.decode(face['attributes']).__dict__,
-                             'kept': ok, 'reason': reason, **{k: round(v, 4) for k, v in m.items()}})
-            labels.append(face['attributes'])
-            if ok: kept.append(face)
-    report = rejection_report(np.array(labels), [v['reason'] for v in verdicts])
-    if not kept: raise FaceDivError(f"the filter rejected all {len(verdicts)} faces (by check: {report['by_check']})",
-                                    "inspect rejections.csv and the reconstruct/complete outputs, or loosen params.yaml `filter`")
-    out = ShardedOutput(out_dir, len(kept), cfg.shard_size, {'filter': {k: v for k, v in cfg.items() if k != 'profile'},
-                                                             'input': manifest['config_hash']})
-    for k in out.todo():
-        faces = [kept[i] for i in out.items(k)]
-        out.write(k, **{name: np.stack([f[name] for f in faces]) for name in faces[0]})
+    checked = run_shards(list(range(len(manifest['shards']))), functools.partial(check_shard, cfg, str(completed_dir), image_size),
+                         workers, 'filter')
+    verdicts = [row for rows, _ in checked for row in rows]
+    report = rejection_report(np.concatenate([labels for _, labels in checked]), [v['reason'] for v in verdicts])
+    if not report['n_kept']: raise FaceDivError(f"the filter rejected all {len(verdicts)} faces (by check: {report['by_check']})",
+                                                "inspect rejections.csv and the reconstruct/complete outputs, or loosen params.yaml `filter`")
+    out = ShardedOutput(out_dir, report['n_kept'], cfg.shard_size, {'filter': {k: v for k, v in cfg.items() if k != 'profile'},
+                                                                    'input': manifest['config_hash']})
+    write_kept(completed_dir, [[row['kept'] for row in rows] for rows, _ in checked], out)
     with atomic_write(Path(out_dir)/'rejections.csv', 'w') as f:
         fields = list(dict.fromkeys(k for v in verdicts for k in v))
         w = csv.DictWriter(f, fields); w.writeheader(); w.writerows(verdicts)
@@ -130,9 +147,10 @@ def main(params:str='params.yaml',                        # params file (block `
          out_dir:str='data/filter',                      # output: kept faces (shards), rejections.csv
          metrics_path:str='metrics/filter.json',          # output: rejection rates overall / per check / per group
          plot_path:str='plots/filter/rejections.png',     # output: bar plot per group
+         workers:int=1,                                   # processes checking shards (0 = one per core); same outputs
         ):
     "Stage `filter`: sanity-check every face, keep the good ones, report rejections per group."
     cfg = load_params('filter', FILTER_SCHEMA, params)
     t0 = time.time()
-    rep = filter_dataset(cfg, completed_dir, out_dir, metrics_path, plot_path)
+    rep = filter_dataset(cfg, completed_dir, out_dir, metrics_path, plot_path, workers)
     print(f"filter: kept {rep['n_kept']} of {rep['n_faces']} faces ({rep['by_check']}) in {time.time() - t0:.0f} s", file=sys.stderr)
