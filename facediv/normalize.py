@@ -4,21 +4,22 @@
 
 # %% ../nbs/10c_normalize.ipynb #58525a39
 from __future__ import annotations
-import sys, time
+import functools, sys, time
 from pathlib import Path
 
 import numpy as np
 import torch
 from fastcore.script import call_parse
-from tqdm.auto import tqdm
 
-from .core import AssetError, Check, SEED, load_params, rng, save_json, file_sha256, ShardedOutput, read_manifest, iter_shards
+from .core import (AssetError, Check, SEED, load_params, rng, save_json, file_sha256, ShardedOutput, read_manifest, iter_shards,
+                          load_npz, run_shards)
 from .template import uv_raster, fill_empty_texels
 from .relight import check_textures, shard_normals, evaluate_methods, group_report, summarise, baseline_methods
 from .normalizer import load_model, normalize_textures, model_method
 
 # %% auto #0
-__all__ = ['NORMALIZE_SCHEMA', 'normalize_dataset', 'portrait_albedo_lookup', 'score_end_to_end', 'apply_stage', 'main']
+__all__ = ['NORMALIZE_SCHEMA', 'normalize_shard', 'normalize_dataset', 'portrait_albedo_lookup', 'score_end_to_end',
+           'apply_stage', 'main']
 
 # %% ../nbs/10c_normalize.ipynb #c8fffbdd
 NORMALIZE_SCHEMA = {
@@ -28,22 +29,34 @@ NORMALIZE_SCHEMA = {
 }
 
 # %% ../nbs/10c_normalize.ipynb #08976204
-def normalize_dataset(model, model_dir, dataset_dir, out_dir, progress:bool=True) -> tuple:
-    "Write `uv_albedo` for every face of `dataset_dir` into resumable shards in `out_dir`: (input manifest, texture resolution)."
+@functools.lru_cache(maxsize=1)
+def _normalizer(model_dir:str): return load_model(model_dir, 'normalizer')   # once per process
+
+def normalize_shard(model_dir:str, dataset_dir:str, out_dir:str, config:dict, threads:int, k:int) -> None:
+    "Normalise shard `k` of `dataset_dir` into shard `k` of `out_dir`: a unit of work for `run_shards`."
+    if threads: torch.set_num_threads(threads)                                 # spawned workers start with torch's default
     manifest = read_manifest(dataset_dir, 'filter')
-    out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'],
-                        {'normalizer': file_sha256(Path(model_dir)/'normalizer.safetensors'), 'input': manifest['config_hash']})
-    todo, R = set(out.todo()), None
-    for k, shard in enumerate(tqdm(iter_shards(dataset_dir, 'filter'), total=out.n_shards, desc='normalize', unit='shard',
-                                   file=sys.stderr, disable=not progress)):
-        R = shard['uv_texture'].shape[2]
-        if k not in todo: continue
-        albedo = normalize_textures(model, check_textures(shard['uv_texture'], f'{dataset_dir} shard {k} uv_texture'), shard_normals(shard, R))
-        albedo = np.stack([fill_empty_texels(a, uv_raster(R)) for a in albedo])            # texture padding outside the islands
-        out.write(k, **shard, uv_albedo=albedo.astype(np.float16))
+    out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'], config)
+    shard = load_npz(Path(dataset_dir)/manifest['shards'][k]['file'], 'filter')
+    shard.pop('config_hash', None)
+    R = shard['uv_texture'].shape[2]
+    albedo = normalize_textures(_normalizer(model_dir), check_textures(shard['uv_texture'], f'{dataset_dir} shard {k} uv_texture'),
+                                shard_normals(shard, R))
+    albedo = np.stack([fill_empty_texels(a, uv_raster(R)) for a in albedo])                # texture padding outside the islands
+    out.write(k, **shard, uv_albedo=albedo.astype(np.float16))
+
+def normalize_dataset(model_dir, dataset_dir, out_dir, workers:int=1, threads:int=0) -> tuple:
+    "Write `uv_albedo` for every face of `dataset_dir` into resumable shards in `out_dir` (`workers` processes): (input manifest, texture resolution)."
+    manifest = read_manifest(dataset_dir, 'filter')
+    config = {'normalizer': file_sha256(Path(model_dir)/'normalizer.safetensors'), 'input': manifest['config_hash']}
+    out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'], config)
+    run_shards(out.todo(), functools.partial(normalize_shard, str(model_dir), str(dataset_dir), str(out_dir), config, threads),
+               workers, 'normalize')
+    R = load_npz(Path(dataset_dir)/manifest['shards'][0]['file'], 'filter', keys=('uv_texture',))['uv_texture'].shape[2]
     out.finish(uv_res=R, normalizer=str(Path(model_dir)/'normalizer.safetensors'),
                **{k: v for k, v in manifest.items() if k in ('backend', 'taxonomy', 'image_size')})
     return manifest, R
+
 
 # %% ../nbs/10c_normalize.ipynb #046e8ffa
 def portrait_albedo_lookup(portraits_dir):
@@ -97,12 +110,12 @@ def score_end_to_end(cfg, lookup, model_dir, out_dir, manifest:dict, R:int) -> d
     return report
 
 # %% ../nbs/10c_normalize.ipynb #99e285e0
-def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path, progress:bool=True) -> dict:
-    "Stage `normalize`: normalise every dataset face (resumable shards + uv_albedo); score end to end where ground truth exists."
+def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path, workers:int=1) -> dict:
+    "Stage `normalize`: normalise every dataset face (resumable shards + uv_albedo, `workers` processes); score end to end where ground truth exists."
     t_start = time.time()
     read_manifest(dataset_dir, 'filter')                                  # a missing input is named before the model
-    model = load_model(model_dir, 'normalizer')
-    manifest, R = normalize_dataset(model, model_dir, dataset_dir, out_dir, progress)
+    load_model(model_dir, 'normalizer')                                   # a missing or broken model is named before any work
+    manifest, R = normalize_dataset(model_dir, dataset_dir, out_dir, workers, cfg.threads)
     lookup, reason = portrait_albedo_lookup(portraits_dir)
     report = {'n_faces': manifest['n_items'], 'computed': lookup is not None, 'reason': reason}
     if lookup is not None: report.update(score_end_to_end(cfg, lookup, model_dir, out_dir, manifest, R))
@@ -117,12 +130,13 @@ def main(params:str='params.yaml',                              # params file (b
          model_dir:str='models/train_normalizer',              # input: the trained normaliser, U-Net and baselines (train_normalizer stage)
          out_dir:str='data/normalize',                         # output: shards with uv_albedo + manifest.json
          metrics_path:str='metrics/normalize.json',            # output: end-to-end PSNR/SSIM/ITA per method and group
+         workers:int=1,                                        # processes normalising shards (0 = one per core); same outputs
         ) -> dict:
     "Stage `normalize`: normalise every dataset face's texture with the trained normaliser; score the chain end to end."
     cfg = load_params('normalize', NORMALIZE_SCHEMA, params)
     if cfg.threads: torch.set_num_threads(cfg.threads)
     t0 = time.time()
-    m = apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path)
+    m = apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path, workers)
     end = (f"end-to-end PSNR {m['psnr']['normalizer']:.2f} dB (input {m['psnr']['none']:.2f}) on {m['n_scored']} faces"
            if m['computed'] else f"no end-to-end score: {m['reason']}")
     print(f"normalize: {m['n_faces']} faces; {end}; {time.time() - t0:.0f} s", file=sys.stderr)

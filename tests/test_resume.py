@@ -2,7 +2,7 @@
 so does a stage run with several worker processes.
 
 Covers `portraits` (procedural portraits and scans), `reconstruct` (MediaPipe landmarks, fit, UV projection),
-`complete` and `filter`, each killed at two points: after its first shard and after its second. Every shard and the manifest are compared
+`complete` and `filter` (`normalize` is in test_resume_training.py, beside the normaliser it needs), each killed at two points: after its first shard and after its second. Every shard and the manifest are compared
 byte for byte with an uninterrupted run of the same params (npz entries carry no timestamps, and each face's
 randomness comes from (seed, face index), not from the order of work). Sizes are tiny: 8 faces, 2 per shard.
 """
@@ -75,7 +75,7 @@ def test_killed_stage_resumes_to_the_same_bytes(work, stage, after):
     run_killed(stage, work, killed, after)
     same_bytes(full, killed)
 
-@pytest.mark.parametrize('stage', ['portraits', 'reconstruct', 'complete'])
+@pytest.mark.parametrize('stage', ['portraits', 'reconstruct', 'complete', 'filter'])
 def test_workers_give_the_same_bytes(work, stage):
     "`--workers 2` (spawned processes, one shard each at a time) writes what one process writes."
     full = work/f'full_{stage}'

@@ -105,3 +105,24 @@ def test_killed_training_resumes_to_the_same_weights(work, stage):
     rerun = run(stage, work, killed)
     if checkpointed: assert 'resuming from' in rerun.stderr, f"{stage} started over instead of resuming:\n{rerun.stderr[-2000:]}"
     assert_same_run(full, killed)
+
+def normalize_command(d:Path, out:Path, workers:int) -> list:
+    return [sys.executable, '-m', 'facediv.normalize', '--params', str(d/'params.yaml'), '--dataset_dir', str(d/'pipeline'/'dataset'),
+            '--portraits_dir', str(d/'pipeline'/'portraits'), '--model_dir', str(d/'full_train_normalizer'/'model'),
+            '--out_dir', str(out), '--metrics_path', str(out.parent/f'{out.name}.json'), '--workers', str(workers)]
+
+def test_normalize_resumes_and_runs_in_workers_to_the_same_bytes(work):
+    "`normalize` (sharded, beside the normaliser it needs): killed after its first shard and rerun, or run with 2 workers, it writes what one uninterrupted process writes."
+    if not (work/'full_train_normalizer'/'model'/'normalizer.safetensors').exists(): run('train_normalizer', work, work/'full_train_normalizer')
+    runs = {}
+    for name, workers in (('one', 1), ('two', 2), ('killed', 1)):
+        out = work/f'normalize_{name}'
+        if name == 'killed':
+            p = subprocess.Popen(normalize_command(work, out, 1), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, cwd=work)
+            while p.poll() is None and not list(out.glob('shard_*.npz')): time.sleep(0.005)
+            if p.poll() is None: os.kill(p.pid, signal.SIGKILL)
+            p.wait()
+        r = subprocess.run(normalize_command(work, out, workers), capture_output=True, text=True, env=ENV, cwd=work, timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        runs[name] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert len(runs['one']) == 3 and runs['two'] == runs['one'] and runs['killed'] == runs['one']   # 2 shards + manifest
