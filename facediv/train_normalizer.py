@@ -4,7 +4,8 @@
 
 # %% ../nbs/10b_train_normalizer.ipynb #7aa4485b
 from __future__ import annotations
-import copy, json, sys, time
+import copy, json, multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -366,8 +367,13 @@ def load_training_data(cfg, dataset_dir, scans_dir) -> dict:
     return {'scans': scans, 'R': R, 'target_idx': target_idx, 'test_idx': test_idx, 'target': target,
             'target_normals': scan_normals(scans, target_idx, cfg.res), 'source': source, 'source_normals': source_normals, 'weights': weights}
 
-def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True) -> dict:
-    "Train the normaliser and the U-Net baseline with the same options and seeds into `model_dir`: {name: run summary}."
+def _train_in_process(threads:int, job:dict) -> dict:
+    "`train_normalizer(**job)` with `threads` torch threads (0 = torch's default): a worker process's whole task."
+    if threads: torch.set_num_threads(threads)
+    return train_normalizer(**job)
+
+def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True, workers:int=1) -> dict:
+    "Train the normaliser and the U-Net baseline with the same options and seeds into `model_dir` (side by side in two processes when `workers` ≠ 1): {name: run summary}."
     kw, scans, target_idx, test_idx = model_configs(cfg), data['scans'], data['target_idx'], data['test_idx']
     options = {**{k: v for k, v in dict(cfg.train).items() if k not in ('max_source', 'balance')}, 'seed': cfg.seed, 'D_kwargs': kw['D']}
     save_json({'options': options, 'models': {n: kw[n] for n in ('normalizer', 'unet_baseline')},
@@ -376,11 +382,15 @@ def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True) -> dict:
               model_dir/'training_options.json')
     print(f"train_normalizer: {len(target_idx)} target scans, {len(test_idx)} test scans, {len(data['source'])} dataset textures at "
           f"{cfg.res}² (from {data['R']}²); {cfg.train.steps} steps each", file=sys.stderr)
-    runs = {}
-    for name, cls in (('normalizer', 'Normalizer'), ('unet_baseline', 'PixelUNet')):
-        runs[name] = train_normalizer(model_dir, data['target'], data['target_normals'], data['source'], data['source_normals'], name=name,
-                                      model=cls, model_kwargs=kw[name], target_weights=data['weights'], progress=progress, **options)
-    return runs
+    jobs = {name: dict(run_dir=model_dir, target=data['target'], target_normals=data['target_normals'], source=data['source'],
+                       source_normals=data['source_normals'], name=name, model=cls, model_kwargs=kw[name], target_weights=data['weights'],
+                       progress=progress, **options)
+            for name, cls in (('normalizer', 'Normalizer'), ('unet_baseline', 'PixelUNet'))}
+    if workers == 1 or (os.cpu_count() or 1) == 1: return {name: train_normalizer(**job) for name, job in jobs.items()}
+    # Each network trains as it would alone (its own seeds, `threads` threads): the same weights, in about half the time on 2 cores.
+    with ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context('spawn')) as pool:
+        futures = {name: pool.submit(_train_in_process, cfg.threads, job) for name, job in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
 
 def score_test_scans(cfg, data:dict, stats:dict, runs:dict) -> tuple:
     "(evaluation at full resolution, at `res` or None, the relit test set, the faces picked for the figure)."
@@ -395,12 +405,12 @@ def score_test_scans(cfg, data:dict, stats:dict, runs:dict) -> tuple:
     return full, lo, test, picks
 
 # %% ../nbs/10b_train_normalizer.ipynb #046e8ffa
-def train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir, progress:bool=True) -> dict:
+def train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir, progress:bool=True, workers:int=1) -> dict:
     "Stage `train_normalizer`: train normaliser + U-Net, fit baselines, score all on relit held-out scans, write metrics/plots."
     t_start = time.time()
     model_dir = ensure_writable_dir(model_dir)
     data = load_training_data(cfg, dataset_dir, scans_dir)
-    runs = train_networks(cfg, data, model_dir, progress)
+    runs = train_networks(cfg, data, model_dir, progress, workers)
     stats = domain_stats(data['scans']['albedo'][data['target_idx']], seed=cfg.seed)
     save_npz(model_dir/'baselines.npz', compress=False, **stats)
     full, lo, test, picks = score_test_scans(cfg, data, stats, runs)
@@ -419,12 +429,13 @@ def main(params:str='params.yaml',                              # params file (b
          model_dir:str='models/train_normalizer',              # output: checkpoints, resume states, baselines, training options
          metrics_path:str='metrics/train_normalizer.json',     # output: PSNR/SSIM/ITA per method and group on relit test scans
          plots_dir:str='plots/train_normalizer',               # output: normalize_{comparison,groups}.png, normalize_{groups,loss}.json
+         workers:int=1,                                        # 1 = train the two networks one after the other; else side by side (same weights)
         ) -> dict:
     "Stage `train_normalizer`: train the texture normaliser and the U-Net baseline, score them with the baselines on held-out scans."
     cfg = load_params('train_normalizer', TRAIN_NORMALIZER_SCHEMA, params)
     if cfg.threads: torch.set_num_threads(cfg.threads)
     t0 = time.time()
-    m = train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir)
+    m = train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir, workers=workers)
     print("train_normalizer: PSNR " + ', '.join(f'{k} {v:.2f}' for k, v in m['psnr'].items()) +
           f" dB; normaliser ahead of the best baseline by {min(m['normalizer_gain_db'].values()):.2f} dB; {time.time() - t0:.0f} s", file=sys.stderr)
     return m

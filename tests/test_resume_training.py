@@ -126,3 +126,11 @@ def test_normalize_resumes_and_runs_in_workers_to_the_same_bytes(work):
         assert r.returncode == 0, r.stderr[-3000:]
         runs[name] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     assert len(runs['one']) == 3 and runs['two'] == runs['one'] and runs['killed'] == runs['one']   # 2 shards + manifest
+
+def test_train_normalizer_in_two_processes_gives_the_same_weights(work):
+    "`--workers 2` trains the normaliser and the U-Net side by side: the weights and metrics of training them one after the other."
+    if not (work/'full_train_normalizer'/'model'/'normalizer.safetensors').exists(): run('train_normalizer', work, work/'full_train_normalizer')
+    out = work/'train_normalizer_workers'
+    r = subprocess.run(command('train_normalizer', work, out) + ['--workers', '2'], capture_output=True, text=True, env=ENV, cwd=work, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert_same_run(work/'full_train_normalizer', out)
