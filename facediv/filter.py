@@ -77,7 +77,7 @@ def rejection_report(labels:np.ndarray, reasons:list) -> dict:
                                               if sel.any() else {'n': 0, 'rejection_rate': None})
     return report
 
-# %% ../nbs/09_filter.ipynb #ab73de50
+# %% ../nbs/09_filter.ipynb #0fc6823b
 def check_shard(cfg, completed_dir, image_size:int, k:int) -> tuple:
     "(verdict rows, labels [n,3]) of the faces of input shard `k`: a unit of work for `run_shards`."
     entry = read_manifest(completed_dir, 'complete')['shards'][k]
