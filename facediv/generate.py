@@ -25,10 +25,10 @@ from .figures import asset_images, save_grid
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'EFFECT_CONTRASTS', 'SAMPLES_SCHEMA', 'GanModel', 'load_model', 'check_n',
-           'resolve_labels', 'face_codes', 'output_mb', 'synthesize', 'iter_generate', 'generate', 'encode', 'edit',
-           'geometry_identity', 'cosine', 'identity_report', 'face_ita', 'data_face_tiles', 'generated_effect',
-           'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid', 'data_ita', 'ita_by_ethnicity',
-           'time_generation', 'main']
+           'resolve_labels', 'face_codes', 'output_mb', 'face_memory_mb', 'memory_batch', 'synthesize', 'iter_generate',
+           'generate', 'encode', 'edit', 'geometry_identity', 'cosine', 'identity_report', 'face_ita',
+           'data_face_tiles', 'generated_effect', 'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid',
+           'data_ita', 'ita_by_ethnicity', 'time_generation', 'main']
 
 # %% ../nbs/11d_generate.ipynb #fe67bcb1
 DEFAULT_MODEL = 'models/train_step2/model.safetensors'
@@ -102,6 +102,16 @@ def output_mb(n:int, resolution:int, mesh:bool=False) -> float:
     "Size in MB of `n` generated faces (float32 albedo + offsets, + vertices if `mesh`)."
     return n * (2 * 2 * resolution ** 2 * 3 * 4 + (26719 * 3 * 4 if mesh else 0)) / 2 ** 20
 
+def face_memory_mb(model:GanModel) -> float:
+    "Rough peak memory of one face through G2 (a few live activations of its top block: channels × R², float32)."
+    syn = model.meta.get('networks', {}).get('G', {}).get('kwargs', {}).get('synthesis_kwargs', {})
+    top = min(syn.get('channel_base', 32768) // model.resolution, syn.get('channel_max', 512))
+    return 8 * top * model.resolution ** 2 * 4 / 2 ** 20
+
+def memory_batch(model:GanModel, batch:int, budget_mb:float=2048) -> int:
+    "`batch`, lowered so one generator call stays within `budget_mb` (1K faces at the paper's channels: 2 per call)."
+    return max(1, min(batch, int(budget_mb // face_memory_mb(model))))
+
 @torch.no_grad()
 def synthesize(model:GanModel, codes, labels, psi:float=1.0, noise_mode:str='const', mesh:bool=False, _centres:dict|None=None) -> dict:
     "Run G2 on codes [n,z] and label codes [n,3]; decode to albedo, offsets (cm) and optionally vertices."
@@ -126,11 +136,12 @@ def synthesize(model:GanModel, codes, labels, psi:float=1.0, noise_mode:str='con
 
 def iter_generate(ethnicity=None, age=None, gender=None, seed:int=0, n:int=1, psi:float=1.0, mesh:bool=False,
                   batch_size:int=64, model=None, device:str='cpu'):
-    "Yield generated faces in batches of ≤ `batch_size` (dicts like `generate`'s), for any `n`."
+    "Yield generated faces in batches of ≤ `batch_size` (dicts like `generate`'s; smaller where memory asks), for any `n`."
     n = check_n(n)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ParamsError(f"batch_size = {batch_size!r} must be a positive integer", "e.g. batch_size=64")
     gm = load_model(model, device)
+    batch_size = memory_batch(gm, batch_size)                                   # 64 faces at 1K would need tens of GB
     labels_all = resolve_labels(n, ethnicity, age, gender, seed) if n <= 10 ** 5 else None  # validate up front when cheap
     per_face = {k: v for k, v in dict(ethnicity=ethnicity, age=age, gender=gender).items() if isinstance(v, (list, tuple, np.ndarray))}
     centres = {}
@@ -450,7 +461,7 @@ def main(params:str='params.yaml',                         # params file (block 
     metrics = {'model': str(model), 'resolution': gm.resolution, 'model_step': gm.meta.get('step'),
                'identity': identity_report(gm, cfg.n_identity, cfg.seed, cfg.psi),
                'ita_by_ethnicity': ita_by_ethnicity(gm, cfg.n_ita, cfg.seed, cfg.psi, data_dir if has_data else None),
-               'seconds_per_face': {'batch_1': time_generation(gm, 1), 'batch_64': time_generation(gm, 64)},
+               'seconds_per_face': {f'batch_{b}': time_generation(gm, b) for b in (1, memory_batch(gm, 64))},
                'device': str(gm.device), 'torch_threads': torch.get_num_threads()}
     if has_data:
         effects, maps = attribute_effects(gm, data_dir, cfg.n_effect, cfg.seed, cfg.psi)
