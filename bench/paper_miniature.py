@@ -124,14 +124,18 @@ def step_seconds(outs:list) -> dict:
             if secs: found[log.name] = [round(x, 1) for x in secs]
     return found
 
-def run_miniature(work:Path, stages:list|None=None) -> dict:
-    "Run every stage (or `stages`) of the paper miniature in `work`; the report (raises on the first failure)."
+class StageFailed(RuntimeError):
+    "A stage failed; `report` holds every stage run so far, the failed one with the tail of its log."
+    def __init__(self, message:str, report:dict): super().__init__(message); self.report = report
+
+def run_miniature(work:Path, stages:list|None=None, report:dict|None=None) -> dict:
+    "Run every stage (or `stages`) of the paper miniature in `work`, adding to `report`; raises `StageFailed` at the first failure."
     scratch_copy(work)
     params = yaml.safe_load((work/'params.yaml').read_text())
     (work/'params.yaml').write_text(yaml.safe_dump(miniature_params(params), sort_keys=False))
     dvc = yaml.safe_load((work/'dvc.yaml').read_text())['stages']
-    report = {'profile': 'paper (miniature: counts and steps only, see MINIATURE)', 'miniature': MINIATURE,
-              'machine': f"{platform.machine()}, {os.cpu_count()} cores", 'stages': {}}
+    report = report or {'profile': 'paper (miniature: counts and steps only, see MINIATURE)', 'miniature': MINIATURE, 'stages': {}}
+    report['machine'] = f"{platform.machine()}, {os.cpu_count()} cores"
     (work/'logs').mkdir(exist_ok=True)
     for name in stages or stage_order(dvc):
         for out in stage_outs(dvc)[name]: (work/out).parent.mkdir(parents=True, exist_ok=True)
@@ -142,7 +146,8 @@ def run_miniature(work:Path, stages:list|None=None) -> dict:
         print(f"{name:18s} {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']:6d} MB"
               + ''.join(f"  {log}: {secs} s/step" for log, secs in steps.items()), flush=True)
         if row['returncode'] != 0:
-            raise RuntimeError(f"stage {name} failed under the paper miniature:\n" + (work/'logs'/f'{name}.log').read_text()[-4000:])
+            row['log_tail'] = (work/'logs'/f'{name}.log').read_text()[-2000:]
+            raise StageFailed(f"stage {name} failed under the paper miniature:\n" + row['log_tail'], report)
     report['total_seconds'] = round(sum(r['seconds'] for r in report['stages'].values()), 1)
     report['peak_rss_mb'] = max(r['peak_rss_mb'] for r in report['stages'].values())
     return report
@@ -151,15 +156,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'paper_miniature.json'))
     ap.add_argument('--keep', default='', help='run in this folder and keep it (default: a temporary folder)')
-    ap.add_argument('--stages', nargs='*', help='only these stages (their inputs must already be in --keep)')
+    ap.add_argument('--stages', nargs='*', help='only these stages (their inputs must already be in --keep); the report adds to --out')
     ap.add_argument('--before_gan', action='store_true', help="only the stages that do not need the GAN (CI's share, minutes)")
     args = ap.parse_args()
+    out = Path(args.out)
+    report = json.loads(out.read_text()) if args.stages and out.exists() else None   # a partial rerun adds to the last report
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp); work.mkdir(parents=True, exist_ok=True)
         if args.before_gan: args.stages = before_gan(yaml.safe_load((ROOT/'dvc.yaml').read_text())['stages'])
-        report = run_miniature(work, args.stages)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + '\n')
-    print(f"wrote {args.out}: {report['total_seconds']} s in all, peak RSS {report['peak_rss_mb']} MB")
+        try: report = run_miniature(work, args.stages, report)
+        except StageFailed as e: report, failed = e.report, e
+        else: failed = None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + '\n')
+    if failed: sys.exit(f"wrote {out} up to the failure; {failed}")
+    print(f"wrote {out}: {report['total_seconds']} s in all, peak RSS {report['peak_rss_mb']} MB")
 
 if __name__ == '__main__': main()

@@ -31,3 +31,12 @@ def test_same_up_to_timings_and_real_differences(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'compare_runs.py'), str(a), str(c)], capture_output=True, text=True)
     assert r.returncode == 1 and 'models/w.npz: differs: arrays' in r.stdout
     assert subprocess.run([sys.executable, str(ROOT/'tools'/'compare_runs.py'), str(a), str(b)]).returncode == 0
+
+def test_provenance_stamps_alone(tmp_path):
+    "Arrays equal but for `config_hash` (stamped from an input file whose bytes hold timings): the same computation."
+    a, b = write_run(tmp_path/'a', 10.0, 0.5), write_run(tmp_path/'b', 10.0, 0.5)
+    np.savez(a/'models'/'w.npz', w=np.float32([0.5, 1.0]), config_hash=np.array('aaaa'))
+    np.savez(b/'models'/'w.npz', w=np.float32([0.5, 1.0]), config_hash=np.array('bbbb'))
+    assert compare_runs(a, b)['train']['models/w.npz'] == 'same but provenance'
+    np.savez(b/'models'/'w.npz', w=np.float32([0.5, 2.0]), config_hash=np.array('bbbb'))
+    assert compare_runs(a, b)['train']['models/w.npz'] == 'differs: arrays'

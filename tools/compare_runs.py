@@ -4,6 +4,8 @@
 metrics), so two runs that computed exactly the same things still differ there. This tells the two apart:
 every declared output of `dvc.yaml` is compared file by file, and a file that differs in bytes is read by type —
 arrays (npz, safetensors) compared value by value, JSON / JSONL with timing fields left out, PNG pixel by pixel.
+"Same but provenance" means only hash stamps differ (`config_hash`, file sha256s): they are derived from input
+files' bytes, and e.g. the normaliser's file holds its training seconds, so its hash moves with them.
 
     python tools/compare_runs.py RUN_A RUN_B [--json report.json]
 
@@ -21,37 +23,48 @@ def is_timing(key:str) -> bool:
     "A field that records how long or how much memory a run took (`train_time_s`, `sec_per_step`, `peak_ram_mb`, ...)."
     return bool(TIMING_WORDS & set(re.split(r'[_\W]+', str(key).lower())))
 
-def without_timing(x):
-    if isinstance(x, dict): return {k: without_timing(v) for k, v in x.items() if not is_timing(k)}
-    if isinstance(x, list): return [without_timing(v) for v in x]
+SHA256 = re.compile(r'^[0-9a-f]{64}$')
+PROVENANCE_KEYS = {'config_hash', 'sha256'}   # stamps derived from input files' bytes, which may hold timings
+
+def without_timing(x, provenance:bool=False):
+    "`x` without timing fields (and a dict under `steps`: the assets' per-step seconds); with `provenance`, without hash stamps too."
+    if isinstance(x, dict):
+        return {k: without_timing(v, provenance) for k, v in x.items()
+                if not (is_timing(k) or (k == 'steps' and isinstance(v, dict)) or (provenance and k in PROVENANCE_KEYS))}
+    if isinstance(x, list): return [without_timing(v, provenance) for v in x]
+    if provenance and isinstance(x, str) and SHA256.match(x): return '<sha256>'
     return x
 
-def same_json_text(a:str, b:str, root_a:str, root_b:str) -> bool:
+def json_verdict(a:str, b:str, root_a:str, root_b:str) -> str:
     load = lambda text, root: json.loads(text.replace(root, '<run>'))   # paths may name the run folder
-    return without_timing(load(a, root_a)) == without_timing(load(b, root_b))
+    x, y = load(a, root_a), load(b, root_b)
+    if without_timing(x) == without_timing(y): return 'same but timings'
+    return 'same but provenance' if without_timing(x, True) == without_timing(y, True) else 'differs: values'
 
-def same_arrays(a:dict, b:dict) -> bool:
-    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind in 'fc') for k in a)
+def arrays_verdict(a:dict, b:dict) -> str:
+    same = lambda k: np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind in 'fc')
+    if a.keys() != b.keys() or not all(same(k) for k in a if k not in PROVENANCE_KEYS): return 'differs: arrays'
+    return 'same but timings' if all(same(k) for k in a) else 'same but provenance'
+
+VERDICTS = ['same', 'same but timings', 'same but provenance', 'differs: values']
 
 def compare_file(a:Path, b:Path, root_a:Path, root_b:Path) -> str:
-    "'same', 'same but timings' or 'differs: <how>'."
+    "'same', 'same but timings', 'same but provenance' (only hash stamps differ) or 'differs: <how>'."
     if not b.exists(): return 'differs: missing in the second run'
     if a.read_bytes() == b.read_bytes(): return 'same'
     suffix = a.suffix.lower()
     try:
-        if suffix == '.json':
-            return 'same but timings' if same_json_text(a.read_text(), b.read_text(), str(root_a), str(root_b)) else 'differs: values'
+        if suffix == '.json': return json_verdict(a.read_text(), b.read_text(), str(root_a), str(root_b))
         if suffix == '.jsonl':
             la, lb = a.read_text().splitlines(), b.read_text().splitlines()
-            return ('same but timings' if len(la) == len(lb) and all(same_json_text(x, y, str(root_a), str(root_b)) for x, y in zip(la, lb))
-                    else 'differs: values')
+            if len(la) != len(lb): return 'differs: values'
+            return max((json_verdict(x, y, str(root_a), str(root_b)) for x, y in zip(la, lb)), key=VERDICTS.index, default='same')
         if suffix == '.npz':
-            with np.load(a, allow_pickle=False) as za, np.load(b, allow_pickle=False) as zb:
-                return 'same but timings' if same_arrays(dict(za), dict(zb)) else 'differs: arrays'
+            with np.load(a, allow_pickle=False) as za, np.load(b, allow_pickle=False) as zb: return arrays_verdict(dict(za), dict(zb))
         if suffix == '.safetensors':
             from safetensors import safe_open
             from safetensors.numpy import load_file
-            if not same_arrays(load_file(a), load_file(b)): return 'differs: tensors'
+            if arrays_verdict(load_file(a), load_file(b)) != 'same but timings': return 'differs: tensors'
             meta = [safe_open(p, 'np').metadata() or {} for p in (a, b)]
             parse = lambda m: {k: json.loads(v) if v[:1] in '{[' else v for k, v in m.items()}
             return 'same but timings' if without_timing(parse(meta[0])) == without_timing(parse(meta[1])) else 'differs: metadata'
@@ -82,10 +95,11 @@ def main():
     report = compare_runs(Path(args.run_a).resolve(), Path(args.run_b).resolve())
     differs = 0
     for stage, files in report.items():
-        counts = {v: sum(x == v for x in files.values()) for v in ('same', 'same but timings')}
+        counts = {v: sum(x == v for x in files.values()) for v in VERDICTS[:3]}
         bad = {f: v for f, v in files.items() if v.startswith('differs')}
         differs += len(bad)
-        print(f"{stage:18s} {len(files):5d} files: {counts['same']} same, {counts['same but timings']} same but timings, {len(bad)} differ")
+        print(f"{stage:18s} {len(files):5d} files: {counts['same']} same, {counts['same but timings']} same but timings, "
+              f"{counts['same but provenance']} same but provenance, {len(bad)} differ")
         for f, v in list(bad.items())[:5]: print(f"    {f}: {v}")
         if len(bad) > 5: print(f"    ... and {len(bad) - 5} more")
     if args.json: Path(args.json).write_text(json.dumps(report, indent=1) + '\n')
