@@ -16,7 +16,7 @@ from .checkpoint import load_tensors
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x', 'normalize_2nd_moment', 'FullyConnectedLayer',
            'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer',
-           'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'DiscriminatorBlock', 'MinibatchStdLayer',
+           'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'memory_batch', 'DiscriminatorBlock', 'MinibatchStdLayer',
            'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator', 'construct_network',
            'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty', 'reconstruction_loss',
            'network_spec', 'build_networks', 'load_checkpoint']
@@ -366,6 +366,14 @@ class Generator(nn.Module):
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, w_avg=w_avg,
                           update_emas=update_emas)                               # [NLW]
         return self.synthesis(ws, noise_mode=noise_mode) + self.prior(c)         # [NCHW]
+
+# %% ../nbs/11_gan.ipynb #61260674
+def memory_batch(G:Generator, batch:int, budget_mb:float=2048) -> int:
+    "`batch`, lowered so one forward of `G` stays within `budget_mb` (about 8 float32 activations of its top block per sample)."
+    top = G.synthesis.blocks[-1]
+    per_sample_mb = 8 * top.conv1.weight.shape[0] * G.img_resolution ** 2 * 4 / 2 ** 20
+    return max(1, min(batch, int(budget_mb // per_sample_mb)))
+
 
 # %% ../nbs/11_gan.ipynb #5b475857
 class DiscriminatorBlock(nn.Module):

@@ -18,17 +18,17 @@ from .taxonomy import (ATTRIBUTES, ETHNICITIES, AGE_GROUPS, GENDER_WEIGHTS, Attr
                               one_hot, check_taxonomy)
 from .template import uv_raster, uv_part_mask, vertices_from_uv_offsets
 from .skin import ita
-from .gan import conditional_w_avg
+from .gan import conditional_w_avg, memory_batch as gan_memory_batch
 from .dataset import IMG_CHANNELS, ENCODING, stack_channels, split_channels, resize_tiles, uv_offsets
 from .gan import load_checkpoint
 from .figures import asset_images, save_grid
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'EFFECT_CONTRASTS', 'SAMPLES_SCHEMA', 'GanModel', 'load_model', 'check_n',
-           'resolve_labels', 'face_codes', 'output_mb', 'face_memory_mb', 'memory_batch', 'synthesize', 'iter_generate',
-           'generate', 'encode', 'edit', 'geometry_identity', 'cosine', 'identity_report', 'face_ita',
-           'data_face_tiles', 'generated_effect', 'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid',
-           'data_ita', 'ita_by_ethnicity', 'time_generation', 'main']
+           'resolve_labels', 'face_codes', 'output_mb', 'memory_batch', 'synthesize', 'iter_generate', 'generate',
+           'encode', 'edit', 'geometry_identity', 'cosine', 'identity_report', 'face_ita', 'data_face_tiles',
+           'generated_effect', 'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid', 'data_ita',
+           'ita_by_ethnicity', 'time_generation', 'main']
 
 # %% ../nbs/11d_generate.ipynb #fe67bcb1
 DEFAULT_MODEL = 'models/train_step2/model.safetensors'
@@ -102,15 +102,9 @@ def output_mb(n:int, resolution:int, mesh:bool=False) -> float:
     "Size in MB of `n` generated faces (float32 albedo + offsets, + vertices if `mesh`)."
     return n * (2 * 2 * resolution ** 2 * 3 * 4 + (26719 * 3 * 4 if mesh else 0)) / 2 ** 20
 
-def face_memory_mb(model:GanModel) -> float:
-    "Rough peak memory of one face through G2 (a few live activations of its top block: channels × R², float32)."
-    syn = model.meta.get('networks', {}).get('G', {}).get('kwargs', {}).get('synthesis_kwargs', {})
-    top = min(syn.get('channel_base', 32768) // model.resolution, syn.get('channel_max', 512))
-    return 8 * top * model.resolution ** 2 * 4 / 2 ** 20
-
 def memory_batch(model:GanModel, batch:int, budget_mb:float=2048) -> int:
-    "`batch`, lowered so one generator call stays within `budget_mb` (1K faces at the paper's channels: 2 per call)."
-    return max(1, min(batch, int(budget_mb // face_memory_mb(model))))
+    "`batch`, lowered so one call of the model's G2 stays within `budget_mb` (`gan.memory_batch`)."
+    return gan_memory_batch(model.G, batch, budget_mb)
 
 @torch.no_grad()
 def synthesize(model:GanModel, codes, labels, psi:float=1.0, noise_mode:str='const', mesh:bool=False, _centres:dict|None=None) -> dict:

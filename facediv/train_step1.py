@@ -15,7 +15,7 @@ from fastcore.script import call_parse
 
 from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json, ensure_writable_dir
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
-from .gan import Encoder, Generator, CodeDiscriminator, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
+from .gan import Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
 from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash)
 from .core import POSITIVE, NONNEG, NONNEG_INT, BETAS
@@ -214,12 +214,13 @@ def step1_finish(s:Step1Run, steps:int, seed:int, t_start:float) -> dict:
         s.E.eval(); s.G1.eval()
         model_meta = dict(s.meta, step=steps, networks={k: s.specs[k] for k in ('E', 'G1')})
         save_tensors(s.run_dir/'model.safetensors', {f'{n}.{k}': v for n in ('E', 'G1') for k, v in s.nets[n].state_dict().items()}, model_meta)
-        codes = encode_all(s.E, s.ts, s.dev)
+        chunk = memory_batch(s.G1, 64)                                          # 64 faces at 1K need tens of GB
+        codes = encode_all(s.E, s.ts, s.dev, batch=chunk)
         n_eval = len(codes)
         with torch.no_grad():
             errs = []
-            for i in range(0, min(n_eval, 512), 64):
-                x, c = s.ts.batch(np.arange(i, min(i + 64, n_eval, 512)), s.dev)
+            for i in range(0, min(n_eval, 512), chunk):
+                x, c = s.ts.batch(np.arange(i, min(i + chunk, n_eval, 512)), s.dev)
                 errs.append((s.G1(s.E(x), c) - x).abs().mean(dim=[1, 2, 3]).cpu().numpy())
         errs = np.concatenate(errs)
         labels = s.ts.labels[:n_eval]
