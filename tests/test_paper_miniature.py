@@ -41,7 +41,7 @@ def test_stages_run_at_paper_shapes(miniature):
     assert read(work, 'models/translate/specular.json')['kwargs'] == {'channels': 32, 'levels': 3, 'blocks': 2}
     assert all(row['peak_rss_mb'] > 0 for row in report['stages'].values())
 
-@pytest.mark.skipif(not FULL, reason='the 1K GAN stages take ~30 CPU minutes: set FACEDIV_PAPER_MINIATURE=full')
+@pytest.mark.skipif(not FULL, reason='the 1K GAN stages take ~40 minutes on 2 cores: set FACEDIV_PAPER_MINIATURE=full')
 def test_gan_stages_run_at_paper_shapes(miniature):
     work, report = miniature
     G1 = read(work, 'models/train_step1/model.json')['networks']['G1']['kwargs']
