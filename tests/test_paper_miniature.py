@@ -4,7 +4,7 @@ faces and one or two steps, on CPU (`bench/paper_miniature.py`; its report, with
 for planning a GPU run, is `bench/results/paper_miniature.json`).
 
 CI runs the stages that do not need the GAN (about 5 minutes on 2 cores). The GAN stages at 1K with the paper's
-channel counts take 1–5 CPU minutes per step and their evaluations many more (about 30 minutes in all), so they run
+channel counts take 1–5 CPU minutes per step and their evaluations many more (about 40 minutes in all), so they run
 only with `FACEDIV_PAPER_MINIATURE=full`; their shapes are then checked too.
 """
 import json, os, sys
