@@ -10,26 +10,17 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-
-def tracked_files() -> list:
-    "Files git tracks plus untracked-but-not-ignored ones (what a clean clone of this tree would hold)."
-    out = subprocess.run(['git', 'ls-files', '--cached', '--others', '--exclude-standard', '-z'], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
-    return [p for p in out.split('\0') if p and (ROOT/p).is_file()]
+sys.path.insert(0, str(ROOT/'bench'))
+from paper_miniature import scratch_copy, stage_outs  # noqa: E402   (what a clean clone holds, less stage outputs)
 
 def stage_outputs() -> list:
     "Every `outs` path declared in dvc.yaml."
-    stages = yaml.safe_load((ROOT/'dvc.yaml').read_text())['stages']
-    return [next(iter(o)) if isinstance(o, dict) else o for s in stages.values() for o in s.get('outs', [])]
+    return [o for outs in stage_outs(yaml.safe_load((ROOT/'dvc.yaml').read_text())['stages']).values() for o in outs]
 
 @pytest.fixture(scope='module')
 def smoke_repo(tmp_path_factory):
     if shutil.which('git') is None or not (ROOT/'.git').exists(): pytest.skip('needs a git checkout of facediv')
-    repo = tmp_path_factory.mktemp('clone')
-    for rel in tracked_files():
-        if rel in stage_outputs() or any(rel.startswith(o.rstrip('/') + '/') for o in stage_outputs()): continue
-        (repo/rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT/rel, repo/rel)
+    repo = scratch_copy(tmp_path_factory.mktemp('clone'))
     params = repo/'params.yaml'
     params.write_text(re.sub(r'(?m)^profile: \w+', 'profile: smoke', params.read_text()))
     subprocess.run(['git', 'init', '-q'], cwd=repo, check=True)
