@@ -19,11 +19,11 @@ from .taxonomy import Attributes
 from .template import load_template, uv_mesh, uv_raster, vertices_from_uv_offsets
 from .skin import IRIS_COLOURS, hair_colour, iris_colour, sample_skin_params
 from .render import Textures, named_view, render, studio_lighting
-from .export import (CM_TO_M, EXPORT_MATERIALS, EXPORT_FORMATS, FaceAsset, atomic_folder, export_glb, export_obj,
+from .export import (CM_TO_M, EXPORT_MATERIALS, EXPORT_FORMATS, IMAGE_FORMATS, FaceAsset, TextureEncoding, atomic_folder, export_glb, export_obj,
                             export_usd, gums_texture, iris_texture, lashes_texture, sclera_texture, teeth_texture)
 from .generate import generate, load_model
 from .translate import load_translators, roughness_from_specular, translate
-from .sr import SR_KINDS, check_res, load_sr, upsample_maps
+from .sr import SR_KINDS, SR_MODELS, check_res, load_sr, upsample_maps
 
 # %% auto #0
 __all__ = ['SPECULAR_F0', 'ASSET_FORMATS', 'PROVENANCE', 'ASSETS_SCHEMA', 'part_textures', 'skin_maps_at', 'make_asset',
@@ -56,17 +56,19 @@ def skin_maps_at(albedo:np.ndarray,          # [N,2,R,R,3] linear albedo from th
                  res:int=1024,               # output texture size per tile (power of two)
                  translators:dict|None=None, # load_translators(...) or None (no specular/displacement)
                  sr:tuple|None=None,         # load_sr(...) or None (bicubic)
-                 sr_kinds=SR_KINDS,          # maps that take the SR chain to `res`; the others go bicubic (faster)
+                 sr_kinds=SR_KINDS,          # maps that take the SR chain; the others go bicubic (faster)
+                 sr_max_res:int|None=None,   # SR produces at most this size, bicubic beyond; None = the translators' size, 0 = up to `res`
                 ) -> tuple:                  # ({albedo, specular, displacement, roughness}, {step: seconds})
-    "Skin maps of generated faces at `res`: SR to the translators' size, translate, SR chain to `res`."
+    "Skin maps of generated faces at `res`: SR to the translators' size, translate, then SR (up to `sr_max_res`) and bicubic to `res`."
     res = check_res(res)
     albedo = np.asarray(albedo, np.float32)
     if albedo.ndim != 5 or albedo.shape[1] != 2 or albedo.shape[-1] != 3:
         raise ParamsError(f"albedo has shape {albedo.shape}; expected [N, 2, R, R, 3]", "pass generate(...)['albedo']")
     t, times = time.perf_counter(), {}
     maps = {}
+    res_t = next(iter(translators.values()))[1]['res'] if translators else albedo.shape[2] * 4
+    cap = res_t if sr_max_res is None else sr_max_res
     if translators:
-        res_t = next(iter(translators.values()))[1]['res']
         base = upsample_maps(albedo, 'albedo', res_t, sr)                         # [N,2,Rt,Rt,3]
         times['sr_to_translate'] = time.perf_counter() - t; t = time.perf_counter()
         maps = translate(base, translators)                                      # specular, displacement, roughness at Rt
@@ -74,8 +76,8 @@ def skin_maps_at(albedo:np.ndarray,          # [N,2,R,R,3] linear albedo from th
         albedo = base
     bad = [k for k in sr_kinds if k not in SR_KINDS]
     if bad: raise ParamsError(f"unknown map kind {bad[0]!r} in sr_kinds", f"use some of {', '.join(SR_KINDS)}")
-    maps = {k: upsample_maps(v, k, res, sr if k in sr_kinds else None) for k, v in maps.items() if k != 'roughness'}
-    maps['albedo'] = upsample_maps(albedo, 'albedo', res, sr if 'albedo' in sr_kinds else None)
+    maps = {k: upsample_maps(v, k, res, sr if k in sr_kinds else None, sr_max_res=cap) for k, v in maps.items() if k != 'roughness'}
+    maps['albedo'] = upsample_maps(albedo, 'albedo', res, sr if 'albedo' in sr_kinds else None, sr_max_res=cap)
     if 'specular' in maps:
         fit = translators['specular'][1].get('roughness_fit')
         if fit: maps['roughness'] = roughness_from_specular(maps['specular'], fit)
@@ -92,13 +94,14 @@ def make_asset(face:dict,                    # generate(..., mesh=True) output (
                name:str|None=None,           # asset name; None = face_{seed}_{i}
                maps:dict|None=None,          # precomputed skin_maps_at(...) output for this face (batching)
                sr_kinds=SR_KINDS,            # maps that take the SR chain (skin_maps_at)
+               sr_max_res:int|None=None,     # SR up to this size, bicubic beyond (skin_maps_at; None = translators' size)
               ) -> tuple:                    # (FaceAsset, info dict for the manifest)
     "A complete `FaceAsset` from generated face `i`: skin maps at `res`, part textures for its labels, geometry in cm."
     n = len(face['albedo'])
     if not 0 <= i < n: raise ParamsError(f"face index {i} is out of range for {n} generated faces", f"use 0 <= i < {n}")
     attrs = face['attributes'][i] if 'attributes' in face else Attributes.decode(face['labels'][i])
     t0 = time.perf_counter()
-    if maps is None: maps, times = skin_maps_at(face['albedo'][i:i + 1], res, translators, sr, sr_kinds); maps = {k: v[0] for k, v in maps.items()}
+    if maps is None: maps, times = skin_maps_at(face['albedo'][i:i + 1], res, translators, sr, sr_kinds, sr_max_res); maps = {k: v[0] for k, v in maps.items()}
     else: times = {}
     vertices = face['vertices'][i] if 'vertices' in face else vertices_from_uv_offsets(face['offsets'][i], uv_raster(face['offsets'].shape[2]))
     part_seed = int(rng(seed, 'asset_parts', i).integers(2 ** 31))
@@ -145,6 +148,7 @@ def export_face(asset:FaceAsset,             # the face to write
                 info:dict|None=None,         # make_asset's info (labels, seed, ...) for the manifest
                 checkpoints:dict|None=None,  # {name: SHA-256} of the models used (checkpoint_hashes)
                 params:dict|None=None,       # parameters to record
+                encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads (export.TextureEncoding)
                ) -> dict:                    # the manifest
     "Write `asset` as GLB / OBJ / USD with its licence and manifest into out/<name>/, all or nothing."
     formats = check_formats(formats)
@@ -153,9 +157,9 @@ def export_face(asset:FaceAsset,             # the face to write
     with atomic_folder(folder) as stage:
         for fmt in formats:
             t = time.perf_counter()
-            if fmt == 'glb': export_glb(asset, stage/f'{asset.name}.glb')
-            elif fmt == 'obj': export_obj(asset, stage/'obj')
-            else: export_usd(asset, stage/'usd')
+            if fmt == 'glb': export_glb(asset, stage/f'{asset.name}.glb', encoding=encoding)
+            elif fmt == 'obj': export_obj(asset, stage/'obj', encoding=encoding)
+            else: export_usd(asset, stage/'usd', encoding=encoding)
             secs[fmt] = round(time.perf_counter() - t, 4)
         shutil.copyfile(asset_path('ict-facekit', 'LICENSE'), stage/'LICENSE-ICT-FaceKit.txt')
         files = {str(p.relative_to(stage)): p.stat().st_size for p in sorted(stage.rglob('*')) if p.is_file()}
@@ -250,6 +254,10 @@ ASSETS_SCHEMA = {
     'texture_res': Check(int, lambda n: n >= 4 and n & (n - 1) == 0, 'a power of two (e.g. 1024)'),
     'formats': Check(list, lambda v: len(v) > 0 and all(f in ASSET_FORMATS for f in v), f"a non-empty list among {', '.join(ASSET_FORMATS)}"),
     'sr_kinds': Check(list, lambda v: all(k in SR_KINDS for k in v), f"a list among {', '.join(SR_KINDS)}"),
+    'sr_model': one_of(*SR_MODELS),
+    'sr_max_res': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = SR up to texture_res)'),
+    'encoding': {'png_level': Check(int, lambda n: 0 <= n <= 9, 'an integer from 0 to 9'), 'base_colour': one_of(*IMAGE_FORMATS),
+                 'jpeg_quality': Check(int, lambda n: 1 <= n <= 100, 'an integer from 1 to 100')},
     'seed': SEED,
     'psi': Check(float, lambda x: 0 <= x <= 1, 'a number in [0, 1]'),
     'turntable': {'frames': Check(int, lambda n: 1 <= n <= 72, 'an integer from 1 to 72'), 'size': POSITIVE_INT},
@@ -262,18 +270,19 @@ def make_assets(cfg, model, translate_dir, sr_dir, out_dir, plots_dir, metrics_p
     res, formats = check_res(cfg.texture_res), check_formats(cfg.formats)
     out_dir, plots_dir = ensure_writable_dir(out_dir), ensure_writable_dir(plots_dir)
     t0 = time.perf_counter()
-    translators, sr = load_translators(translate_dir), load_sr(sr_dir)
+    translators, sr = load_translators(translate_dir), load_sr(sr_dir, cfg.sr_model)
     hashes = checkpoint_hashes({'generator': model, **{f'translate_{k}': Path(translate_dir)/f'{k}.safetensors' for k in translators},
-                                'sr': Path(sr_dir)/'sr.safetensors'})
+                                'sr': Path(sr_dir)/f'{SR_MODELS[cfg.sr_model]}.safetensors'})
+    encoding = TextureEncoding(**cfg.encoding, threads=cfg.threads)
     t = time.perf_counter()
     faces = generate(n=cfg.n_assets, seed=cfg.seed, psi=cfg.psi, mesh=True, model=model)
     gen_s = (time.perf_counter() - t) / cfg.n_assets
     records = []
     for i in range(cfg.n_assets):
         t = time.perf_counter()
-        asset, info = make_asset(faces, i, res, translators, sr, seed=cfg.seed, sr_kinds=cfg.sr_kinds)
+        asset, info = make_asset(faces, i, res, translators, sr, seed=cfg.seed, sr_kinds=cfg.sr_kinds, sr_max_res=cfg.sr_max_res)
         info['seconds']['generate'] = round(gen_s, 4)
-        man = export_face(asset, out_dir, formats, info, hashes, {k: v for k, v in cfg.items() if k != 'profile'} | {'profile': cfg.get('profile')})
+        man = export_face(asset, out_dir, formats, info, hashes, {k: v for k, v in cfg.items() if k != 'profile'} | {'profile': cfg.get('profile')}, encoding)
         total = time.perf_counter() - t + gen_s
         glb = out_dir/asset.name/f'{asset.name}.glb'
         loads = len(trimesh.load(glb).geometry) == len(EXPORT_MATERIALS) if 'glb' in formats else None

@@ -180,7 +180,7 @@ def _maps_models(args) -> dict:
         from facediv.sr import load_sr
         args.maps_models = {}
         for key, flag, default, load in (('translators', args.translators, DEFAULT_TRANSLATORS, load_translators),
-                                         ('sr', args.sr, DEFAULT_SR, load_sr)):
+                                         ('sr', args.sr, DEFAULT_SR, lambda p: load_sr(p, 'auto'))):
             if flag == 'none' or (flag is None and not Path(default).exists()): continue  # not trained: albedo only / bicubic
             args.maps_models[key] = load(Path(flag or default))
     return args.maps_models

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_export.ipynb #f54462e1
 from __future__ import annotations
-import contextlib, io, json, os, shutil, struct, sys, tempfile
+import contextlib, functools, io, json, os, shutil, struct, sys, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,12 +18,13 @@ from .template import (expression_weights, fill_empty_texels, load_template, tem
                               uv_mesh, uv_raster, vertex_normals)
 
 # %% auto #0
-__all__ = ['CM_TO_M', 'EXPORT_MATERIALS', 'EXPORT_GROUPS', 'PART_TEXTURES', 'OMITTED_MATERIALS', 'SKIN_TILES', 'EXPORT_FORMATS',
-           'EXPORT_SCHEMA', 'export_materials', 'PartTexture', 'sclera_texture', 'iris_texture', 'lashes_texture',
-           'solid_texture', 'teeth_texture', 'gums_texture', 'default_part_textures', 'FaceAsset', 'grey_albedo',
-           'displacement_normals', 'material_textures', 'PartGeometry', 'eyeball_centre', 'part_geometry',
-           'texture_images', 'glb_bytes', 'export_glb', 'obj_files', 'export_obj', 'usd_files', 'export_usd',
-           'export_asset', 'atomic_folder', 'template_asset', 'write_template_asset', 'main']
+__all__ = ['CM_TO_M', 'EXPORT_MATERIALS', 'EXPORT_GROUPS', 'PART_TEXTURES', 'OMITTED_MATERIALS', 'SKIN_TILES', 'IMAGE_FORMATS',
+           'NORMAL_DELTA_MIN', 'EXPORT_FORMATS', 'EXPORT_SCHEMA', 'export_materials', 'PartTexture', 'sclera_texture',
+           'iris_texture', 'lashes_texture', 'solid_texture', 'teeth_texture', 'gums_texture', 'default_part_textures',
+           'FaceAsset', 'grey_albedo', 'displacement_normals', 'material_textures', 'PartGeometry', 'eyeball_centre',
+           'part_geometry', 'TextureEncoding', 'encode_textures', 'texture_images', 'glb_bytes', 'export_glb',
+           'obj_files', 'export_obj', 'usd_files', 'check_usd', 'export_usd', 'export_asset', 'atomic_folder',
+           'template_asset', 'write_template_asset', 'main']
 
 # %% ../nbs/03_export.ipynb #c200bba9
 CM_TO_M = 0.01  # facediv geometry is in centimetres, glTF and our OBJ files in metres
@@ -60,11 +61,12 @@ def _check_map(x, name:str, shape:tuple, lo:float=0., hi:float=1.) -> np.ndarray
     if x.ndim != len(shape) or any(s is not None and s != d for s, d in zip(shape, x.shape)):
         want = '(' + ', '.join('N' if s is None else str(s) for s in shape) + ')'
         raise ParamsError(f"{name} has shape {x.shape}; expected {want}", f"pass {name} as a {want} array")
-    if not np.isfinite(x).all(): raise ParamsError(f"{name} contains NaN or inf", f"check the code that produced {name}")
-    if x.size and (x.min() < lo - 1e-3 or x.max() > hi + 1e-3):
-        raise ParamsError(f"{name} has values in [{x.min():.3g}, {x.max():.3g}], outside [{lo:g}, {hi:g}]",
-                          f"scale {name} into [{lo:g}, {hi:g}]")
-    return np.clip(x, lo, hi)
+    if not x.size: return x
+    mn, mx = float(x.min()), float(x.max())                                         # NaN and inf show up in min or max
+    if not (np.isfinite(mn) and np.isfinite(mx)): raise ParamsError(f"{name} contains NaN or inf", f"check the code that produced {name}")
+    if mn < lo - 1e-3 or mx > hi + 1e-3:
+        raise ParamsError(f"{name} has values in [{mn:.3g}, {mx:.3g}], outside [{lo:g}, {hi:g}]", f"scale {name} into [{lo:g}, {hi:g}]")
+    return np.clip(x, lo, hi) if mn < lo or mx > hi else x
 
 @dataclass(eq=False)
 class PartTexture:
@@ -82,6 +84,10 @@ class PartTexture:
         else: self.roughness = _check_map(self.roughness, 'roughness', (None, None))
         if self.normal is not None: self.normal = _check_map(self.normal, 'normal map', (None, None, 3), -1., 1.)
         if self.specular is not None: self.specular = _check_map(self.specular, 'specular map', (None, None))
+        H, W = self.albedo.shape[:2]
+        for name, m in (('roughness', self.roughness), ('normal map', self.normal), ('specular map', self.specular)):
+            if isinstance(m, np.ndarray) and m.shape[:2] != (H, W):   # maps are packed into shared images
+                raise ParamsError(f"{name} is {m.shape[0]}x{m.shape[1]} but the albedo is {H}x{W}", f"resize the {name} to {H}x{W}")
     @property
     def has_alpha(self) -> bool: return self.albedo.shape[2] == 4
 
@@ -252,21 +258,28 @@ def _uv_jacobian(vertices:np.ndarray, tri_vertices:np.ndarray, uv:np.ndarray, tr
     dpdv = (e2 * d1[:, 0:1] - e1 * d2[:, 0:1]) / det
     return dpdu, dpdv
 
+@functools.lru_cache(maxsize=4)
+def _texel_triangles(R:int) -> np.ndarray:
+    "[T,R,R] template triangle under each skin texel; empty texels take their nearest covered texel's (cached per size)."
+    r = uv_raster(R, SKIN_TILES)
+    return fill_empty_texels(np.where(r.mask, r.tri, 0)[..., None], r)[..., 0]
+
 def displacement_normals(displacement:np.ndarray,   # [T,R,R] cm along the normal, tiles SKIN_TILES
                          vertices:np.ndarray|None=None, # [V,3] cm surface the map lives on (None = neutral template)
                         ) -> np.ndarray:             # [T,R,R,3] tangent-space unit normals
     "Tangent-space normal map of a skin displacement map (OpenGL convention: +x = +u, +y = +v)."
     tpl = load_template()
+    displacement = np.asarray(displacement, np.float32)
     T, R, _ = displacement.shape
-    r = uv_raster(R, SKIN_TILES)
     dpdu, dpdv = _uv_jacobian(tpl.neutral if vertices is None else vertices, tpl.tri_vertices, tpl.uv, tpl.tri_uvs)
-    tri = np.maximum(r.tri, 0)                                                           # [T,R,R]
-    scale = np.stack([np.linalg.norm(dpdu, axis=1)[tri], np.linalg.norm(dpdv, axis=1)[tri]], -1)  # [T,R,R,2] cm per unit
-    scale = fill_empty_texels(np.where(r.mask[..., None], scale, 0), r)
-    h_u = np.gradient(displacement, axis=2) * R                                          # [T,R,R] cm per unit u
-    h_v = -np.gradient(displacement, axis=1) * R                                         # rows run down in v
-    n = np.stack([-h_u / np.maximum(scale[..., 0], 1e-6), -h_v / np.maximum(scale[..., 1], 1e-6), np.ones_like(h_u)], -1)
-    return (n / np.linalg.norm(n, axis=-1, keepdims=True)).astype(np.float32)
+    tri = _texel_triangles(R)                                                           # [T,R,R]
+    n = np.empty((T, R, R, 3), np.float32)
+    for k, dpd in enumerate((dpdu, dpdv)):   # -dh/du / |dP/du| (cm per cm); v runs up, rows run down
+        scale = np.maximum(np.linalg.norm(dpd, axis=1), 1e-6).astype(np.float32)[tri]   # [T,R,R] cm per unit of u or v
+        n[..., k] = np.gradient(displacement, axis=2 - k) * np.float32(-R if k == 0 else R) / scale
+    n[..., 2] = 1
+    n /= np.sqrt(np.einsum('...c,...c->...', n, n))[..., None]
+    return n
 
 def material_textures(asset:FaceAsset) -> dict:
     "The `PartTexture` of every exported material of `asset` (left/right eyes share one object)."
@@ -340,28 +353,105 @@ def part_geometry(asset:FaceAsset, material:str, vertices:np.ndarray|None=None) 
 # %% ../nbs/03_export.ipynb #452a2aba
 _FLOAT, _USHORT, _UINT = 5126, 5123, 5125
 _TYPES = {1: 'SCALAR', 2: 'VEC2', 3: 'VEC3', 4: 'VEC4'}
+IMAGE_FORMATS = ('png', 'jpeg')
 
-def _png(image:np.ndarray, mode:str) -> bytes:
-    "PNG bytes of a float image in [0,1] ([H,W] or [H,W,C]) as 8-bit `mode` ('L', 'RGB', 'RGBA')."
+@dataclass(frozen=True)
+class TextureEncoding:
+    "How the exporters encode texture images: the speed / size trade-off of every written file."
+    png_level:int = 1          # zlib level 0-9; 1 writes ~5x faster than PIL's default 6 for ~15 % more bytes
+    base_colour:str = 'png'    # 'png' (lossless) or 'jpeg' (opaque base-colour images only; glTF core allows image/jpeg)
+    jpeg_quality:int = 95      # JPEG quality 1-100, chroma not subsampled (4:4:4)
+    threads:int = 0            # images encoded at once (0 = one per core); PIL's encoders release the GIL
+
+    def __post_init__(self):
+        for key, ok, want in (('png_level', lambda v: 0 <= v <= 9, 'an integer from 0 to 9'),
+                              ('jpeg_quality', lambda v: 1 <= v <= 100, 'an integer from 1 to 100'),
+                              ('threads', lambda v: v >= 0, 'an integer >= 0 (0 = one per core)')):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not ok(v):
+                raise ParamsError(f"texture encoding {key} = {v!r} is invalid", f"use {want}")
+        if self.base_colour not in IMAGE_FORMATS:
+            raise ParamsError(f"unknown base-colour image format {self.base_colour!r}", f"use one of {', '.join(IMAGE_FORMATS)}")
+
+    @property
+    def workers(self) -> int: return self.threads or os.cpu_count() or 1
+
+def _uint8(channels:list, shape:tuple) -> np.ndarray:
+    "[H,W,C] uint8 image of float channels in [0,1] ([H,W] arrays or constants), rounded, one channel at a time."
+    out = np.empty((*shape, len(channels)), np.uint8)
+    for c, ch in enumerate(channels):
+        if np.ndim(ch) == 0: out[..., c] = int(np.clip(float(ch), 0, 1) * 255 + 0.5); continue
+        x = np.multiply(ch, 255, dtype=np.float32)                                     # one float channel, not the whole image
+        x += 0.5
+        np.clip(x, 0, 255, out=x)
+        out[..., c] = x                                                                 # truncation of x + 0.5 = rounding
+    return out
+
+def _encode(channels:list, shape:tuple, fmt:str, enc:TextureEncoding) -> bytes:
+    "PNG or JPEG bytes of the image with float `channels` (1 = grey, 3 = RGB, 4 = RGBA)."
+    a = _uint8(channels, shape)
     buf = io.BytesIO()
-    Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode).save(buf, 'PNG', optimize=False)
+    im = Image.fromarray(a[..., 0] if a.shape[2] == 1 else a)
+    if fmt == 'jpeg': im.save(buf, 'JPEG', quality=enc.jpeg_quality, subsampling=0)
+    else: im.save(buf, 'PNG', compress_level=enc.png_level)
     return buf.getvalue()
 
-def _maps(tex:PartTexture) -> tuple:
-    "(albedo PNG, encoded-normal PNG, [H,W] roughness image) of a `PartTexture`; constants become images."
+def _image_jobs(tex:PartTexture, layout:str, enc:TextureEncoding) -> dict:
+    "{map: (channels, shape, format)} of a `PartTexture`; layout 'gltf' packs roughness (+ specular) into one image, 'files' writes one grey image per map."
     H, W = tex.albedo.shape[:2]
-    rough = np.broadcast_to(np.float32(tex.roughness), (H, W)) if np.ndim(tex.roughness) == 0 else tex.roughness
-    normal = np.broadcast_to(np.float32([0, 0, 1]), (H, W, 3)) if tex.normal is None else tex.normal
-    return _png(tex.albedo, 'RGBA' if tex.has_alpha else 'RGB'), _png(normal * 0.5 + 0.5, 'RGB'), rough
+    albedo = [tex.albedo[..., c] for c in range(tex.albedo.shape[2])]
+    jobs = {'albedo': (albedo, (H, W), 'jpeg' if enc.base_colour == 'jpeg' and not tex.has_alpha else 'png')}
+    jobs['normal'] = ([0.5, 0.5, 1.0] if tex.normal is None else [tex.normal[..., c] * 0.5 + 0.5 for c in range(3)], (H, W), 'png')
+    if layout == 'gltf':   # G roughness, B metallic 0; A specular, which KHR_materials_specular reads from the same image
+        jobs['metallic_roughness'] = ([1.0, tex.roughness, 0.0] + ([] if tex.specular is None else [tex.specular]), (H, W), 'png')
+    else:
+        jobs['roughness'] = ([tex.roughness], (H, W), 'png')
+        if tex.specular is not None: jobs['specular'] = ([tex.specular], (H, W), 'png')
+    return jobs
 
-def texture_images(tex:PartTexture) -> dict:
-    "The glTF PNG bytes of a `PartTexture`: 'albedo', 'normal', 'metallic_roughness', and 'specular' when given."
-    albedo, normal, rough = _maps(tex)
-    mr = np.stack([np.ones_like(rough), rough, np.zeros_like(rough)], -1)              # R unused, G roughness, B metallic
-    out = {'albedo': albedo, 'normal': normal, 'metallic_roughness': _png(mr, 'RGB')}
-    if tex.specular is not None:                                                        # KHR_materials_specular reads A
-        out['specular'] = _png(np.concatenate([np.ones(tex.specular.shape + (3,)), tex.specular[..., None]], -1), 'RGBA')
+def encode_textures(textures, layout:str='gltf', encoding:TextureEncoding|None=None) -> list:
+    "[{map: bytes}] per `PartTexture` in `textures`, every image encoded in parallel (`encoding.threads`)."
+    enc = encoding or TextureEncoding()
+    jobs = [(i, k, job) for i, t in enumerate(textures) for k, job in _image_jobs(t, layout, enc).items()]
+    run = lambda j: _encode(*j[2], enc)
+    if enc.workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(min(enc.workers, len(jobs))) as pool: data = list(pool.map(run, jobs))
+    else: data = [run(j) for j in jobs]
+    out = [{} for _ in textures]
+    for (i, k, _), b in zip(jobs, data): out[i][k] = b
     return out
+
+def texture_images(tex:PartTexture, encoding:TextureEncoding|None=None) -> dict:
+    "The glTF image bytes of a `PartTexture`: 'albedo', 'normal' and 'metallic_roughness' (specular in its alpha when given)."
+    return encode_textures([tex], 'gltf', encoding)[0]
+
+# %% ../nbs/03_export.ipynb #660df81c
+def _sparse_delta(delta:np.ndarray, min_delta:float) -> tuple:
+    "(moving [M] indices, their deltas [M,3] float32, min, max) of deltas [C,3], those below `min_delta` dropped."
+    moving = np.flatnonzero(np.abs(delta).max(1) > min_delta)
+    values = np.asarray(delta[moving], np.float32)
+    lo, hi = (values.min(0).tolist(), values.max(0).tolist()) if len(moving) else ([0., 0., 0.], [0., 0., 0.])
+    if len(moving) < len(delta): lo, hi = np.minimum(lo, 0).tolist(), np.maximum(hi, 0).tolist()   # the dropped zeros count
+    return moving, values, lo, hi
+
+NORMAL_DELTA_MIN = 1e-3  # morph-target normal changes below this (unit vectors) are dropped
+
+@functools.cache
+def _expression_normal_deltas() -> np.ndarray:
+    "[53,V,3] change of the template's unit vertex normals under each full expression (computed once)."
+    tpl = load_template()
+    base = vertex_normals(tpl.neutral)
+    return np.stack([vertex_normals(tpl.neutral + d) - base for d in tpl.expression_modes]).astype(np.float32)
+
+@functools.lru_cache(maxsize=None)
+def _material_targets(material:str, min_delta:float) -> tuple:
+    "Per expression {'POSITION', 'NORMAL'}: `_sparse_delta` of exported `material` (metres), template constants cached."
+    tpl = load_template()
+    idx = uv_mesh([EXPORT_MATERIALS[material][1]]).vertex_index
+    normals = _expression_normal_deltas()[:, idx]
+    return tuple({'POSITION': _sparse_delta(tpl.expression_modes[k, idx] * CM_TO_M, min_delta * CM_TO_M),
+                  'NORMAL': _sparse_delta(normals[k], NORMAL_DELTA_MIN)} for k in range(len(tpl.expression_names)))
 
 # %% ../nbs/03_export.ipynb #ceedfa1f
 class _GLBWriter:
@@ -391,12 +481,11 @@ class _GLBWriter:
         return len(self.gltf['accessors']) - 1
 
     def morph_accessor(self, delta:np.ndarray, min_delta:float) -> int:
-        "A POSITION morph-target accessor [C,3] float32: sparse, dense or all-zero, whichever is smallest."
-        count = len(delta)
-        moving = np.flatnonzero(np.abs(delta).max(1) > min_delta)
-        kept = np.zeros_like(delta); kept[moving] = delta[moving]
-        lo = kept.min(0).tolist() if len(moving) else [0., 0., 0.]
-        hi = kept.max(0).tolist() if len(moving) else [0., 0., 0.]
+        "A morph-target accessor of deltas [C,3] float32: sparse, dense or all-zero, whichever is smallest."
+        return self.morph_target(len(delta), *_sparse_delta(delta, min_delta))
+
+    def morph_target(self, count:int, moving:np.ndarray, values:np.ndarray, lo:list, hi:list) -> int:
+        "A morph-target accessor of `count` deltas, nonzero only at `moving` ([M] indices, `values` [M,3])."
         if not len(moving):                                                             # all zeros: no buffer needed
             if count not in self._zeros:
                 self.gltf['accessors'].append({'componentType': _FLOAT, 'count': count, 'type': 'VEC3', 'min': lo, 'max': hi})
@@ -408,20 +497,22 @@ class _GLBWriter:
                    'sparse': {'count': len(moving),
                               'indices': {'bufferView': self.view(moving.astype(itype).tobytes()),
                                           'componentType': _USHORT if isize == 2 else _UINT},
-                              'values': {'bufferView': self.view(kept[moving].astype(np.float32).tobytes())}}}
+                              'values': {'bufferView': self.view(values.astype(np.float32).tobytes())}}}
             self.gltf['accessors'].append(acc)
             return len(self.gltf['accessors']) - 1
-        idx = self.accessor(kept.astype(np.float32), target=34962)
+        kept = np.zeros((count, 3), np.float32); kept[moving] = values
+        idx = self.accessor(kept, target=34962)
         self.gltf['accessors'][idx].update(min=lo, max=hi)
         return idx
 
-    def texture(self, png:bytes) -> dict:
-        "A textureInfo for `png`, storing each distinct image once."
-        if png not in self._images:
-            self.gltf['images'].append({'bufferView': self.view(png), 'mimeType': 'image/png'})
+    def texture(self, image:bytes) -> dict:
+        "A textureInfo for PNG or JPEG `image` bytes, storing each distinct image once."
+        if image not in self._images:
+            mime = 'image/jpeg' if image[:2] == b'\xff\xd8' else 'image/png'   # the JPEG start-of-image marker
+            self.gltf['images'].append({'bufferView': self.view(image), 'mimeType': mime})
             self.gltf['textures'].append({'sampler': 0, 'source': len(self.gltf['images']) - 1})
-            self._images[png] = len(self.gltf['textures']) - 1
-        return {'index': self._images[png]}
+            self._images[image] = len(self.gltf['textures']) - 1
+        return {'index': self._images[image]}
 
     def glb(self) -> bytes:
         "The packed GLB: 12-byte header, JSON chunk (space-padded), BIN chunk (zero-padded)."
@@ -446,18 +537,21 @@ def _check_output_file(path, suffix:str) -> Path:
 def glb_bytes(asset:FaceAsset,                # the face to write
               parts=None,                     # groups to include (EXPORT_GROUPS keys); None = all
               morph_min_delta:float=1e-3,     # cm; expression deltas below this are dropped (sparse targets)
+              encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads
              ) -> bytes:
     "The GLB (glTF 2.0 binary) of `asset` as bytes."
     if not isinstance(asset, FaceAsset): raise FaceDivError(f"expected a FaceAsset, got {type(asset).__name__}", "wrap the data in FaceAsset(...)")
     materials = export_materials(parts)
     tpl, w, texs = load_template(), _GLBWriter(), material_textures(asset)
     w.gltf['samplers'].append({'magFilter': 9729, 'minFilter': 9987, 'wrapS': 33071, 'wrapT': 33071})  # linear, clamp
-    images = {id(t): texture_images(t) for t in {id(t): t for t in (texs[m] for m in materials)}.values()}
+    unique = list({id(t): t for t in (texs[m] for m in materials)}.values())       # the two eyes share a texture
+    images = dict(zip(map(id, unique), encode_textures(unique, 'gltf', encoding)))
     weights = asset.morph_weights.tolist()
     used_ext, mesh_nodes = set(), {}
     for node in dict.fromkeys(EXPORT_MATERIALS[m][0] for m in materials):
         prims, geoms = [], [part_geometry(asset, m) for m in materials if EXPORT_MATERIALS[m][0] == node]
-        moves = any(np.abs(g.deltas).max() > morph_min_delta for g in geoms)
+        targets = {g.material: _material_targets(g.material, morph_min_delta) for g in geoms}
+        moves = any(len(t['POSITION'][0]) for g in geoms for t in targets[g.material])
         for g in geoms:
             # Material.
             tex, img = texs[g.material], images[id(texs[g.material])]
@@ -467,8 +561,8 @@ def glb_bytes(asset:FaceAsset,                # the face to write
                    'normalTexture': w.texture(img['normal'])}
             if tex.has_alpha and node == 'lashes': mat.update(alphaMode='BLEND', doubleSided=True)   # thin cards, seen from both sides
             elif tex.has_alpha: mat.update(alphaMode='MASK', alphaCutoff=0.5)                     # sclera: cornea cut out
-            if 'specular' in img:
-                mat['extensions'] = {'KHR_materials_specular': {'specularFactor': 1.0, 'specularTexture': w.texture(img['specular'])}}
+            if tex.specular is not None:   # read from the alpha channel of the metallic-roughness image
+                mat['extensions'] = {'KHR_materials_specular': {'specularFactor': 1.0, 'specularTexture': w.texture(img['metallic_roughness'])}}
                 used_ext.add('KHR_materials_specular')
             w.gltf['materials'].append(mat)
             # Geometry (metres; glTF texcoords have t = 1 - v).
@@ -480,8 +574,7 @@ def glb_bytes(asset:FaceAsset,                # the face to write
                     'indices': w.accessor(g.triangles.reshape(-1).astype(np.uint16 if len(pos) < 65536 else np.uint32), 34963),
                     'material': len(w.gltf['materials']) - 1, 'mode': 4}
             if moves:
-                prim['targets'] = [{'POSITION': w.morph_accessor((d * CM_TO_M).astype(np.float32), morph_min_delta * CM_TO_M)}
-                                   for d in g.deltas]
+                prim['targets'] = [{k: w.morph_target(len(pos), *t[k]) for k in ('POSITION', 'NORMAL')} for t in targets[g.material]]
             prims.append(prim)
         mesh = {'name': node, 'primitives': prims}
         if moves: mesh.update(weights=weights, extras={'targetNames': list(tpl.expression_names)})
@@ -503,10 +596,11 @@ def export_glb(asset:FaceAsset,             # the face to write
                path:str|os.PathLike,        # output file, *.glb
                parts=None,                  # groups to include (EXPORT_GROUPS keys); None = all
                morph_min_delta:float=1e-3,  # cm; expression deltas below this are dropped (sparse targets)
+               encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads
               ) -> Path:
     "Write `asset` as a GLB file (glTF 2.0, metres, +Y up) atomically; return the path."
     path = _check_output_file(path, '.glb')
-    data = glb_bytes(asset, parts, morph_min_delta)
+    data = glb_bytes(asset, parts, morph_min_delta, encoding)
     with atomic_write(path, 'wb') as f: f.write(data)
     return path
 
@@ -518,19 +612,21 @@ def _fmt(rows:np.ndarray, prefix:str, fmt:str) -> str:
     np.savetxt(buf, rows, fmt=fmt, delimiter=' ')
     return ''.join(f'{prefix} {line}\n' for line in buf.getvalue().splitlines())
 
-def _texture_pngs(tex:PartTexture, prefix:str, files:dict, written:dict) -> dict:
-    "{map: PNG file name} of `tex` (albedo, normal, roughness, specular when given), added to `files` once per texture."
-    if id(tex) not in written:
-        albedo, normal, rough = _maps(tex)
-        maps = {'albedo': albedo, 'normal': normal, 'roughness': _png(rough, 'L')}
-        if tex.specular is not None: maps['specular'] = _png(tex.specular, 'L')
-        written[id(tex)] = {k: f'{prefix}_{k}.png' for k in maps}
-        files.update({written[id(tex)][k]: v for k, v in maps.items()})
-    return written[id(tex)]
+def _suffix(image:bytes) -> str: return 'jpg' if image[:2] == b'\xff\xd8' else 'png'
+
+def _texture_files(texs:dict, materials:list, stem:str, encoding:TextureEncoding|None=None) -> tuple:
+    "({material: {map: file name}}, {file name: bytes}): one image per map (albedo, normal, roughness, specular) of each distinct texture."
+    unique = {id(texs[m]): (texs[m], EXPORT_MATERIALS[m][2]) for m in materials}
+    names, files = {}, {}
+    for (key, (_, source)), images in zip(unique.items(), encode_textures([t for t, _ in unique.values()], 'files', encoding)):
+        names[key] = {k: f'{stem}_{source}_{k}.{_suffix(b)}' for k, b in images.items()}
+        files.update({names[key][k]: b for k, b in images.items()})
+    return {m: names[id(texs[m])] for m in materials}, files
 
 def obj_files(asset:FaceAsset,   # the face to write
               name:str|None=None,  # file stem; None = asset.name
               parts=None,          # groups to include (EXPORT_GROUPS keys); None = all
+              encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads
              ) -> dict:            # {file name: bytes}, the .obj last
     "The files of the OBJ + MTL + PNG export of `asset`, in memory."
     if not isinstance(asset, FaceAsset): raise FaceDivError(f"expected a FaceAsset, got {type(asset).__name__}", "wrap the data in FaceAsset(...)")
@@ -539,11 +635,12 @@ def obj_files(asset:FaceAsset,   # the face to write
     tpl = load_template()
     baked = (asset.vertices + np.einsum('k,kvc->vc', asset.morph_weights, tpl.expression_modes)).astype(np.float32)
     normals = vertex_normals(baked)
-    files, mtl = {}, [f'# facediv {facediv.__version__}: materials of {stem}.obj (PBR extensions: Pr, Pm, map_Pr)\n']
+    mtl = [f'# facediv {facediv.__version__}: materials of {stem}.obj (PBR extensions: Pr, Pm, map_Pr)\n']
     obj = [f'# facediv {facediv.__version__}: {stem}\n# units: metres; axes: +Y up, +Z front (the face looks along +Z)\n'
            '# geometry: ICT-FaceKit Light template (USC Institute for Creative Technologies), MIT License\n',
            f'mtllib {stem}.mtl\n']
-    written, n_v, n_vt = {}, 0, 0
+    names, files = _texture_files(texs, materials, stem, encoding)
+    n_v, n_vt = 0, 0
     for node in dict.fromkeys(EXPORT_MATERIALS[m][0] for m in materials):
         geoms = [part_geometry(asset, m, baked) for m in materials if EXPORT_MATERIALS[m][0] == node]
         verts, inverse = np.unique(np.concatenate([g.vertex_index for g in geoms]), return_inverse=True)
@@ -553,7 +650,7 @@ def obj_files(asset:FaceAsset,   # the face to write
         for g in geoms:
             # Textures: one PNG per map, shared by materials using the same PartTexture (left/right eyes).
             tex = texs[g.material]
-            png = _texture_pngs(tex, f'{stem}_{EXPORT_MATERIALS[g.material][2]}', files, written)
+            png = names[g.material]
             mtl.append(f'\nnewmtl {g.material}\nKd 1.000 1.000 1.000\nPr {np.mean(tex.roughness):.3f}\nPm 0.000\nd 1.000\nillum 2\n'
                        f'map_Kd {png["albedo"]}\nmap_Pr {png["roughness"]}\nmap_Bump -bm 1.000 {png["normal"]}\n'
                        + (f'map_d {png["albedo"]}\n' if tex.has_alpha else '') + (f'map_Ks {png["specular"]}\n' if 'specular' in png else ''))
@@ -581,13 +678,14 @@ def export_obj(asset:FaceAsset,          # the face to write
                folder:str|os.PathLike,  # output folder (created if missing)
                name:str|None=None,      # file stem; None = asset.name
                parts=None,              # groups to include (EXPORT_GROUPS keys); None = all
+               encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads
               ) -> Path:                # the written .obj file
     "Write `asset` as OBJ + MTL + PNG textures (metres, +Y up, expression baked) into `folder`, all or nothing."
     folder = Path(folder)
     if folder.suffix.lower() in ('.obj', '.glb', '.mtl'):
         raise FaceDivError(f"OBJ output {folder} looks like a file name", "pass the folder to write the .obj, .mtl and .png files into")
     ensure_writable_dir(folder)
-    files = obj_files(asset, name, parts)
+    files = obj_files(asset, name, parts, encoding)
     _write_files(files, folder)
     return folder/next(n for n in files if n.endswith('.obj'))
 
@@ -597,34 +695,97 @@ def _usd_name(name:str) -> str:
     from pxr import Tf
     return Tf.MakeValidIdentifier(name)
 
+def _usd_material(stage, path:str, tex:PartTexture, files:dict, lashes:bool):
+    "A UsdPreviewSurface material at `path` reading the image `files` ({map: file name}) of `tex` through UsdUVTexture."
+    from pxr import Gf, Sdf, UsdShade
+    mat = UsdShade.Material.Define(stage, path)
+    surf = UsdShade.Shader.Define(stage, f'{path}/surface')
+    surf.CreateIdAttr('UsdPreviewSurface')
+    surf.CreateInput('metallic', Sdf.ValueTypeNames.Float).Set(0.0)
+    reader = UsdShade.Shader.Define(stage, f'{path}/st')
+    reader.CreateIdAttr('UsdPrimvarReader_float2')
+    reader.CreateInput('varname', Sdf.ValueTypeNames.String).Set('st')
+    def texture(key, colour_space):
+        t = UsdShade.Shader.Define(stage, f'{path}/{key}')
+        t.CreateIdAttr('UsdUVTexture')
+        t.CreateInput('file', Sdf.ValueTypeNames.Asset).Set(files[key])
+        t.CreateInput('sourceColorSpace', Sdf.ValueTypeNames.Token).Set(colour_space)
+        t.CreateInput('st', Sdf.ValueTypeNames.Float2).ConnectToSource(reader.ConnectableAPI(), 'result')
+        return t
+    albedo = texture('albedo', 'sRGB')
+    surf.CreateInput('diffuseColor', Sdf.ValueTypeNames.Color3f).ConnectToSource(albedo.CreateOutput('rgb', Sdf.ValueTypeNames.Float3))
+    if tex.has_alpha:
+        surf.CreateInput('opacity', Sdf.ValueTypeNames.Float).ConnectToSource(albedo.CreateOutput('a', Sdf.ValueTypeNames.Float))
+        if not lashes: surf.CreateInput('opacityThreshold', Sdf.ValueTypeNames.Float).Set(0.5)
+    surf.CreateInput('roughness', Sdf.ValueTypeNames.Float).ConnectToSource(texture('roughness', 'raw').CreateOutput('r', Sdf.ValueTypeNames.Float))
+    normal = texture('normal', 'raw')
+    normal.CreateInput('scale', Sdf.ValueTypeNames.Float4).Set(Gf.Vec4f(2, 2, 2, 1))
+    normal.CreateInput('bias', Sdf.ValueTypeNames.Float4).Set(Gf.Vec4f(-1, -1, -1, 0))
+    surf.CreateInput('normal', Sdf.ValueTypeNames.Normal3f).ConnectToSource(normal.CreateOutput('rgb', Sdf.ValueTypeNames.Float3))
+    mat.CreateSurfaceOutput().ConnectToSource(surf.ConnectableAPI(), 'surface')
+    return mat
+
+def _usd_skeleton(stage, root:str, names:list, weights:np.ndarray):
+    "A one-joint Skeleton under SkelRoot `root` whose SkelAnimation drives the blendshapes `names` with `weights`."
+    from pxr import Gf, UsdSkel, Vt
+    skel = UsdSkel.Skeleton.Define(stage, f'{root}/skeleton')
+    identity = Vt.Matrix4dArray([Gf.Matrix4d(1)])
+    skel.CreateJointsAttr(['root']); skel.CreateBindTransformsAttr(identity); skel.CreateRestTransformsAttr(identity)
+    anim = UsdSkel.Animation.Define(stage, f'{root}/skeleton/expression')
+    anim.CreateJointsAttr(['root'])
+    anim.CreateTranslationsAttr(Vt.Vec3fArray([Gf.Vec3f(0)])); anim.CreateRotationsAttr(Vt.QuatfArray([Gf.Quatf(1)]))
+    anim.CreateScalesAttr(Vt.Vec3hArray([Gf.Vec3h(1)]))
+    anim.CreateBlendShapesAttr(names); anim.CreateBlendShapeWeightsAttr(Vt.FloatArray.FromNumpy(weights.astype(np.float32)))
+    UsdSkel.BindingAPI.Apply(skel.GetPrim()).CreateAnimationSourceRel().SetTargets([anim.GetPath()])
+    return skel
+
+def _usd_blendshapes(stage, mesh, skel, material:str, min_delta:float) -> None:
+    "Bind `mesh` rigidly to `skel` and give it one sparse UsdSkel BlendShape per expression that moves it."
+    from pxr import Sdf, UsdSkel, Vt
+    tpl = load_template()
+    binding = UsdSkel.BindingAPI.Apply(mesh.GetPrim())
+    binding.CreateSkeletonRel().SetTargets([skel.GetPath()])
+    binding.CreateJointIndicesPrimvar(constant=True, elementSize=1).Set(Vt.IntArray([0]))
+    binding.CreateJointWeightsPrimvar(constant=True, elementSize=1).Set(Vt.FloatArray([1.0]))
+    names, targets = [], []
+    for name, t in zip(tpl.expression_names, _material_targets(material, min_delta)):
+        moving, values = t['POSITION'][:2]
+        if not len(moving): continue
+        shape = UsdSkel.BlendShape.Define(stage, mesh.GetPath().AppendChild(_usd_name(name)))
+        shape.CreateOffsetsAttr(Vt.Vec3fArray.FromNumpy(values)); shape.CreatePointIndicesAttr(Vt.IntArray.FromNumpy(moving.astype(np.int32)))
+        names.append(name); targets.append(shape.GetPath())
+    binding.CreateBlendShapesAttr(names); binding.CreateBlendShapeTargetsRel().SetTargets(targets)
+
+# %% ../nbs/03_export.ipynb #4619fcb5
 def usd_files(asset:FaceAsset,     # the face to write
               name:str|None=None,  # file stem; None = asset.name
               parts=None,          # groups to include (EXPORT_GROUPS keys); None = all
+              encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads
+              morph_min_delta:float=1e-3,  # cm; blendshape offsets below this are dropped (sparse point indices)
              ) -> dict:            # {file name: bytes}, the .usda last
-    "The files of the USD (.usda + PNG) export of `asset`, in memory."
-    try: from pxr import Gf, Sdf, Usd, UsdGeom, UsdShade, Vt
+    "The files of the USD (.usda + PNG) export of `asset`, in memory: meshes, materials and 53 UsdSkel blendshapes."
+    try: from pxr import Gf, Sdf, Usd, UsdGeom, UsdShade, UsdSkel, Vt
     except ImportError as e: raise FaceDivError("USD export needs Pixar's USD library, which is not installed", "pip install usd-core") from e
     if not isinstance(asset, FaceAsset): raise FaceDivError(f"expected a FaceAsset, got {type(asset).__name__}", "wrap the data in FaceAsset(...)")
     stem = asset.name if name is None else name
     materials, texs, tpl = export_materials(parts), material_textures(asset), load_template()
-    baked = (asset.vertices + np.einsum('k,kvc->vc', asset.morph_weights, tpl.expression_modes)).astype(np.float32)
     stage = Usd.Stage.CreateInMemory(f'{stem}.usda')
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y)
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
     root = f'/{_usd_name(stem)}'
-    stage.SetDefaultPrim(UsdGeom.Xform.Define(stage, root).GetPrim())
+    stage.SetDefaultPrim(UsdSkel.Root.Define(stage, root).GetPrim())
     stage.GetRootLayer().documentation = (f'facediv {facediv.__version__}: {stem}. Geometry: ICT-FaceKit Light template '
                                           '(USC Institute for Creative Technologies), MIT License')
+    skel = _usd_skeleton(stage, root, list(tpl.expression_names), asset.morph_weights)
     UsdGeom.Scope.Define(stage, f'{root}/Looks')
-    files, written = {}, {}
+    names, files = _texture_files(texs, materials, stem, encoding)
     for m in materials:
         node = EXPORT_MATERIALS[m][0]
-        g = part_geometry(asset, m, baked)
+        g = part_geometry(asset, m)
         xf = UsdGeom.Xform.Define(stage, f'{root}/{node}')
         if np.any(g.origin) and not xf.GetOrderedXformOps(): xf.AddTranslateOp().Set(Gf.Vec3d(*(g.origin.astype(np.float64) * CM_TO_M)))
-        # Geometry.
         mesh = UsdGeom.Mesh.Define(stage, f'{root}/{node}/{m}')
-        pts = (g.positions * CM_TO_M).astype(np.float32)
+        pts = (g.positions * CM_TO_M).astype(np.float32)                          # neutral: the expression is the animation's
         mesh.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(pts))
         mesh.CreateExtentAttr(Vt.Vec3fArray.FromNumpy(np.stack([pts.min(0), pts.max(0)])))
         mesh.CreateFaceVertexCountsAttr(Vt.IntArray.FromNumpy(np.full(len(g.triangles), 3, np.int32)))
@@ -635,50 +796,33 @@ def usd_files(asset:FaceAsset,     # the face to write
         mesh.CreateDoubleSidedAttr(node == 'lashes')
         UsdGeom.PrimvarsAPI(mesh).CreatePrimvar('st', Sdf.ValueTypeNames.TexCoord2fArray, UsdGeom.Tokens.vertex).Set(
             Vt.Vec2fArray.FromNumpy(g.uv.astype(np.float32)))
-        # Material: UsdPreviewSurface fed by UsdUVTexture nodes.
-        tex = texs[m]
-        png = _texture_pngs(tex, f'{stem}_{EXPORT_MATERIALS[m][2]}', files, written)
-        mat = UsdShade.Material.Define(stage, f'{root}/Looks/{m}')
-        surf = UsdShade.Shader.Define(stage, f'{mat.GetPath()}/surface')
-        surf.CreateIdAttr('UsdPreviewSurface')
-        surf.CreateInput('metallic', Sdf.ValueTypeNames.Float).Set(0.0)
-        reader = UsdShade.Shader.Define(stage, f'{mat.GetPath()}/st')
-        reader.CreateIdAttr('UsdPrimvarReader_float2')
-        reader.CreateInput('varname', Sdf.ValueTypeNames.Token).Set('st')
-        def texture(key, colour_space):
-            t = UsdShade.Shader.Define(stage, f'{mat.GetPath()}/{key}')
-            t.CreateIdAttr('UsdUVTexture')
-            t.CreateInput('file', Sdf.ValueTypeNames.Asset).Set(png[key])
-            t.CreateInput('sourceColorSpace', Sdf.ValueTypeNames.Token).Set(colour_space)
-            t.CreateInput('st', Sdf.ValueTypeNames.Float2).ConnectToSource(reader.ConnectableAPI(), 'result')
-            return t
-        albedo = texture('albedo', 'sRGB')
-        surf.CreateInput('diffuseColor', Sdf.ValueTypeNames.Color3f).ConnectToSource(albedo.CreateOutput('rgb', Sdf.ValueTypeNames.Float3))
-        if tex.has_alpha:
-            surf.CreateInput('opacity', Sdf.ValueTypeNames.Float).ConnectToSource(albedo.CreateOutput('a', Sdf.ValueTypeNames.Float))
-            if node != 'lashes': surf.CreateInput('opacityThreshold', Sdf.ValueTypeNames.Float).Set(0.5)
-        surf.CreateInput('roughness', Sdf.ValueTypeNames.Float).ConnectToSource(texture('roughness', 'raw').CreateOutput('r', Sdf.ValueTypeNames.Float))
-        normal = texture('normal', 'raw')
-        normal.CreateInput('scale', Sdf.ValueTypeNames.Float4).Set(Gf.Vec4f(2, 2, 2, 1))
-        normal.CreateInput('bias', Sdf.ValueTypeNames.Float4).Set(Gf.Vec4f(-1, -1, -1, 0))
-        surf.CreateInput('normal', Sdf.ValueTypeNames.Normal3f).ConnectToSource(normal.CreateOutput('rgb', Sdf.ValueTypeNames.Float3))
-        mat.CreateSurfaceOutput().ConnectToSource(surf.ConnectableAPI(), 'surface')
+        _usd_blendshapes(stage, mesh, skel, m, morph_min_delta)
+        mat = _usd_material(stage, f'{root}/Looks/{m}', texs[m], names[m], node == 'lashes')
         UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(mat)
     files[f'{stem}.usda'] = stage.GetRootLayer().ExportToString().encode()
     return files
+
+def check_usd(path) -> list:
+    "Messages of every error the USD validation framework (what `usdchecker` runs; usd-core ships no binary) finds in `path`."
+    from pxr import Usd, UsdValidation
+    stage = Usd.Stage.Open(str(path))
+    validators = UsdValidation.ValidationRegistry().GetOrLoadAllValidators()
+    errors = UsdValidation.ValidationContext(validators).Validate(stage)
+    return [f'{e.GetName()}: {e.GetMessage()}' for e in errors if e.GetType() == UsdValidation.ValidationErrorType.Error]
 
 # %% ../nbs/03_export.ipynb #232d7466
 def export_usd(asset:FaceAsset,          # the face to write
                folder:str|os.PathLike,  # output folder (created if missing)
                name:str|None=None,      # file stem; None = asset.name
                parts=None,              # groups to include (EXPORT_GROUPS keys); None = all
+               encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads
               ) -> Path:                # the written .usda file
     "Write `asset` as USD (.usda + PNG textures; metres, +Y up, expression baked) into `folder`, all or nothing."
     folder = Path(folder)
     if folder.suffix.lower() in ('.usd', '.usda', '.usdc', '.obj', '.glb'):
         raise FaceDivError(f"USD output {folder} looks like a file name", "pass the folder to write the .usda and .png files into")
     ensure_writable_dir(folder)
-    files = usd_files(asset, name, parts)
+    files = usd_files(asset, name, parts, encoding)
     _write_files(files, folder)
     return folder/next(n for n in files if n.endswith('.usda'))
 
@@ -689,18 +833,19 @@ def export_asset(asset:FaceAsset,         # the face to write
                  path:str|os.PathLike,    # *.glb, *.obj, *.usda, or a folder for the OBJ bundle
                  format:str|None=None,    # 'glb', 'obj' or 'usd'; None = from the path's suffix
                  parts=None,              # groups to include (EXPORT_GROUPS keys); None = all
+                 encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads
                 ) -> Path:                # the written .glb, .obj or .usda file
     "Export `asset` in the format of `path` (or `format`)."
     path = Path(path)
     fmt = format or {'.glb': 'glb', '.obj': 'obj', '.usda': 'usd', '.usd': 'usd', '': 'obj'}.get(path.suffix.lower(), path.suffix.lower().lstrip('.'))
     if fmt not in EXPORT_FORMATS:
         raise FaceDivError(f"unknown export format {fmt!r} for {path}", f"use one of {', '.join(EXPORT_FORMATS)} (a .glb file, an .obj or .usda file, or a folder)")
-    if fmt == 'glb': return export_glb(asset, path if path.suffix else path.with_suffix('.glb'), parts)
+    if fmt == 'glb': return export_glb(asset, path if path.suffix else path.with_suffix('.glb'), parts, encoding=encoding)
     if fmt == 'usd':
-        if path.suffix.lower() in ('.usda', '.usd'): return export_usd(asset, path.parent, path.stem, parts)
-        return export_usd(asset, path, parts=parts)
-    if path.suffix.lower() == '.obj': return export_obj(asset, path.parent, path.stem, parts)
-    return export_obj(asset, path, parts=parts)
+        if path.suffix.lower() in ('.usda', '.usd'): return export_usd(asset, path.parent, path.stem, parts, encoding)
+        return export_usd(asset, path, parts=parts, encoding=encoding)
+    if path.suffix.lower() == '.obj': return export_obj(asset, path.parent, path.stem, parts, encoding)
+    return export_obj(asset, path, parts=parts, encoding=encoding)
 
 # %% ../nbs/03_export.ipynb #c82ceaf4
 EXPORT_SCHEMA = {'texture_res': POW2, 'grey': UNIT,

@@ -387,7 +387,7 @@ def load_photo_models(normalizer=PHOTO_DEFAULTS['normalizer'],    # trained norm
             raise AssetError(f"no trained normaliser in {normalizer}", "run `dvc repro train_normalizer`, pass its folder, or skip normalisation (--normalizer none)")
         out['normalizer'] = load_model(normalizer); out['paths']['normalizer'] = str(Path(normalizer)/'normalizer.safetensors')
     if translators is not None and Path(translators).exists(): out['translators'] = load_translators(translators); out['paths']['translators'] = str(translators)
-    if sr is not None and Path(sr).exists(): out['sr'] = load_sr(sr); out['paths']['sr'] = str(sr)
+    if sr is not None and Path(sr).exists(): out['sr'] = load_sr(sr, 'auto'); out['paths']['sr'] = str(sr)
     return out
 
 # %% ../nbs/17_photo.ipynb #7d11d035

@@ -22,9 +22,9 @@ from .maps import map_scores, stage_pairs
 from .figures import loss_curve
 
 # %% auto #0
-__all__ = ['SR_KINDS', 'SCALE', 'MAX_RES', 'SR_DEFAULTS', 'SR_SCHEMA', 'RBlock', 'SRNet', 'bicubic', 'to_net', 'from_net',
-           'kind_stats', 'upscale', 'check_res', 'resize_maps', 'upsample_maps', 'train_sr', 'score_sr', 'save_sr',
-           'load_sr', 'plot_sr', 'train_stage', 'main']
+__all__ = ['SR_KINDS', 'SCALE', 'MAX_RES', 'SR_DEFAULTS', 'SR_MODELS', 'FAST_DEFAULTS', 'SR_SCHEMA', 'RBlock', 'SRNet', 'bicubic',
+           'to_net', 'from_net', 'kind_stats', 'upscale', 'check_res', 'resize_maps', 'upsample_maps', 'train_sr',
+           'save_sr', 'load_sr', 'distill_sr', 'score_sr', 'score_chain', 'plot_sr', 'train_stage', 'main']
 
 # %% ../nbs/12b_sr.ipynb #9db1009c
 SR_KINDS = ('albedo', 'specular', 'displacement')
@@ -146,12 +146,14 @@ def resize_maps(maps:np.ndarray, kind:str, res:int) -> np.ndarray:
     x = bicubic(x, res // R) if res > R else F.adaptive_avg_pool2d(x, res)
     return from_net(x, kind, stats, lead)
 
-def upsample_maps(maps:np.ndarray, kind:str, res:int, sr:tuple|None=None, tile:int=128, overlap:int=12) -> np.ndarray:
+def upsample_maps(maps:np.ndarray, kind:str, res:int, sr:tuple|None=None, tile:int=128, overlap:int=12,
+                  sr_max_res:int=0,   # the SR network produces at most this size, bicubic beyond (0 = no limit)
+                 ) -> np.ndarray:
     "Maps of `kind` [...,R,R(,3)] at `res`: the ×4 SR chain (`sr` = (model, meta)) while it fits, then bicubic/area."
     res, kind = check_res(res), _check_kind(kind)
     R = maps.shape[-2] if kind == 'albedo' else maps.shape[-1]
     lead = maps.shape[:-3] if kind == 'albedo' else maps.shape[:-2]
-    while sr is not None and R * SCALE <= res:
+    while sr is not None and R * SCALE <= (min(res, sr_max_res) if sr_max_res else res):
         model, meta = sr
         maps = from_net(upscale(model, to_net(maps, kind, meta['stats']), tile, overlap), kind, meta['stats'], lead)
         R *= SCALE
@@ -164,6 +166,16 @@ def _images(pairs:dict, kind:str, stats:dict) -> torch.Tensor:
     "[N,T,C,R,R] standardised images of one kind (C = 3 for albedo, else 1)."
     N, T, R = pairs[kind].shape[:3]
     return to_net(pairs[kind], kind, stats).reshape(N, T, -1, R, R)
+
+def _crops(imgs:list, g:np.random.Generator, batch:int, crop:int) -> torch.Tensor:
+    "[batch,1,crop,crop] random (kind, scan, tile, channel, window) crops of the per-kind images [N,T,C,R,R]."
+    hr = []
+    for _ in range(batch):
+        im = imgs[g.integers(len(imgs))]
+        n, t, c = g.integers(im.shape[0]), g.integers(im.shape[1]), g.integers(im.shape[2])
+        y0, x0 = g.integers(im.shape[-1] - crop + 1, size=2)
+        hr.append(im[n, t, c, y0:y0 + crop, x0:x0 + crop])
+    return torch.stack(hr)[:, None]
 
 def train_sr(train:dict, net:dict|None=None, opt:dict|None=None, seed:int=0, progress:bool=True) -> tuple:
     "(SRNet in eval mode, meta, losses) trained on the maps of `train` (pairs dict, every kind)."
@@ -179,14 +191,7 @@ def train_sr(train:dict, net:dict|None=None, opt:dict|None=None, seed:int=0, pro
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, opt['steps'])
     losses = []
     for step in tqdm(range(opt['steps']), desc='sr', disable=not progress, file=sys.stderr):
-        g = rng(seed, 'sr_batch', step)
-        hr = []
-        for _ in range(opt['batch']):
-            im = imgs[g.integers(len(SR_KINDS))]
-            n, t, c = g.integers(im.shape[0]), g.integers(im.shape[1]), g.integers(im.shape[2])
-            y0, x0 = g.integers(R - crop + 1, size=2)
-            hr.append(im[n, t, c, y0:y0 + crop, x0:x0 + crop])
-        hr = torch.stack(hr)[:, None]                                            # [B,1,c,c]
+        hr = _crops(imgs, rng(seed, 'sr_batch', step), opt['batch'], crop)       # [B,1,c,c]
         lr = F.avg_pool2d(hr, SCALE)                                             # [B,1,c/4,c/4]
         loss = (model(lr) - hr).abs().mean()
         optim.zero_grad(set_to_none=True); loss.backward(); optim.step(); sched.step()
@@ -194,37 +199,82 @@ def train_sr(train:dict, net:dict|None=None, opt:dict|None=None, seed:int=0, pro
     meta = {'class_name': 'SRNet', 'kwargs': net, 'scale': SCALE, 'stats': stats, 'res': int(R), 'train': opt, 'seed': seed}
     return model.eval().requires_grad_(False), meta, losses
 
-def score_sr(test:dict, sr:tuple, tile:int=128, overlap:int=12) -> dict:
-    "Per kind {'data_range', 'sr': {psnr, ssim}, 'bicubic': {psnr, ssim}, 'gain_db'} on held-out tiles (×4 from area-downsampled)."
-    model, meta = sr
-    R = test['albedo'].shape[2]
-    mask = uv_raster(R).mask
-    out = {}
-    for kind in SR_KINDS:
-        x = to_net(test[kind], kind, meta['stats'])                               # [M,1,R,R]
-        lo = F.adaptive_avg_pool2d(x, R // SCALE)
-        gt, mean_sd = x.numpy()[:, 0], meta['stats'][kind]
-        gt = gt * mean_sd[1] + mean_sd[0]                                         # back to map units (sRGB for albedo)
-        M = np.broadcast_to(mask[None, :, None], (len(test[kind]), 2, 3 if kind == 'albedo' else 1, R, R)).reshape(-1, R, R)
-        rng_ = 1.0 if kind == 'albedo' else float(gt[M].max() - gt[M].min())
-        preds = {'sr': upscale(model, lo, tile, overlap), 'bicubic': bicubic(lo, SCALE)}
-        out[kind] = {'data_range': rng_, **{k: map_scores(v.numpy()[:, 0] * mean_sd[1] + mean_sd[0], gt, M, rng_) for k, v in preds.items()}}
-        out[kind]['gain_db'] = out[kind]['sr']['psnr'] - out[kind]['bicubic']['psnr']
-    return out
+SR_MODELS = {'full': 'sr', 'fast': 'sr_fast'}   # which network -> file stem in models/sr
 
-def save_sr(model:SRNet, meta:dict, folder) -> Path:
-    "Write `sr.safetensors` (+ .json) into `folder`, atomically."
-    return save_tensors(Path(folder)/'sr.safetensors', model.state_dict(), meta)
+def save_sr(model:SRNet, meta:dict, folder, name:str='sr') -> Path:
+    "Write `<name>.safetensors` (+ .json) into `folder`, atomically."
+    return save_tensors(Path(folder)/f'{name}.safetensors', model.state_dict(), meta)
 
-def load_sr(folder) -> tuple:
-    "(SRNet, meta) of `folder`/sr.safetensors (stage `sr`)."
-    path = Path(folder)/'sr.safetensors'
+def load_sr(folder, which:str='full') -> tuple:
+    "(SRNet, meta) of stage `sr`'s teacher (`which='full'`, sr.safetensors), its distilled student ('fast'), or 'auto': the student where it exists."
+    if which == 'auto': which = 'fast' if (Path(folder)/f"{SR_MODELS['fast']}.safetensors").exists() else 'full'
+    if which not in SR_MODELS: raise ParamsError(f"unknown SR model {which!r}", f"use one of {', '.join(SR_MODELS)} or auto")
+    path = Path(folder)/f'{SR_MODELS[which]}.safetensors'
     tensors, meta = load_tensors(path, 'sr')
     if meta.get('class_name') != 'SRNet': raise AssetError(f"{path} is not a facediv super-resolution model", "run `dvc repro sr`")
     model = SRNet(**meta['kwargs'])
     try: model.load_state_dict(tensors)
     except RuntimeError as e: raise AssetError(f"{path} does not match its own configuration ({str(e).splitlines()[0]})", "run `dvc repro -f sr`") from e
     return model.eval().requires_grad_(False), meta
+
+# %% ../nbs/12b_sr.ipynb #50af8b73
+FAST_DEFAULTS = {'net': {'channels': 8, 'blocks': 2}, 'train': {'steps': 400, 'batch': 8, 'crop': 64, 'lr': 0.002}}
+
+def distill_sr(teacher:tuple,            # (SRNet, meta) from train_sr / load_sr
+               train:dict,               # the teacher's training pairs
+               net:dict|None=None,       # student SRNet kwargs (FAST_DEFAULTS['net'])
+               opt:dict|None=None,       # steps, batch, crop, lr (FAST_DEFAULTS['train'])
+               seed:int=0, progress:bool=True) -> tuple:  # (student SRNet in eval mode, meta, losses)
+    "A cheaper SRNet trained to reproduce `teacher` (L1 to its output) on random training crops."
+    tmodel, tmeta = teacher
+    net, opt = {**FAST_DEFAULTS['net'], **(net or {})}, {**FAST_DEFAULTS['train'], **(opt or {})}
+    crop = min(int(opt['crop']), train['albedo'].shape[2])
+    if crop % SCALE: raise ParamsError(f"crop {crop} is not a multiple of {SCALE}", "use a power-of-two crop (sr.fast.train.crop)")
+    imgs = [_images(train, k, tmeta['stats']) for k in SR_KINDS]
+    torch.manual_seed(int(rng(seed, 'sr_fast_init').integers(2 ** 62)))
+    model = SRNet(**net)
+    optim = torch.optim.Adam(model.parameters(), lr=opt['lr'], betas=(0.9, 0.99))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, opt['steps'])
+    losses = []
+    for step in tqdm(range(opt['steps']), desc='sr fast', disable=not progress, file=sys.stderr):
+        lr = F.avg_pool2d(_crops(imgs, rng(seed, 'sr_fast_batch', step), opt['batch'], crop), SCALE)   # [B,1,c/4,c/4]
+        with torch.no_grad(): target = tmodel(lr)                                                      # [B,1,c,c]
+        loss = (model(lr) - target).abs().mean()
+        optim.zero_grad(set_to_none=True); loss.backward(); optim.step(); sched.step()
+        losses.append(loss.item())
+    meta = {**tmeta, 'kwargs': net, 'train': opt, 'seed': seed, 'teacher': tmeta['kwargs']}
+    return model.eval().requires_grad_(False), meta, losses
+
+# %% ../nbs/12b_sr.ipynb #a7f199c0
+def _scores(test:dict, kind:str, stats:dict, factor:int, predict:dict) -> dict:
+    "{'data_range', name: {psnr, ssim}} of each `predict[name](lo)` against held-out tiles of `kind` downsampled by `factor`."
+    R = test['albedo'].shape[2]
+    mask = uv_raster(R).mask
+    x = to_net(test[kind], kind, stats)                                           # [M,1,R,R]
+    lo = F.adaptive_avg_pool2d(x, R // factor)
+    mean, sd = stats[kind]
+    gt = x.numpy()[:, 0] * sd + mean                                              # back to map units (sRGB for albedo)
+    M = np.broadcast_to(mask[None, :, None], (len(test[kind]), 2, 3 if kind == 'albedo' else 1, R, R)).reshape(-1, R, R)
+    data_range = 1.0 if kind == 'albedo' else float(gt[M].max() - gt[M].min())
+    return {'data_range': data_range, **{k: map_scores(f(lo).numpy()[:, 0] * sd + mean, gt, M, data_range) for k, f in predict.items()}}
+
+def score_sr(test:dict, sr:tuple, tile:int=128, overlap:int=12, fast:tuple|None=None) -> dict:
+    "Per kind {'data_range', 'sr', 'bicubic'[, 'fast']: {psnr, ssim}, 'gain_db'[, 'fast_gain_db']} on held-out tiles (×4)."
+    out = {}
+    for kind in SR_KINDS:
+        predict = {'sr': lambda lo: upscale(sr[0], lo, tile, overlap), 'bicubic': lambda lo: bicubic(lo, SCALE)}
+        if fast: predict['fast'] = lambda lo: upscale(fast[0], lo, tile, overlap)
+        out[kind] = _scores(test, kind, sr[1]['stats'], SCALE, predict)
+        for k in ('sr', 'fast'):
+            if k in out[kind]: out[kind][{'sr': 'gain_db', 'fast': 'fast_gain_db'}[k]] = out[kind][k]['psnr'] - out[kind]['bicubic']['psnr']
+    return out
+
+def score_chain(test:dict, sr:tuple, fast:tuple, tile:int=128, overlap:int=12) -> dict:
+    "Per kind {psnr, ssim} of ×16 from held-out tiles: teacher twice ('sr_sr'), student then bicubic ('fast_bicubic'), bicubic ×16."
+    up = lambda m, lo: upscale(m, lo, tile, overlap)
+    predict = {'sr_sr': lambda lo: up(sr[0], up(sr[0], lo)), 'fast_bicubic': lambda lo: bicubic(up(fast[0], lo), SCALE),
+               'bicubic': lambda lo: bicubic(lo, SCALE * SCALE)}
+    return {kind: _scores(test, kind, sr[1]['stats'], SCALE * SCALE, predict) for kind in SR_KINDS}
 
 # %% ../nbs/12b_sr.ipynb #503aa544
 SR_SCHEMA = {
@@ -233,6 +283,9 @@ SR_SCHEMA = {
     'net': {'channels': POSITIVE_INT, 'blocks': POSITIVE_INT},
     'train': {'steps': POSITIVE_INT, 'batch': POSITIVE_INT, 'crop': POSITIVE_INT,
               'lr': Check(float, lambda x: 0 < x < 1, 'a learning rate in (0, 1)')},
+    'fast': {'net': {'channels': POSITIVE_INT, 'blocks': POSITIVE_INT},
+             'train': {'steps': POSITIVE_INT, 'batch': POSITIVE_INT, 'crop': POSITIVE_INT,
+                       'lr': Check(float, lambda x: 0 < x < 1, 'a learning rate in (0, 1)')}},
     'tile': Check(int, lambda n: n >= 8, 'an integer >= 8'), 'overlap': Check(int, lambda n: n >= 0, 'a non-negative integer'),
     'threads': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = torch default)'),
     'seed': SEED,
@@ -263,7 +316,7 @@ def plot_sr(test:dict, sr:tuple, path, crop:int=48) -> Path:
     return Path(path)
 
 def train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir) -> dict:
-    "Stage `sr`: train, score against bicubic, save; write metrics and plots."
+    "Stage `sr`: train the teacher, distil the fast student, score both against bicubic, save; write metrics and plots."
     t0 = time.time()
     train, test = stage_pairs(cfg, scans_dir)
     n_train, n_test, R = len(train['albedo']), len(test['albedo']), train['albedo'].shape[2]
@@ -272,12 +325,17 @@ def train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir) -> dict:
     model, meta, losses = train_sr(train, dict(cfg.net), dict(cfg.train), cfg.seed)
     meta.update(tile=cfg.tile, overlap=cfg.overlap, n_train=n_train, source=str(cfg.scans_folder or scans_dir))
     sha = file_sha256(save_sr(model, meta, model_dir))
-    scores = score_sr(test, (model, meta), cfg.tile, cfg.overlap)
-    metrics = {'n_train': n_train, 'n_test': n_test, 'res_in': R // SCALE, 'res_out': R, **scores,
-               'checkpoint_sha256': sha, 'seconds': round(time.time() - t0, 1), 'profile': cfg.get('profile')}
+    fast, fmeta, fast_losses = distill_sr((model, meta), train, dict(cfg.fast.net), dict(cfg.fast.train), cfg.seed)
+    fmeta.update(tile=cfg.tile, overlap=cfg.overlap, n_train=n_train)
+    fast_sha = file_sha256(save_sr(fast, fmeta, model_dir, SR_MODELS['fast']))
+    scores = score_sr(test, (model, meta), cfg.tile, cfg.overlap, fast=(fast, fmeta))
+    chain = score_chain(test, (model, meta), (fast, fmeta), cfg.tile, cfg.overlap) if R >= 4 * SCALE * SCALE else None
+    metrics = {'n_train': n_train, 'n_test': n_test, 'res_in': R // SCALE, 'res_out': R, **scores, 'chain_x16': chain,
+               'checkpoint_sha256': sha, 'fast_checkpoint_sha256': fast_sha, 'seconds': round(time.time() - t0, 1), 'profile': cfg.get('profile')}
     save_json(metrics, metrics_path)
     plot_sr(test, (model, meta), Path(plots_dir)/'sr_comparison.png')
     save_json(loss_curve({'l1': losses}, cfg.train.steps), Path(plots_dir)/'sr_loss.json')
+    save_json(loss_curve({'l1_to_teacher': fast_losses}, cfg.fast.train.steps), Path(plots_dir)/'sr_fast_loss.json')
     return metrics
 
 @call_parse
@@ -291,5 +349,5 @@ def main(params:str='params.yaml',              # params file (block `sr`)
     cfg = load_params('sr', SR_SCHEMA, params)
     if cfg.threads: torch.set_num_threads(cfg.threads)
     m = train_stage(cfg, scans_dir, model_dir, metrics_path, plots_dir)
-    print('sr: ' + '; '.join(f"{k} {m[k]['sr']['psnr']:.2f} dB (bicubic {m[k]['bicubic']['psnr']:.2f})" for k in SR_KINDS)
+    print('sr: ' + '; '.join(f"{k} {m[k]['sr']['psnr']:.2f} dB (fast {m[k]['fast']['psnr']:.2f}, bicubic {m[k]['bicubic']['psnr']:.2f})" for k in SR_KINDS)
           + f"; {m['res_in']}→{m['res_out']}, {m['seconds']:.0f} s", file=sys.stderr)

@@ -48,3 +48,13 @@ def test_full_featured_glb_is_valid(tmp_path):
     report = validate(export_glb(asset, tmp_path/'face.glb'))
     assert_clean(report)
     assert 'KHR_materials_specular' in report['info']['extensionsUsed']
+    # the faster encodings: JPEG base colour, one encoder thread, PNG level 0; morph targets carry normals
+    from facediv.export import TextureEncoding
+    for enc in (TextureEncoding(base_colour='jpeg', threads=1), TextureEncoding(png_level=0)):
+        report = validate(export_glb(asset, tmp_path/'face_fast.glb', encoding=enc))
+        assert_clean(report)
+    blob = (tmp_path/'face_fast.glb').read_bytes()
+    gltf = json.loads(blob[20:20 + int.from_bytes(blob[12:16], 'little')])     # the JSON chunk after the 12-byte header
+    assert {i['mimeType'] for i in gltf['images']} == {'image/png'}
+    targets = gltf['meshes'][0]['primitives'][0]['targets']
+    assert len(targets) == 53 and all(set(t) == {'POSITION', 'NORMAL'} for t in targets)
