@@ -236,7 +236,7 @@ class UVRaster:
     def mask(self) -> np.ndarray: return self.tri >= 0  # [T,res,res] covered texels
     def __repr__(self): return f"UVRaster(res={self.res}, tiles={self.tiles}, coverage={self.mask.mean():.1%})"
 
-def _rasterize_tile(uv_tri:np.ndarray, tri_ids:np.ndarray, res:int, chunk:int=4096):
+def _rasterize_tile(uv_tri:np.ndarray, tri_ids:np.ndarray, res:int, chunk:int=4096, candidates:int=1 << 21):
     "Rasterise UV triangles [N,3,2] (local [0,1) coords) into ([res,res] tri id, [res,res,3] barycentrics)."
     tri_map = np.full((res, res), -1, np.int32)
     bary_map = np.zeros((res, res, 3), np.float32)
@@ -245,8 +245,11 @@ def _rasterize_tile(uv_tri:np.ndarray, tri_ids:np.ndarray, res:int, chunk:int=40
     hi = np.clip(np.ceil(xy.max(1)).astype(int), 0, res - 1)
     size = hi - lo + 1
     order = np.argsort(size.max(1))                                                # similar bbox sizes per chunk
-    for start in range(0, len(order), chunk):
-        idx = order[start:start + chunk]
+    start = 0
+    while start < len(order):   # at most `candidates` texels per chunk: ~100 bytes of temporaries each, whatever `res`
+        s = size[order[min(start + chunk, len(order)) - 1]].max()                 # the chunk's largest box (sorted)
+        idx = order[start:start + max(1, min(chunk, candidates // (s * s)))]
+        start += len(idx)
         s = size[idx].max()
         oy, ox = np.meshgrid(np.arange(s), np.arange(s), indexing='ij')
         px = lo[idx, None, 0] + ox.reshape(1, -1)                                  # [n,s*s] candidate columns
