@@ -4,9 +4,11 @@
 
 # %% ../nbs/20_viewer.ipynb #602f1029
 from __future__ import annotations
-import collections, concurrent.futures, hashlib, ipaddress, json, mimetypes, sys, threading, time, urllib.parse, webbrowser
+import collections, concurrent.futures, hashlib, ipaddress, json, mimetypes, struct, sys, threading, time, urllib.parse, webbrowser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import numpy as np
 
 from fastcore.basics import patch
 
@@ -15,8 +17,8 @@ from .core import FaceDivError, ParamsError, PACKAGE_DIR
 from .taxonomy import ATTRIBUTES, Attributes, parse_label
 
 # %% auto #0
-__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'CONTENT_TYPES', 'parse_face_query', 'FaceServer', 'make_handler',
-           'start_server', 'serve']
+__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'UPDATE_MAGIC', 'CONTENT_TYPES', 'parse_face_query', 'FaceServer',
+           'face_update', 'read_update', 'make_handler', 'start_server', 'serve']
 
 # %% ../nbs/20_viewer.ipynb #2c2e10cf
 STATIC_DIR = PACKAGE_DIR/'viewer_static'
@@ -46,6 +48,8 @@ class FaceServer:
                  cache_size:int=32,          # GLBs kept in memory
                  missing_model:str|None=None,  # the path that was looked for, for the banner
                  photo_models:dict|None=None,  # facediv.photo.load_photo_models(...); None = the pipeline's, at the first upload
+                 download_res:int=1024,      # skin texture size of a downloaded asset
+                 maps_models:dict|None=None, # {'translators', 'sr'} for downloads; None = models/translate and models/sr when trained
                 ):
         from facediv.generate import load_model
         self.model = None if model is None else load_model(model, device)
@@ -55,6 +59,18 @@ class FaceServer:
         # Photos are fitted on one worker thread: its OpenGL context (for the UV projection) is made once, there.
         self.photo_worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='facediv-photo')
         self.stats = collections.Counter()
+        self.download_res, self._maps_models = download_res, maps_models
+
+    @property
+    def maps_models(self) -> dict:
+        "Translators and SR for downloads, loaded at the first download (none when they are not trained: albedo only, bicubic)."
+        if self._maps_models is None:
+            from facediv.translate import load_translators
+            from facediv.sr import load_sr
+            self._maps_models = {}
+            if (Path('models/translate')/'specular.safetensors').exists(): self._maps_models['translators'] = load_translators('models/translate')
+            if (Path('models/sr')/'sr.safetensors').exists(): self._maps_models['sr'] = load_sr('models/sr', 'auto')
+        return self._maps_models
 
     @property
     def trained(self) -> bool: return self.model is not None
@@ -141,6 +157,78 @@ def photo_glb(self:FaceServer, pid:str, req:dict) -> bytes:
         while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
     return data
 
+# %% ../nbs/20_viewer.ipynb #2aa3230e
+UPDATE_MAGIC = b'FDV1'   # binary face update: magic, uint32 header length, JSON header (space-padded to 4 bytes), data
+
+def _update_bytes(header:dict, blobs:dict) -> bytes:
+    "Pack `blobs` ({name: bytes}) after a JSON header that gives each one's [offset, length] in the data (4-byte aligned)."
+    data, where = bytearray(), {}
+    for k, b in blobs.items():
+        data += b'\0' * (-len(data) % 4)
+        where[k] = [len(data), len(b)]
+        data += b
+    js = json.dumps({**header, 'blobs': where}, separators=(',', ':')).encode()
+    js += b' ' * (-len(js) % 4)
+    return UPDATE_MAGIC + struct.pack('<I', len(js)) + js + bytes(data)
+
+def face_update(faces:dict, i:int, texture_res:int=256) -> bytes:
+    "What the page needs to turn the head it shows into generated face `i`: per material positions and normals (metres, the GLB's vertex order), eye-node origins, and both skin tiles as preview-size JPEGs."
+    from facediv.core import linear_to_srgb
+    from facediv.export import CM_TO_M, EXPORT_MATERIALS, TextureEncoding, _encode, eyeball_centre
+    from facediv.sr import resize_maps
+    from facediv.template import uv_mesh, vertex_normals
+    verts = faces['vertices'][i]
+    normals = vertex_normals(verts)
+    blobs, origins = {}, {}
+    for m, (node, ict, _) in EXPORT_MATERIALS.items():
+        if node.startswith('eye_') and node not in origins: origins[node] = eyeball_centre(verts, node.split('_')[1])
+        idx = uv_mesh([ict]).vertex_index
+        n = normals[idx]
+        n[~np.isfinite(n).all(1) | (np.linalg.norm(n, axis=1) < 0.5)] = (0, 0, 1)     # as export.part_geometry
+        blobs[f'{m}/position'] = ((verts[idx] - origins.get(node, 0)) * CM_TO_M).astype(np.float32).tobytes()
+        blobs[f'{m}/normal'] = n.astype(np.float32).tobytes()
+    albedo = linear_to_srgb(resize_maps(faces['albedo'][i:i + 1], 'albedo', texture_res)[0])    # [2,R,R,3] sRGB
+    enc = TextureEncoding(base_colour='jpeg', jpeg_quality=90, threads=1)
+    for k, tile in enumerate(('face', 'back_head')):
+        blobs[f'{tile}/albedo'] = _encode([albedo[k, ..., c] for c in range(3)], albedo.shape[1:3], 'jpeg', enc)
+    header = {'origins': {k: (v * CM_TO_M).tolist() for k, v in origins.items()}, 'texture_res': texture_res}
+    return _update_bytes(header, blobs)
+
+def read_update(data:bytes) -> tuple:
+    "(header, {name: bytes}) of a `face_update` (what the page's JavaScript does, for tests and scripts)."
+    if data[:4] != UPDATE_MAGIC: raise FaceDivError("not a facediv face update", "request /api/face.bin from a facediv viewer")
+    n = struct.unpack('<I', data[4:8])[0]
+    header = json.loads(data[8:8 + n])
+    return header, {k: data[8 + n + o:8 + n + o + l] for k, (o, l) in header['blobs'].items()}
+
+@patch
+def update(self:FaceServer, req:dict) -> bytes:
+    "The binary update (`face_update`) for a validated request, from the cache or made now; needs a trained model."
+    if not self.trained: raise FaceDivError("face updates need a trained generator", "load /api/face.glb (the template) instead")
+    from facediv.generate import generate
+    key = ('update',) + self.key(req)
+    with self.lock:
+        if key in self.cache: self.cache.move_to_end(key); self.stats['cache_hits'] += 1; return self.cache[key]
+    faces = generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
+    data = face_update(faces, 0, self.texture_res)
+    with self.lock:
+        self.stats['updates'] += 1
+        self.cache[key] = data
+        while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
+    return data
+
+@patch
+def download(self:FaceServer, req:dict) -> bytes:
+    "The complete asset of a request as GLB: translators, SR and PBR maps at `download_res` (when trained), not the preview."
+    from facediv.export import glb_bytes, template_asset
+    if not self.trained: return glb_bytes(template_asset(self.texture_res))
+    from facediv.generate import generate
+    from facediv.assets import face_asset
+    faces = generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
+    name = f"facediv_{Attributes(req['ethnicity'], req['age'], req['gender']).slug()}_seed{req['seed']}"
+    self.stats['downloads'] += 1
+    return glb_bytes(face_asset(faces, 0, name, texture_res=self.download_res, maps_models=self.maps_models))
+
 # %% ../nbs/20_viewer.ipynb #a383d8d4
 CONTENT_TYPES = {'.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
                  '.md': 'text/plain; charset=utf-8', '': 'text/plain; charset=utf-8', '.json': 'application/json',
@@ -179,13 +267,18 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
                 if path.startswith('/static/'): return self._static(path[len('/static/'):])
                 if path == '/api/info': return self._json(app.info())
                 if path == '/api/stats': return self._json(dict(app.stats))
+                if path == '/api/face.bin':   # a new face for the mesh on the page (fast path)
+                    req, t = parse_face_query(query), time.perf_counter()
+                    data = app.update(req)
+                    return self._send(200, data, 'application/octet-stream', {'X-Facediv-Seconds': f'{time.perf_counter() - t:.3f}'})
                 if path == '/api/face.glb':
                     req = parse_face_query(query)
                     t = time.perf_counter()
                     pid = query.get('photo', [None])[0]
-                    data = app.photo_glb(pid, req) if pid else app.glb(req)
+                    download = query.get('download', ['0'])[0] == '1'
+                    data = app.photo_glb(pid, req) if pid else app.download(req) if download else app.glb(req)
                     headers = {'X-Facediv-Seconds': f'{time.perf_counter() - t:.3f}', 'X-Facediv-Trained': str(app.trained).lower()}
-                    if query.get('download', ['0'])[0] == '1':
+                    if download:
                         slug = Attributes(req['ethnicity'], req['age'], req['gender']).slug() if app.trained or pid else 'template'
                         name = f'facediv_photo_{slug}' if pid else f'facediv_{slug}_seed{req["seed"]}'
                         headers['Content-Disposition'] = f'attachment; filename="{name}.glb"'
@@ -213,9 +306,9 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
 
 # %% ../nbs/20_viewer.ipynb #56860ddf
 def start_server(model=None, host:str='127.0.0.1', port:int=0, device:str='cpu', texture_res:int=256,
-                 missing_model:str|None=None, verbose:bool=False, photo_models:dict|None=None) -> tuple:
+                 missing_model:str|None=None, verbose:bool=False, photo_models:dict|None=None, maps_models:dict|None=None) -> tuple:
     "Start the viewer in a background thread: (server, url). `port=0` picks a free port; `server.shutdown()` stops it."
-    app = FaceServer(model, device, texture_res, missing_model=missing_model, photo_models=photo_models)
+    app = FaceServer(model, device, texture_res, missing_model=missing_model, photo_models=photo_models, maps_models=maps_models)
     try: server = ThreadingHTTPServer((host, port), make_handler(app, verbose=verbose))
     except OSError as e:
         raise FaceDivError(f"cannot serve on {host}:{port}: {e.strerror}", "pick another port with --port (0 = any free port)") from e

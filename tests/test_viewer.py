@@ -1,4 +1,4 @@
-"""The browser viewer in headless Chromium: the page loads a generated GLB, an attribute change fetches a new one,
+"""The browser viewer in headless Chromium: the page loads a generated GLB, an attribute change updates it in place,
 expression sliders move the morph targets, and without a model the template is shown with a banner.
 Needs chromium + chromedriver (Debian: apt-get install chromium chromium-driver) and selenium; skipped otherwise.
 Set FACEDIV_SCREENSHOT_DIR to keep the screenshots."""
@@ -59,16 +59,23 @@ def test_viewer_generates_and_poses(tmp_path, browser):
         assert 'ethnicity=Southern+European' in st['url'] and st['morphMeshes'] >= 1
         assert server.app.stats['generated'] == 1
         assert browser.find_element('id', 'banner').get_attribute('hidden') is not None      # a model: no banner
+        before = browser.execute_script("let p = null; window.facediv.scene.traverse(o => { if (o.isMesh && o.material.name === 'face' && !p) "
+                                        "p = Array.from(o.geometry.attributes.position.array.slice(0, 30)); }); return p;")
         Select(browser.find_element('id', 'ethnicity')).select_by_value('East African')
-        st = wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('loads') == 2)
-        assert 'ethnicity=East+African' in st['url'] and server.app.stats['generated'] == 2   # a new GLB was made and fetched
+        st = wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('updates') == 1)
+        # the fast path: the head on screen got new positions and textures (/api/face.bin), no new GLB
+        assert 'ethnicity=East+African' in st['url'] and st['loads'] == 1 and server.app.stats['updates'] == 1
+        after = browser.execute_script("let p = null; window.facediv.scene.traverse(o => { if (o.isMesh && o.material.name === 'face' && !p) "
+                                       "p = Array.from(o.geometry.attributes.position.array.slice(0, 30)); }); return p;")
+        assert max(abs(a - b) for a, b in zip(before, after)) > 1e-5
+        print(f"attribute change drawn after {st['lastUpdateMs']} ms (server {st['lastUpdateServerS']} s)")
         # an expression slider sets the morph-target weight on the loaded head (no request)
         browser.execute_script("const s = document.querySelector('#expressions input[data-name=jawOpen]');"
                                "s.value = 0.9; s.dispatchEvent(new Event('input'));")
         w = browser.execute_script("let w = null; window.facediv.scene.traverse(o => { if (o.morphTargetDictionary && "
                                    "o.morphTargetDictionary.jawOpen !== undefined && w === null) w = o.morphTargetInfluences[o.morphTargetDictionary.jawOpen]; });"
                                    "return w;")
-        assert abs(w - 0.9) < 1e-6 and server.app.stats['glb_requests'] == 2
+        assert abs(w - 0.9) < 1e-6 and server.app.stats['glb_requests'] == 1
         href = browser.find_element('id', 'download').get_attribute('href')
         assert 'download=1' in href and 'East+African' in href
         time.sleep(0.5)

@@ -1,4 +1,5 @@
-// facediv viewer: menus -> /api/face.glb -> three.js scene; expression sliders drive the GLB's morph targets.
+// facediv viewer: the first face (and photos) as /api/face.glb -> three.js scene; later changes as /api/face.bin
+// (positions, normals, skin textures) into the same mesh; expression sliders drive the GLB's morph targets.
 // A photo (chosen or dropped) goes to /api/photo; its head is then shown, and the menus edit it.
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
@@ -8,11 +9,19 @@ import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
 const $ = (id) => document.getElementById(id);
 const status = window.facedivStatus = { state: 'starting', loads: 0, url: null, lastLoadMs: null, error: null, morphMeshes: 0, photo: null };
 const expression = {};          // blendshape name -> weight, applied to every loaded head
-let head = null, framed = false, pending = null, generation = 0;
+let head = null, framed = false, generation = 0;
 
 // Scene: PBR with a neutral room environment, orbit controls around the head.
 const view = $('view');
-const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+// Multisampling is nearly free on a GPU but costs software WebGL (SwiftShader, llvmpipe) about 40 % of every frame.
+function softwareGL() {
+  const gl = document.createElement('canvas').getContext('webgl2'), ext = gl?.getExtension('WEBGL_debug_renderer_info');
+  const name = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : '';
+  gl?.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name);
+}
+status.softwareGL = softwareGL();
+const renderer = new THREE.WebGLRenderer({ antialias: !status.softwareGL, preserveDrawingBuffer: true });
 renderer.setPixelRatio(window.devicePixelRatio);
 renderer.toneMapping = THREE.NeutralToneMapping;
 view.appendChild(renderer.domElement);
@@ -28,8 +37,17 @@ function resize() {
   const w = view.clientWidth, h = view.clientHeight;
   renderer.setSize(w, h); camera.aspect = w / Math.max(h, 1); camera.updateProjectionMatrix();
 }
-window.addEventListener('resize', resize); resize();
-renderer.setAnimationLoop(() => { controls.update(); renderer.render(scene, camera); });
+// Draw on demand (a camera move, a new face, an expression), not every frame: software WebGL spends a whole core
+// on idle redraws otherwise, and a change waits behind them.
+let needsRender = true;
+const requestRender = () => { needsRender = true; };
+controls.addEventListener('change', requestRender);
+renderer.setAnimationLoop(() => { if (controls.update() || needsRender) { needsRender = false; renderer.render(scene, camera); } });
+function drawNow() {  // render the current state and wait until the GPU has drawn it (what a latency measurement needs)
+  renderer.render(scene, camera); needsRender = false;
+  const gl = renderer.getContext(); gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+}
+window.addEventListener('resize', () => { resize(); requestRender(); }); resize();
 
 function setStatus(state, text, error = null) {
   status.state = state; status.error = error;
@@ -47,6 +65,7 @@ function applyExpression() {
     }
   });
   status.morphMeshes = n;
+  requestRender();
 }
 
 function frame(obj) {
@@ -103,8 +122,8 @@ async function upload(file) {
   }
 }
 
-async function load() {
-  const url = faceUrl(), mine = ++generation, t0 = performance.now();
+async function load(t0 = performance.now()) {
+  const url = faceUrl(), mine = ++generation;
   status.url = url; $('download').href = url + '&download=1';
   setStatus('loading', 'generating…');
   try {
@@ -116,6 +135,7 @@ async function load() {
     head = gltf.scene; scene.add(head);
     if (!framed) { frame(head); framed = true; }
     applyExpression();
+    drawNow();
     status.loads += 1; status.lastLoadMs = Math.round(performance.now() - t0);
     const labels = `${$('ethnicity').value}, ${$('age').value}, ${$('gender').value}`;
     const what = status.photo ? `your photo: ${labels}` : status.info?.trained ? `${labels}, seed ${$('seed').value}`
@@ -125,7 +145,51 @@ async function load() {
     if (mine === generation) setStatus('error', 'error: ' + err.message, String(err.message));
   }
 }
-const reload = () => { clearTimeout(pending); pending = setTimeout(load, 120); };
+// A menu, the seed or psi changed: fetch only the new face's positions, normals and skin textures (/api/face.bin)
+// and put them into the head on screen; its triangles, UVs and morph targets stay. A newer change aborts an older one.
+let inflight = null;
+async function update(t0 = performance.now()) {
+  if (!head || status.photo || !status.info?.trained) return load();
+  const url = faceUrl(), mine = ++generation;
+  status.url = url; $('download').href = url + '&download=1';
+  inflight?.abort(); inflight = new AbortController();
+  try {
+    const res = await fetch(url.replace('/api/face.glb', '/api/face.bin'), { signal: inflight.signal });
+    if (!res.ok) { const e = await res.json(); throw new Error(e.error + (e.fix ? ' — ' + e.fix : '')); }
+    const buf = await res.arrayBuffer(), t1 = performance.now();
+    const n = new DataView(buf).getUint32(4, true), data = 8 + n;
+    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, n)));
+    const blob = (name) => { const [o, l] = header.blobs[name]; return new Uint8Array(buf, data + o, l); };
+    const tiles = ['face', 'back_head'];
+    const bitmaps = await Promise.all(tiles.map((t) => createImageBitmap(new Blob([blob(t + '/albedo')], { type: 'image/jpeg' }))));
+    if (mine !== generation) return;            // a newer change won
+    const t2 = performance.now();
+    head.traverse((o) => {
+      if (header.origins[o.name]) o.position.fromArray(header.origins[o.name]);
+      if (!o.isMesh || !header.blobs[o.material.name + '/position']) return;
+      const m = o.material.name, g = o.geometry;
+      g.attributes.position.array.set(new Float32Array(buf, data + header.blobs[m + '/position'][0], g.attributes.position.count * 3));
+      g.attributes.normal.array.set(new Float32Array(buf, data + header.blobs[m + '/normal'][0], g.attributes.normal.count * 3));
+      g.attributes.position.needsUpdate = true; g.attributes.normal.needsUpdate = true; g.computeBoundingSphere();
+      const k = tiles.indexOf(m);
+      if (k >= 0 && o.material.map) {
+        const old = o.material.map, tex = new THREE.Texture(bitmaps[k]);
+        for (const p of ['flipY', 'wrapS', 'wrapT', 'magFilter', 'minFilter', 'colorSpace', 'channel']) tex[p] = old[p];
+        tex.needsUpdate = true; o.material.map = tex; old.dispose();
+      }
+    });
+    const t3 = performance.now();
+    drawNow();
+    const t4 = performance.now();
+    status.updates = (status.updates || 0) + 1; status.lastUpdateMs = Math.round(t4 - t0);
+    status.lastUpdateParts = { fetch: t1 - t0, decode: t2 - t1, apply: t3 - t2, draw: t4 - t3 };
+    status.lastUpdateServerS = Number(res.headers.get('X-Facediv-Seconds'));
+    setStatus('ready', `${$('ethnicity').value}, ${$('age').value}, ${$('gender').value}, seed ${$('seed').value} — ${status.lastUpdateMs} ms`);
+  } catch (err) {
+    if (err.name !== 'AbortError' && mine === generation) setStatus('error', 'error: ' + err.message, String(err.message));
+  }
+}
+const reload = () => update();
 
 function fill(select, values, chosen) {
   for (const v of values) select.add(new Option(v, v, false, v === chosen));
@@ -167,5 +231,5 @@ async function init() {
   await load();
 }
 // For scripted use (tests, demos): set labels / an expression without touching the DOM events.
-window.facediv = { load, upload, expression, applyExpression, camera, controls, scene };
+window.facediv = { load, update, upload, expression, applyExpression, camera, controls, scene };
 init().catch((err) => setStatus('error', 'error: ' + err.message, String(err.message)));
