@@ -177,6 +177,23 @@ def _crops(imgs:list, g:np.random.Generator, batch:int, crop:int) -> torch.Tenso
         hr.append(im[n, t, c, y0:y0 + crop, x0:x0 + crop])
     return torch.stack(hr)[:, None]
 
+def _fit_sr(net:dict, imgs:list, opt:dict, crop:int, seed:int, tag:str, target=None, progress:bool=True) -> tuple:
+    "(SRNet in eval mode, losses): Adam + cosine schedule on random crops of `imgs`; L1 to the crop, or to `target(input)` (a teacher)."
+    torch.manual_seed(int(rng(seed, f'{tag}_init').integers(2 ** 62)))
+    model = SRNet(**net)
+    optim = torch.optim.Adam(model.parameters(), lr=opt['lr'], betas=(0.9, 0.99))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, opt['steps'])
+    losses = []
+    for step in tqdm(range(opt['steps']), desc=tag.replace('_', ' '), disable=not progress, file=sys.stderr):
+        hr = _crops(imgs, rng(seed, f'{tag}_batch', step), opt['batch'], crop)   # [B,1,c,c]
+        lr = F.avg_pool2d(hr, SCALE)                                             # [B,1,c/4,c/4]
+        if target is not None:
+            with torch.no_grad(): hr = target(lr)                                # the teacher's answer
+        loss = (model(lr) - hr).abs().mean()
+        optim.zero_grad(set_to_none=True); loss.backward(); optim.step(); sched.step()
+        losses.append(loss.item())
+    return model.eval().requires_grad_(False), losses
+
 def train_sr(train:dict, net:dict|None=None, opt:dict|None=None, seed:int=0, progress:bool=True) -> tuple:
     "(SRNet in eval mode, meta, losses) trained on the maps of `train` (pairs dict, every kind)."
     net, opt = {**SR_DEFAULTS['net'], **(net or {})}, {**SR_DEFAULTS['train'], **(opt or {})}
@@ -185,19 +202,9 @@ def train_sr(train:dict, net:dict|None=None, opt:dict|None=None, seed:int=0, pro
     if crop % SCALE: raise ParamsError(f"crop {crop} is not a multiple of {SCALE}", "use a power-of-two crop (sr.train.crop)")
     stats = kind_stats(train)
     imgs = [_images(train, k, stats) for k in SR_KINDS]                           # per kind [N,T,C,R,R]
-    torch.manual_seed(int(rng(seed, 'sr_init').integers(2 ** 62)))
-    model = SRNet(**net)
-    optim = torch.optim.Adam(model.parameters(), lr=opt['lr'], betas=(0.9, 0.99))
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, opt['steps'])
-    losses = []
-    for step in tqdm(range(opt['steps']), desc='sr', disable=not progress, file=sys.stderr):
-        hr = _crops(imgs, rng(seed, 'sr_batch', step), opt['batch'], crop)       # [B,1,c,c]
-        lr = F.avg_pool2d(hr, SCALE)                                             # [B,1,c/4,c/4]
-        loss = (model(lr) - hr).abs().mean()
-        optim.zero_grad(set_to_none=True); loss.backward(); optim.step(); sched.step()
-        losses.append(loss.item())
+    model, losses = _fit_sr(net, imgs, opt, crop, seed, 'sr', progress=progress)
     meta = {'class_name': 'SRNet', 'kwargs': net, 'scale': SCALE, 'stats': stats, 'res': int(R), 'train': opt, 'seed': seed}
-    return model.eval().requires_grad_(False), meta, losses
+    return model, meta, losses
 
 SR_MODELS = {'full': 'sr', 'fast': 'sr_fast'}   # which network -> file stem in models/sr
 
@@ -231,19 +238,9 @@ def distill_sr(teacher:tuple,            # (SRNet, meta) from train_sr / load_sr
     crop = min(int(opt['crop']), train['albedo'].shape[2])
     if crop % SCALE: raise ParamsError(f"crop {crop} is not a multiple of {SCALE}", "use a power-of-two crop (sr.fast.train.crop)")
     imgs = [_images(train, k, tmeta['stats']) for k in SR_KINDS]
-    torch.manual_seed(int(rng(seed, 'sr_fast_init').integers(2 ** 62)))
-    model = SRNet(**net)
-    optim = torch.optim.Adam(model.parameters(), lr=opt['lr'], betas=(0.9, 0.99))
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim, opt['steps'])
-    losses = []
-    for step in tqdm(range(opt['steps']), desc='sr fast', disable=not progress, file=sys.stderr):
-        lr = F.avg_pool2d(_crops(imgs, rng(seed, 'sr_fast_batch', step), opt['batch'], crop), SCALE)   # [B,1,c/4,c/4]
-        with torch.no_grad(): target = tmodel(lr)                                                      # [B,1,c,c]
-        loss = (model(lr) - target).abs().mean()
-        optim.zero_grad(set_to_none=True); loss.backward(); optim.step(); sched.step()
-        losses.append(loss.item())
+    model, losses = _fit_sr(net, imgs, opt, crop, seed, 'sr_fast', target=tmodel, progress=progress)
     meta = {**tmeta, 'kwargs': net, 'train': opt, 'seed': seed, 'teacher': tmeta['kwargs']}
-    return model.eval().requires_grad_(False), meta, losses
+    return model, meta, losses
 
 # %% ../nbs/12b_sr.ipynb #a7f199c0
 def _scores(test:dict, kind:str, stats:dict, factor:int, predict:dict) -> dict:
