@@ -35,7 +35,7 @@ MINIATURE = {
     'evaluate': {'n_faces': 14, 'n_identity': 2, 'kid_subsets': 2, 'kid_subset_size': 4},
     'audit': {'recognizer': {'identities_per_group': 1, 'variations': 2}},
     'translate': {'train': {'steps': 2, 'batch': 2}},
-    'sr': {'train': {'steps': 2, 'batch': 2}},
+    'sr': {'train': {'steps': 2, 'batch': 2}, 'fast': {'train': {'steps': 2, 'batch': 2}}},
     'assets': {'n_assets': 1, 'texture_res': 1024, 'sr_kinds': [], 'turntable': {'frames': 2}},
 }
 

@@ -342,7 +342,7 @@ class _UVInverse:
     "Cached solver pieces for turning a canvas of one `UVRaster` back into vertex offsets."
     skin:np.ndarray        # [S] template vertices the canvas covers
     texel_matrix:object    # [N,S] sparse: covered texel = barycentric mix of its triangle's vertices
-    modes:np.ndarray       # [K,S,3] shape prior basis on the skin vertices: 100 identity + 53 expression modes
+    modes:np.ndarray       # [K,S·3] float64, C order: shape prior basis on the skin vertices (100 identity + 53 expression), for BLAS
     prior_inv:np.ndarray   # [K,K] inverse normal matrix of the prior fit
     residual_lu:object     # factorised (MᵀM + λLᵀL + εI) for the smooth residual
 
@@ -364,7 +364,7 @@ def _uv_inverse(res:int, tiles:tuple, smooth:float=1e-2, ridge:float=1e-4) -> _U
     adj = ((adj + adj.T) > 0).astype(np.float64)
     lap = scipy.sparse.diags(np.asarray(adj.sum(1)).ravel()) - adj                      # [S,S] graph Laplacian
     system = MtM + smooth * (lap.T @ lap) + 1e-8 * scipy.sparse.identity(len(skin))
-    return _UVInverse(skin=skin, texel_matrix=M, modes=modes, prior_inv=prior_inv,
+    return _UVInverse(skin=skin, texel_matrix=M, modes=np.ascontiguousarray(modes.reshape(len(modes), -1), np.float64), prior_inv=prior_inv,
                       residual_lu=scipy.sparse.linalg.splu(system.tocsc()))
 
 def vertices_from_uv_offsets(offset_map:np.ndarray, r:UVRaster) -> np.ndarray:
@@ -378,13 +378,14 @@ def vertices_from_uv_offsets(offset_map:np.ndarray, r:UVRaster) -> np.ndarray:
     M, texels = inv.texel_matrix, offset_map[r.mask].astype(np.float64)               # [N,S], [N,3]
     # 1. Shape prior: the blendshape coefficients whose rasterised offsets best match the canvas.
     Mt_texels = M.T @ texels                                                            # [S,3]
-    coeffs = inv.prior_inv @ np.einsum('ksc,sc->k', inv.modes, Mt_texels)              # [K]
-    prior = np.einsum('k,ksc->sc', coeffs, inv.modes)                                   # [S,3]
+    coeffs = inv.prior_inv @ (inv.modes @ Mt_texels.reshape(-1))                        # [K] (matrix-vector: BLAS)
+    prior = (coeffs @ inv.modes).reshape(-1, 3)                                         # [S,3]
     # 2. Smooth residual: what the prior misses, solved in least squares over texels.
     residual = inv.residual_lu.solve(Mt_texels - M.T @ (M @ prior))                     # [S,3]
     n_id = len(tpl.identity_modes)
-    offsets = (np.einsum('k,kvc->vc', coeffs[:n_id], tpl.identity_modes)                # [V,3] eyes, teeth, ... follow
-               + np.einsum('k,kvc->vc', coeffs[n_id:], tpl.expression_modes))
+    c32, V = coeffs.astype(np.float32), tpl.n_vertices                                  # float32 BLAS on the float32 modes, no copies
+    offsets = (c32[:n_id] @ tpl.identity_modes.reshape(n_id, -1)                        # [V,3] eyes, teeth, ... follow
+               + c32[n_id:] @ tpl.expression_modes.reshape(-1, V * 3)).reshape(V, 3)
     offsets[inv.skin] = prior + residual
     return (tpl.neutral + offsets).astype(np.float32)
 
