@@ -80,6 +80,11 @@ def test_usd_opens(asset_dir):
     meshes = [p for p in stage.Traverse() if p.IsA(UsdGeom.Mesh)]
     assert len(meshes) == 9
     assert all(UsdShade.MaterialBindingAPI(p).ComputeBoundMaterial()[0] for p in meshes)
+    from pxr import UsdSkel
+    from facediv.export import check_usd
+    assert check_usd(asset_dir/'usd'/'face_7.usda') == []                  # USD's validators (what usdchecker runs): no error
+    skin = UsdSkel.BindingAPI(stage.GetPrimAtPath('/face_7/skin/face'))
+    assert len(skin.GetBlendShapesAttr().Get()) >= 40 and skin.GetSkeleton().GetPath() == '/face_7/skeleton'
 
 def test_manifest(asset_dir):
     man = json.loads((asset_dir/'manifest.json').read_text())
