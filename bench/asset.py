@@ -12,6 +12,7 @@ models, in one run, so the ratios compare like with like:
   after              this checkout's defaults (params.yaml assets): the distilled student to 256 then bicubic,
                      PNG level 1, roughness + specular in one image, images encoded in parallel
   one lever at a time, from `after`: the teacher SR network, SR all the way to 1K, JPEG base colour, 1 thread
+2K and 4K run `after` (and 4K `before`, one asset) for time and peak memory.
 The first asset of each child is reported apart (cold: UV rasters, layouts and morph targets are cached then);
 the rest give the median. Each child also saves the skin maps of its first asset, and the parent reports each
 variant's PSNR against `before` on covered texels (how much the asset changed), next to the held-out PSNR of the
@@ -102,7 +103,7 @@ def psnr_vs(maps_path, ref_path) -> dict:
         xs, ys = x[m], y[m]
         rng_ = 1.0 if k == 'albedo' else float(ys.max() - ys.min())
         mse = float(np.mean((xs - ys) ** 2))
-        out[k] = round(10 * np.log10(rng_ ** 2 / mse), 2) if mse > 0 else float('inf')
+        out[k] = round(float(10 * np.log10(rng_ ** 2 / mse)), 2) if mse > 0 else float('inf')
     return out
 
 def base_checkout(rev:str) -> Path:
@@ -129,7 +130,8 @@ def main():
     ap.add_argument('--res', type=int, nargs='+', default=[1024])
     ap.add_argument('--n', type=int, default=6, help='assets per child (the first is reported as cold, the median of the rest)')
     ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
-    ap.add_argument('--memory_res', type=int, nargs='*', default=[2048, 4096], help="`after` only, 2 assets each: peak RSS")
+    ap.add_argument('--memory_res', type=int, nargs='*', default=[2048, 4096], help="`after`, 2 assets each: time and peak RSS")
+    ap.add_argument('--before_memory_res', type=int, nargs='*', default=[4096], help="`before`, 1 asset each: peak RSS")
     ap.add_argument('--base', default=BASE, help='git revision of the `before` code')
     ap.add_argument('--model', default=str(ROOT/'models/train_step2/model.safetensors'))
     ap.add_argument('--translate_dir', default=str(ROOT/'models/translate'))
@@ -159,6 +161,8 @@ def main():
                 r['psnr_vs_before_db'] = psnr_vs(tmp/f"{r['variant']}_{res}.npz", tmp/f"before_{res}.npz")
     for res in args.memory_res:
         results.append(run_child(args, 'after', res, 2, ROOT, None))
+    for res in args.before_memory_res:
+        results.append(run_child(args, 'before', res, 1, base, None))
     sr_metrics = json.loads((ROOT/'metrics/sr.json').read_text()) if (ROOT/'metrics/sr.json').exists() else {}
     held_out = {k: {m: round(sr_metrics[k][m]['psnr'], 2) for m in ('sr', 'fast', 'bicubic') if m in sr_metrics.get(k, {})}
                 for k in ('albedo', 'specular', 'displacement') if k in sr_metrics}

@@ -54,8 +54,19 @@ function setStatus(state, text, error = null) {
   $('status').textContent = text; $('status').className = state === 'error' ? 'error' : '';
 }
 
+// The 53 morph targets cost the vertex shader a loop over all of them for every vertex, every frame (half of a
+// software-WebGL frame), even at weight 0. A neutral face therefore draws without them: they are detached from
+// the geometry while every weight is 0 and attached again when a slider moves (both shader variants are cached).
+function setMorphs(o, on) {
+  const g = o.geometry;
+  if (!g.userData.morphs) g.userData.morphs = g.morphAttributes;
+  const want = on ? g.userData.morphs : {};
+  if (g.morphAttributes !== want) { g.morphAttributes = want; o.material.needsUpdate = true; }
+}
+
 function applyExpression() {
   let n = 0;
+  const active = Object.values(expression).some((w) => w !== 0);
   head?.traverse((o) => {
     if (!o.morphTargetDictionary || !o.morphTargetInfluences) return;
     n += 1;
@@ -63,8 +74,9 @@ function applyExpression() {
       const k = o.morphTargetDictionary[name];
       if (k !== undefined) o.morphTargetInfluences[k] = w;
     }
+    setMorphs(o, active);
   });
-  status.morphMeshes = n;
+  status.morphMeshes = n; status.morphsAttached = active;
   requestRender();
 }
 
@@ -231,5 +243,5 @@ async function init() {
   await load();
 }
 // For scripted use (tests, demos): set labels / an expression without touching the DOM events.
-window.facediv = { load, update, upload, expression, applyExpression, camera, controls, scene };
+window.facediv = { load, update, upload, expression, applyExpression, drawNow, camera, controls, scene, renderer };
 init().catch((err) => setStatus('error', 'error: ' + err.message, String(err.message)));
