@@ -26,9 +26,9 @@ from .translate import load_translators, roughness_from_specular, translate
 from .sr import SR_KINDS, SR_MODELS, check_res, load_sr, upsample_maps
 
 # %% auto #0
-__all__ = ['SPECULAR_F0', 'ASSET_FORMATS', 'PROVENANCE', 'ASSETS_SCHEMA', 'part_textures', 'skin_maps_at', 'make_asset',
-           'face_asset', 'check_formats', 'checkpoint_hashes', 'export_face', 'glb_face', 'turntable', 'save_turntable',
-           'make_assets', 'main']
+__all__ = ['SPECULAR_F0', 'ASSET_FORMATS', 'PROVENANCE', 'ASSETS_SCHEMA', 'part_textures', 'part_seed', 'skin_maps_at',
+           'make_asset', 'face_asset', 'check_formats', 'checkpoint_hashes', 'export_face', 'glb_face', 'turntable',
+           'save_turntable', 'make_assets', 'main']
 
 # %% ../nbs/13_assets.ipynb #26763743
 def part_textures(attrs:Attributes, seed:int, res:int=256) -> tuple:
@@ -48,6 +48,10 @@ def part_textures(attrs:Attributes, seed:int, res:int=256) -> tuple:
     info = {'iris': sp.iris, 'iris_srgb': [round(float(c), 3) for c in iris], 'central_heterochromia': inner is not None, 'hair': sp.hair,
             'greying': round(sp.greying, 3), 'age_years': round(sp.age_years, 1), 'melanin': round(sp.melanin, 4), 'lash_density': round(density, 3)}
     return tex, info
+
+def part_seed(seed:int, i:int) -> int:
+    "The seed of face `i`'s part textures in a `generate(seed=seed)` batch (what `make_asset` draws them with)."
+    return int(rng(seed, 'asset_parts', i).integers(2 ** 31))
 
 # %% ../nbs/13_assets.ipynb #a9a3cdb1
 SPECULAR_F0 = 0.04  # KHR_materials_specular: specular 1 = F0 0.04 (IOR 1.5); skin F0 ≈ 0.028 → 0.7
@@ -104,8 +108,8 @@ def make_asset(face:dict,                    # generate(..., mesh=True) output (
     if maps is None: maps, times = skin_maps_at(face['albedo'][i:i + 1], res, translators, sr, sr_kinds, sr_max_res); maps = {k: v[0] for k, v in maps.items()}
     else: times = {}
     vertices = face['vertices'][i] if 'vertices' in face else vertices_from_uv_offsets(face['offsets'][i], uv_raster(face['offsets'].shape[2]))
-    part_seed = int(rng(seed, 'asset_parts', i).integers(2 ** 31))
-    parts, part_info = part_textures(attrs, part_seed)
+    parts_seed = part_seed(seed, i)
+    parts, part_info = part_textures(attrs, parts_seed)
     asset = FaceAsset(vertices=vertices, albedo=linear_to_srgb(maps['albedo']),
                       roughness=maps.get('roughness', 0.5),
                       specular=np.clip(maps['specular'] / SPECULAR_F0, 0, 1) if 'specular' in maps else None,
@@ -114,7 +118,7 @@ def make_asset(face:dict,                    # generate(..., mesh=True) output (
     info = {'labels': {'ethnicity': attrs.ethnicity, 'age': attrs.age, 'gender': attrs.gender}, 'seed': seed, 'index': i,
             'code': np.asarray(face['codes'][i]).round(5).tolist() if 'codes' in face else None,
             'texture_res': int(asset.albedo.shape[1]), 'generator_res': int(face['albedo'].shape[2]),
-            'maps': sorted(maps), 'parts': part_info, 'part_seed': part_seed,
+            'maps': sorted(maps), 'parts': part_info, 'part_seed': parts_seed,
             'seconds': {**{k: round(v, 4) for k, v in times.items()}, 'make_asset': round(time.perf_counter() - t0, 4)}}
     return asset, info
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_viewer.ipynb #602f1029
 from __future__ import annotations
-import collections, concurrent.futures, hashlib, ipaddress, json, mimetypes, struct, sys, threading, time, urllib.parse, webbrowser
+import collections, concurrent.futures, functools, hashlib, ipaddress, json, mimetypes, struct, sys, threading, time, urllib.parse, webbrowser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -171,9 +171,22 @@ def _update_bytes(header:dict, blobs:dict) -> bytes:
     js += b' ' * (-len(js) % 4)
     return UPDATE_MAGIC + struct.pack('<I', len(js)) + js + bytes(data)
 
-def face_update(faces:dict, i:int, texture_res:int=256) -> bytes:
-    "What the page needs to turn the head it shows into generated face `i`: per material positions and normals (metres, the GLB's vertex order), eye-node origins, and both skin tiles as preview-size JPEGs."
+@functools.lru_cache(maxsize=64)
+def _part_images(ethnicity:str, age:str, gender:str, seed:int, res:int) -> dict:
+    "{'<part>/albedo': image bytes} of the eye, teeth, gum and lash textures `make_asset` draws for these labels and seed."
+    from facediv.assets import part_textures
+    from facediv.export import TextureEncoding, _encode
+    parts, _ = part_textures(Attributes(ethnicity, age, gender), seed, res)
+    enc = TextureEncoding(jpeg_quality=90, threads=1)
+    # opaque parts as JPEG; the sclera's cut-out cornea and the lashes need their alpha (PNG)
+    return {f'{k}/albedo': _encode([t.albedo[..., c] for c in range(t.albedo.shape[2])], t.albedo.shape[:2], 'png' if t.has_alpha else 'jpeg', enc)
+            for k, t in parts.items()}
+
+def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int=256) -> bytes:
+    "What the page needs to turn the head it shows into generated face `i` of a `generate(seed=seed)` batch: per material positions and normals (metres, the GLB's vertex order), eye-node origins, both skin tiles as preview-size JPEGs and the face's eye, teeth, gum and lash textures."
+    from facediv.assets import part_seed
     from facediv.core import linear_to_srgb
+    from facediv.taxonomy import Attributes
     from facediv.export import CM_TO_M, EXPORT_MATERIALS, TextureEncoding, _encode, eyeball_centre
     from facediv.sr import resize_maps
     from facediv.template import uv_mesh, vertex_normals
@@ -191,7 +204,10 @@ def face_update(faces:dict, i:int, texture_res:int=256) -> bytes:
     enc = TextureEncoding(base_colour='jpeg', jpeg_quality=90, threads=1)
     for k, tile in enumerate(('face', 'back_head')):
         blobs[f'{tile}/albedo'] = _encode([albedo[k, ..., c] for c in range(3)], albedo.shape[1:3], 'jpeg', enc)
-    header = {'origins': {k: (v * CM_TO_M).tolist() for k, v in origins.items()}, 'texture_res': texture_res}
+    attrs = faces['attributes'][i] if 'attributes' in faces else Attributes.decode(faces['labels'][i])
+    blobs.update(_part_images(attrs.ethnicity, attrs.age, attrs.gender, part_seed(seed, i), part_res))
+    header = {'origins': {k: (v * CM_TO_M).tolist() for k, v in origins.items()}, 'texture_res': texture_res,
+              'sources': {m: src for m, (_, _, src) in EXPORT_MATERIALS.items()}}
     return _update_bytes(header, blobs)
 
 def read_update(data:bytes) -> tuple:

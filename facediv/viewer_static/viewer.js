@@ -172,8 +172,9 @@ async function update(t0 = performance.now()) {
     const n = new DataView(buf).getUint32(4, true), data = 8 + n;
     const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, n)));
     const blob = (name) => { const [o, l] = header.blobs[name]; return new Uint8Array(buf, data + o, l); };
-    const tiles = ['face', 'back_head'];
-    const bitmaps = await Promise.all(tiles.map((t) => createImageBitmap(new Blob([blob(t + '/albedo')], { type: 'image/jpeg' }))));
+    const sources = [...new Set(Object.values(header.sources))].filter((k) => header.blobs[k + '/albedo']);
+    const images = await Promise.all(sources.map((k) => createImageBitmap(new Blob([blob(k + '/albedo')]), { premultiplyAlpha: 'none' })));
+    const bitmaps = Object.fromEntries(sources.map((k, i) => [k, images[i]]));
     if (mine !== generation) return;            // a newer change won
     const t2 = performance.now();
     head.traverse((o) => {
@@ -183,9 +184,9 @@ async function update(t0 = performance.now()) {
       g.attributes.position.array.set(new Float32Array(buf, data + header.blobs[m + '/position'][0], g.attributes.position.count * 3));
       g.attributes.normal.array.set(new Float32Array(buf, data + header.blobs[m + '/normal'][0], g.attributes.normal.count * 3));
       g.attributes.position.needsUpdate = true; g.attributes.normal.needsUpdate = true; g.computeBoundingSphere();
-      const k = tiles.indexOf(m);
-      if (k >= 0 && o.material.map) {
-        const old = o.material.map, tex = new THREE.Texture(bitmaps[k]);
+      const image = bitmaps[header.sources[m]], old = o.material.map;
+      if (image && old && old.image !== image) {   // the two eyes share one material's texture: swap it once
+        const tex = new THREE.Texture(image);
         for (const p of ['flipY', 'wrapS', 'wrapT', 'magFilter', 'minFilter', 'colorSpace', 'channel']) tex[p] = old[p];
         tex.needsUpdate = true; o.material.map = tex; old.dispose();
       }
