@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib, json, os, tempfile
 from pathlib import Path
 from typing import Any, Callable
-import hashlib, zipfile
+import hashlib, zipfile, zlib
 
 import numpy as np
 import yaml
@@ -243,7 +243,7 @@ def load_npz(path:str|os.PathLike, stage:str|None=None, keys:tuple|None=None) ->
         with np.load(path, allow_pickle=False) as z:
             held, missing = z.files, [k for k in (keys or ()) if k not in z.files]
             if not missing: return {k: z[k] for k in (held if keys is None else keys)}  # an npz reads each array lazily: only `keys` are decoded
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as e:
+    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError) as e:   # zlib: a damaged compressed member
         raise AssetError(f"{path} is corrupt ({type(e).__name__}: {e})", fix) from e
     raise AssetError(f"{path} has no {', '.join(missing)} (it holds {', '.join(held)})", fix)  # raised here, not re-wrapped as 'corrupt'
 
@@ -263,7 +263,7 @@ class ShardedOutput:
         "Shard `k` exists, loads, and was made with this configuration."
         try:
             with np.load(self.path(k), allow_pickle=False) as z: return str(z['config_hash']) == self.hash
-        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile): return False
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error): return False
     def todo(self) -> list:
         "Shards still to make (missing, corrupt or from another configuration)."
         return [k for k in range(self.n_shards) if not self.is_done(k)]

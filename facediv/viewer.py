@@ -61,16 +61,6 @@ class FaceServer:
         self.stats = collections.Counter()
         self.download_res, self._maps_models = download_res, maps_models
 
-    @property
-    def maps_models(self) -> dict:
-        "Translators and SR for downloads, loaded at the first download (none when they are not trained: albedo only, bicubic)."
-        if self._maps_models is None:
-            from facediv.translate import load_translators
-            from facediv.sr import load_sr
-            self._maps_models = {}
-            if (Path('models/translate')/'specular.safetensors').exists(): self._maps_models['translators'] = load_translators('models/translate')
-            if (Path('models/sr')/'sr.safetensors').exists(): self._maps_models['sr'] = load_sr('models/sr', 'auto')
-        return self._maps_models
 
     @property
     def trained(self) -> bool: return self.model is not None
@@ -217,6 +207,7 @@ def read_update(data:bytes) -> tuple:
     header = json.loads(data[8:8 + n])
     return header, {k: data[8 + n + o:8 + n + o + l] for k, (o, l) in header['blobs'].items()}
 
+# %% ../nbs/20_viewer.ipynb #6f023daf
 @patch
 def update(self:FaceServer, req:dict) -> bytes:
     "The binary update (`face_update`) for a validated request, from the cache or made now; needs a trained model."
@@ -232,6 +223,17 @@ def update(self:FaceServer, req:dict) -> bytes:
         self.cache[key] = data
         while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
     return data
+
+@patch(as_prop=True)
+def maps_models(self:FaceServer) -> dict:
+    "Translators and SR for downloads, loaded at the first download (none when they are not trained: albedo only, bicubic)."
+    if self._maps_models is None:
+        from facediv.translate import load_translators
+        from facediv.sr import load_sr
+        self._maps_models = {}
+        if (Path('models/translate')/'specular.safetensors').exists(): self._maps_models['translators'] = load_translators('models/translate')
+        if (Path('models/sr')/'sr.safetensors').exists(): self._maps_models['sr'] = load_sr('models/sr', 'auto')
+    return self._maps_models
 
 @patch
 def download(self:FaceServer, req:dict) -> bytes:

@@ -14,7 +14,7 @@ STAGES = yaml.safe_load((ROOT/'dvc.yaml').read_text())['stages']
 PRODUCTS = {'render': None, 'export': None,                                        # library modules that also have a stage
             'generate': {'generate', 'edit', 'load_model', 'synthesize', 'face_codes', 'face_ita', 'cosine'},
             'train_normalizer': None, 'translate': {'load_translators', 'translate', 'roughness_from_specular'},
-            'sr': {'load_sr', 'upsample_maps', 'SR_KINDS', 'check_res'},
+            'sr': {'load_sr', 'upsample_maps', 'SR_KINDS', 'SR_MODELS', 'check_res'},
             'classify': {'load_classifier', 'classify_assets', 'accuracy_report', 'plot_confusions', 'predict', 'REPORTED'}}
 MAX_EXPORTED_LINES = 90
 
