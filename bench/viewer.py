@@ -20,6 +20,8 @@ import argparse, json, os, platform, shutil, statistics, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'bench'))
+from asset import BASE, base_checkout  # noqa: E402   (the same `before` code as the asset benchmark)
 OLD_DEBOUNCE_MS = 120   # viewer.js before the fast path waited this long after a change before fetching
 
 def browser(window:str):
@@ -64,9 +66,8 @@ const el = document.getElementById('seed'); el.value = seed; el.dispatchEvent(ne
 
 def old_page(d, model:str, base:str, n:int, texture_res:int) -> list:
     "ms per seed change of the page and server of commit `base` (a clean export run in its own process)."
-    import subprocess, tempfile
-    code = Path(tempfile.mkdtemp(prefix='facediv-bench-viewer-'))
-    subprocess.run(f'git -C {ROOT} archive {base} facediv | tar -x -C {code}', shell=True, check=True)
+    import subprocess
+    code = base_checkout(base)
     proc = subprocess.Popen([sys.executable, '-c', 'import sys, time; from facediv.viewer import start_server; '
                              f's, u = start_server({model!r}, texture_res={texture_res}); print(u, flush=True); time.sleep(10 ** 6)'],
                             stdout=subprocess.PIPE, text=True, cwd=code, env={**os.environ, 'PYTHONPATH': str(code)})
@@ -86,7 +87,7 @@ def main():
     ap.add_argument('--model', default=str(ROOT/'models/train_step2/model.safetensors'))
     ap.add_argument('--texture_res', type=int, default=256, help='preview skin texture size')
     ap.add_argument('--window', default='1280,800')
-    ap.add_argument('--base', default='b6942b2', help='git revision of the old page and server')
+    ap.add_argument('--base', default=BASE, help='git revision of the old page and server')
     ap.add_argument('--out', default=str(ROOT/'bench/results/viewer.json'))
     args = ap.parse_args()
     if not Path(args.model).exists(): raise SystemExit(f'{args.model} not found: run `dvc repro train_step2` first')

@@ -22,9 +22,9 @@ __all__ = ['CM_TO_M', 'EXPORT_MATERIALS', 'EXPORT_GROUPS', 'PART_TEXTURES', 'OMI
            'NORMAL_DELTA_MIN', 'EXPORT_FORMATS', 'EXPORT_SCHEMA', 'export_materials', 'PartTexture', 'sclera_texture',
            'iris_texture', 'lashes_texture', 'solid_texture', 'teeth_texture', 'gums_texture', 'default_part_textures',
            'FaceAsset', 'grey_albedo', 'displacement_normals', 'material_textures', 'PartGeometry', 'eyeball_centre',
-           'part_geometry', 'TextureEncoding', 'encode_textures', 'texture_images', 'glb_bytes', 'export_glb',
-           'obj_files', 'export_obj', 'usd_files', 'check_usd', 'export_usd', 'export_asset', 'atomic_folder',
-           'template_asset', 'write_template_asset', 'main']
+           'part_vertices', 'part_geometry', 'TextureEncoding', 'encode_textures', 'texture_images', 'glb_bytes',
+           'export_glb', 'obj_files', 'export_obj', 'usd_files', 'check_usd', 'export_usd', 'export_asset',
+           'atomic_folder', 'template_asset', 'write_template_asset', 'main']
 
 # %% ../nbs/03_export.ipynb #c200bba9
 CM_TO_M = 0.01  # facediv geometry is in centimetres, glTF and our OBJ files in metres
@@ -332,23 +332,29 @@ def _tangents(pos, uv, tris, normals) -> np.ndarray:
     w = np.where((np.cross(n, t) * b).sum(1) < 0, -1., 1.)
     return np.concatenate([t, w[:, None]], 1).astype(np.float32)
 
-def part_geometry(asset:FaceAsset, material:str, vertices:np.ndarray|None=None) -> PartGeometry:
-    "The seam-split geometry of exported `material` of `asset` (or of `vertices` [V,3] cm if given)."
+def part_vertices(vertices:np.ndarray,       # [V,3] cm template-topology mesh
+                  material:str,               # exported material (a key of EXPORT_MATERIALS)
+                  normals:np.ndarray|None=None, # [V,3] vertex_normals(vertices), when the caller already has them
+                 ) -> tuple:                  # ([C] template vertex, [C,3] cm positions relative to origin, [C,3] normals, [3] origin)
+    "The seam-split vertices of exported `material`: what a mesh of it holds, before UVs and tangents."
     if material not in EXPORT_MATERIALS:
         raise ParamsError(f"unknown material {material!r}", f"use one of {', '.join(EXPORT_MATERIALS)}")
-    tpl = load_template()
     node, ict, _ = EXPORT_MATERIALS[material]
+    idx = uv_mesh([ict]).vertex_index
+    n = (vertex_normals(vertices) if normals is None else normals)[idx]
+    n[~np.isfinite(n).all(1) | (np.linalg.norm(n, axis=1) < 0.5)] = (0, 0, 1)         # degenerate corners point out
+    origin = eyeball_centre(vertices, node.split('_')[1]) if node.startswith('eye_') else np.zeros(3, np.float32)
+    return idx, (vertices[idx] - origin).astype(np.float32), n, origin
+
+def part_geometry(asset:FaceAsset, material:str, vertices:np.ndarray|None=None, normals:np.ndarray|None=None) -> PartGeometry:
+    "The seam-split geometry of exported `material` of `asset` (or of `vertices` [V,3] cm, with their `normals` if known)."
     verts = asset.vertices if vertices is None else vertices
-    m = uv_mesh([ict])
-    normals = vertex_normals(verts)[m.vertex_index]
-    bad = ~np.isfinite(normals).all(1) | (np.linalg.norm(normals, axis=1) < 0.5)
-    normals[bad] = (0, 0, 1)
-    origin = eyeball_centre(verts, node.split('_')[1]) if node.startswith('eye_') else np.zeros(3, np.float32)
+    idx, pos, n, origin = part_vertices(verts, material, normals)
+    m = uv_mesh([EXPORT_MATERIALS[material][1]])
     tile = np.floor(np.median(m.uv[:, 0]))
     uv = np.stack([np.clip(m.uv[:, 0] - tile, 0, 1), m.uv[:, 1]], 1).astype(np.float32)
-    pos = (verts[m.vertex_index] - origin).astype(np.float32)
-    return PartGeometry(material, m.vertex_index, pos, normals, _tangents(pos, uv, m.triangles, normals), uv,
-                        m.triangles, tpl.expression_modes[:, m.vertex_index], origin)
+    return PartGeometry(material, idx, pos, n, _tangents(pos, uv, m.triangles, n), uv,
+                        m.triangles, load_template().expression_modes[:, idx], origin)
 
 # %% ../nbs/03_export.ipynb #452a2aba
 _FLOAT, _USHORT, _UINT = 5126, 5123, 5125
@@ -386,6 +392,8 @@ def _uint8(channels:list, shape:tuple) -> np.ndarray:
         np.clip(x, 0, 255, out=x)
         out[..., c] = x                                                                 # truncation of x + 0.5 = rounding
     return out
+
+def _is_jpeg(image:bytes) -> bool: return image[:2] == b'\xff\xd8'   # the JPEG start-of-image marker
 
 def _encode(channels:list, shape:tuple, fmt:str, enc:TextureEncoding) -> bytes:
     "PNG or JPEG bytes of the image with float `channels` (1 = grey, 3 = RGB, 4 = RGBA)."
@@ -508,7 +516,7 @@ class _GLBWriter:
     def texture(self, image:bytes) -> dict:
         "A textureInfo for PNG or JPEG `image` bytes, storing each distinct image once."
         if image not in self._images:
-            mime = 'image/jpeg' if image[:2] == b'\xff\xd8' else 'image/png'   # the JPEG start-of-image marker
+            mime = 'image/jpeg' if _is_jpeg(image) else 'image/png'
             self.gltf['images'].append({'bufferView': self.view(image), 'mimeType': mime})
             self.gltf['textures'].append({'sampler': 0, 'source': len(self.gltf['images']) - 1})
             self._images[image] = len(self.gltf['textures']) - 1
@@ -546,10 +554,10 @@ def glb_bytes(asset:FaceAsset,                # the face to write
     w.gltf['samplers'].append({'magFilter': 9729, 'minFilter': 9987, 'wrapS': 33071, 'wrapT': 33071})  # linear, clamp
     unique = list({id(t): t for t in (texs[m] for m in materials)}.values())       # the two eyes share a texture
     images = dict(zip(map(id, unique), encode_textures(unique, 'gltf', encoding)))
-    weights = asset.morph_weights.tolist()
+    weights, normals = asset.morph_weights.tolist(), vertex_normals(asset.vertices)
     used_ext, mesh_nodes = set(), {}
     for node in dict.fromkeys(EXPORT_MATERIALS[m][0] for m in materials):
-        prims, geoms = [], [part_geometry(asset, m) for m in materials if EXPORT_MATERIALS[m][0] == node]
+        prims, geoms = [], [part_geometry(asset, m, normals=normals) for m in materials if EXPORT_MATERIALS[m][0] == node]
         targets = {g.material: _material_targets(g.material, morph_min_delta) for g in geoms}
         moves = any(len(t['POSITION'][0]) for g in geoms for t in targets[g.material])
         for g in geoms:
@@ -612,7 +620,7 @@ def _fmt(rows:np.ndarray, prefix:str, fmt:str) -> str:
     np.savetxt(buf, rows, fmt=fmt, delimiter=' ')
     return ''.join(f'{prefix} {line}\n' for line in buf.getvalue().splitlines())
 
-def _suffix(image:bytes) -> str: return 'jpg' if image[:2] == b'\xff\xd8' else 'png'
+def _suffix(image:bytes) -> str: return 'jpg' if _is_jpeg(image) else 'png'
 
 def _texture_files(texs:dict, materials:list, stem:str, encoding:TextureEncoding|None=None) -> tuple:
     "({material: {map: file name}}, {file name: bytes}): one image per map (albedo, normal, roughness, specular) of each distinct texture."
@@ -642,7 +650,7 @@ def obj_files(asset:FaceAsset,   # the face to write
     names, files = _texture_files(texs, materials, stem, encoding)
     n_v, n_vt = 0, 0
     for node in dict.fromkeys(EXPORT_MATERIALS[m][0] for m in materials):
-        geoms = [part_geometry(asset, m, baked) for m in materials if EXPORT_MATERIALS[m][0] == node]
+        geoms = [part_geometry(asset, m, baked, normals) for m in materials if EXPORT_MATERIALS[m][0] == node]
         verts, inverse = np.unique(np.concatenate([g.vertex_index for g in geoms]), return_inverse=True)
         obj += [f'o {node}\n', _fmt(baked[verts] * CM_TO_M, 'v', '%.6f'), _fmt(normals[verts], 'vn', '%.5f'),
                 _fmt(np.concatenate([g.uv for g in geoms]), 'vt', '%.6f')]
@@ -779,9 +787,10 @@ def usd_files(asset:FaceAsset,     # the face to write
     skel = _usd_skeleton(stage, root, list(tpl.expression_names), asset.morph_weights)
     UsdGeom.Scope.Define(stage, f'{root}/Looks')
     names, files = _texture_files(texs, materials, stem, encoding)
+    normals = vertex_normals(asset.vertices)
     for m in materials:
         node = EXPORT_MATERIALS[m][0]
-        g = part_geometry(asset, m)
+        g = part_geometry(asset, m, normals=normals)
         xf = UsdGeom.Xform.Define(stage, f'{root}/{node}')
         if np.any(g.origin) and not xf.GetOrderedXformOps(): xf.AddTranslateOp().Set(Gf.Vec3d(*(g.origin.astype(np.float64) * CM_TO_M)))
         mesh = UsdGeom.Mesh.Define(stage, f'{root}/{node}/{m}')
@@ -817,7 +826,7 @@ def export_usd(asset:FaceAsset,          # the face to write
                parts=None,              # groups to include (EXPORT_GROUPS keys); None = all
                encoding:TextureEncoding|None=None,  # image formats, PNG level, encoder threads
               ) -> Path:                # the written .usda file
-    "Write `asset` as USD (.usda + PNG textures; metres, +Y up, expression baked) into `folder`, all or nothing."
+    "Write `asset` as USD (.usda + PNG textures; metres, +Y up, 53 UsdSkel blendshapes) into `folder`, all or nothing."
     folder = Path(folder)
     if folder.suffix.lower() in ('.usd', '.usda', '.usdc', '.obj', '.glb'):
         raise FaceDivError(f"USD output {folder} looks like a file name", "pass the folder to write the .usda and .png files into")

@@ -261,9 +261,9 @@ def score_sr(test:dict, sr:tuple, tile:int=128, overlap:int=12, fast:tuple|None=
     for kind in SR_KINDS:
         predict = {'sr': lambda lo: upscale(sr[0], lo, tile, overlap), 'bicubic': lambda lo: bicubic(lo, SCALE)}
         if fast: predict['fast'] = lambda lo: upscale(fast[0], lo, tile, overlap)
-        out[kind] = _scores(test, kind, sr[1]['stats'], SCALE, predict)
-        for k in ('sr', 'fast'):
-            if k in out[kind]: out[kind][{'sr': 'gain_db', 'fast': 'fast_gain_db'}[k]] = out[kind][k]['psnr'] - out[kind]['bicubic']['psnr']
+        s = out[kind] = _scores(test, kind, sr[1]['stats'], SCALE, predict)
+        s['gain_db'] = s['sr']['psnr'] - s['bicubic']['psnr']
+        if fast: s['fast_gain_db'] = s['fast']['psnr'] - s['bicubic']['psnr']
     return out
 
 def score_chain(test:dict, sr:tuple, fast:tuple, tile:int=128, overlap:int=12) -> dict:

@@ -17,8 +17,8 @@ from .core import FaceDivError, ParamsError, PACKAGE_DIR
 from .taxonomy import ATTRIBUTES, Attributes, parse_label
 
 # %% auto #0
-__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'UPDATE_MAGIC', 'CONTENT_TYPES', 'parse_face_query', 'FaceServer',
-           'face_update', 'read_update', 'make_handler', 'start_server', 'serve']
+__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'UPDATE_MAGIC', 'CONTENT_TYPES', 'parse_face_query', 'face_name',
+           'FaceServer', 'face_update', 'read_update', 'make_handler', 'start_server', 'serve']
 
 # %% ../nbs/20_viewer.ipynb #2c2e10cf
 STATIC_DIR = PACKAGE_DIR/'viewer_static'
@@ -38,8 +38,13 @@ def parse_face_query(query:dict) -> dict:
     if not 0 <= out['psi'] <= 1: raise ParamsError(f"truncation psi = {out['psi']} is outside [0, 1]", "use psi in [0, 1] (1 = off)")
     return out
 
+def face_name(req:dict) -> str:
+    "The asset name of a generated face request: facediv_<labels>_seed<seed>."
+    return f"facediv_{Attributes(req['ethnicity'], req['age'], req['gender']).slug()}_seed{req['seed']}"
+
 MAX_UPLOAD = 25_000_000   # bytes of one uploaded photo (a 50 MP JPEG is ~15 MB)
 
+# %% ../nbs/20_viewer.ipynb #ff680889
 class FaceServer:
     "GLBs of generated faces (or of the template when there is no model), cached."
     def __init__(self, model=None,           # model.safetensors path or loaded GanModel; None = template only
@@ -80,28 +85,38 @@ class FaceServer:
     def key(self, req:dict) -> tuple:
         return ('template',) if not self.trained else tuple(req[k] for k in ('ethnicity', 'age', 'gender', 'seed', 'psi'))
 
+    def cached(self, key:tuple) -> bytes|None:
+        "The cached bytes of `key` (a hit, moved to the front), else None; the caller holds `lock`."
+        if key not in self.cache: return None
+        self.cache.move_to_end(key); self.stats['cache_hits'] += 1
+        return self.cache[key]
+
+    def remember(self, key:tuple, data:bytes) -> bytes:
+        "Cache `data` under `key`, dropping the oldest beyond `cache_size`; the caller holds `lock`."
+        self.cache[key] = data
+        while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
+        return data
+
     def glb(self, req:dict) -> bytes:
         "The GLB for a validated request (`parse_face_query`), from the cache or made now."
         key = self.key(req)
         self.stats['glb_requests'] += 1
         with self.lock:
-            if key in self.cache:
-                self.cache.move_to_end(key); self.stats['cache_hits'] += 1
-                return self.cache[key]
+            if (data := self.cached(key)) is not None: return data
             data = self._make(req)
             self.stats['generated'] += 1
-            self.cache[key] = data
-            while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
-            return data
+            return self.remember(key, data)
+
+    def faces(self, req:dict) -> dict:
+        "The generated face of a request, with its mesh."
+        from facediv.generate import generate
+        return generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
 
     def _make(self, req:dict) -> bytes:
         from facediv.export import glb_bytes, template_asset
         if not self.trained: return glb_bytes(template_asset(self.texture_res))
-        from facediv.generate import generate
         from facediv.assets import face_asset
-        faces = generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
-        return glb_bytes(face_asset(faces, 0, f"facediv_{Attributes(req['ethnicity'], req['age'], req['gender']).slug()}_seed{req['seed']}",
-                                    texture_res=self.texture_res))
+        return glb_bytes(face_asset(self.faces(req), 0, face_name(req), texture_res=self.texture_res))
 
 # %% ../nbs/20_viewer.ipynb #0bb0f54f
 @patch
@@ -133,7 +148,7 @@ def photo_glb(self:FaceServer, pid:str, req:dict) -> bytes:
     changes = {k: req[k] for k in ATTRIBUTES if req[k] != getattr(own, k)}
     key = ('photo', pid) + tuple(sorted(changes.items()))
     with self.lock:
-        if key in self.cache: self.cache.move_to_end(key); self.stats['cache_hits'] += 1; return self.cache[key]
+        if (data := self.cached(key)) is not None: return data
     if not changes: asset = e['asset']
     else:
         if not self.trained: raise FaceDivError("editing a photo face needs a trained generator", "start the viewer with a model (facediv view --model PATH)")
@@ -142,10 +157,7 @@ def photo_glb(self:FaceServer, pid:str, req:dict) -> bytes:
         asset, _ = photo_face_asset(albedo, vertices, a, self.texture_res, self.photo_models, name=f'photo_{a.slug()}')
         self.stats['photo_edits'] += 1
     data = glb_bytes(asset)
-    with self.lock:
-        self.cache[key] = data
-        while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
-    return data
+    with self.lock: return self.remember(key, data)
 
 # %% ../nbs/20_viewer.ipynb #2aa3230e
 UPDATE_MAGIC = b'FDV1'   # binary face update: magic, uint32 header length, JSON header (space-padded to 4 bytes), data
@@ -176,19 +188,16 @@ def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int
     "What the page needs to turn the head it shows into generated face `i` of a `generate(seed=seed)` batch: per material positions and normals (metres, the GLB's vertex order), eye-node origins, both skin tiles as preview-size JPEGs and the face's eye, teeth, gum and lash textures."
     from facediv.assets import part_seed
     from facediv.core import linear_to_srgb
-    from facediv.taxonomy import Attributes
-    from facediv.export import CM_TO_M, EXPORT_MATERIALS, TextureEncoding, _encode, eyeball_centre
+    from facediv.export import CM_TO_M, EXPORT_MATERIALS, TextureEncoding, _encode, part_vertices
     from facediv.sr import resize_maps
-    from facediv.template import uv_mesh, vertex_normals
+    from facediv.template import vertex_normals
     verts = faces['vertices'][i]
     normals = vertex_normals(verts)
     blobs, origins = {}, {}
-    for m, (node, ict, _) in EXPORT_MATERIALS.items():
-        if node.startswith('eye_') and node not in origins: origins[node] = eyeball_centre(verts, node.split('_')[1])
-        idx = uv_mesh([ict]).vertex_index
-        n = normals[idx]
-        n[~np.isfinite(n).all(1) | (np.linalg.norm(n, axis=1) < 0.5)] = (0, 0, 1)     # as export.part_geometry
-        blobs[f'{m}/position'] = ((verts[idx] - origins.get(node, 0)) * CM_TO_M).astype(np.float32).tobytes()
+    for m, (node, _, _) in EXPORT_MATERIALS.items():
+        _, pos, n, origin = part_vertices(verts, m, normals)                          # what the GLB's primitive holds
+        if node.startswith('eye_'): origins[node] = origin
+        blobs[f'{m}/position'] = (pos * CM_TO_M).astype(np.float32).tobytes()
         blobs[f'{m}/normal'] = n.astype(np.float32).tobytes()
     albedo = linear_to_srgb(resize_maps(faces['albedo'][i:i + 1], 'albedo', texture_res)[0])    # [2,R,R,3] sRGB
     enc = TextureEncoding(base_colour='jpeg', jpeg_quality=90, threads=1)
@@ -212,17 +221,13 @@ def read_update(data:bytes) -> tuple:
 def update(self:FaceServer, req:dict) -> bytes:
     "The binary update (`face_update`) for a validated request, from the cache or made now; needs a trained model."
     if not self.trained: raise FaceDivError("face updates need a trained generator", "load /api/face.glb (the template) instead")
-    from facediv.generate import generate
     key = ('update',) + self.key(req)
     with self.lock:
-        if key in self.cache: self.cache.move_to_end(key); self.stats['cache_hits'] += 1; return self.cache[key]
-    faces = generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
-    data = face_update(faces, 0, self.texture_res)
+        if (data := self.cached(key)) is not None: return data
+    data = face_update(self.faces(req), 0, self.texture_res)
     with self.lock:
         self.stats['updates'] += 1
-        self.cache[key] = data
-        while len(self.cache) > self.cache_size: self.cache.popitem(last=False)
-    return data
+        return self.remember(key, data)
 
 @patch(as_prop=True)
 def maps_models(self:FaceServer) -> dict:
@@ -240,12 +245,9 @@ def download(self:FaceServer, req:dict) -> bytes:
     "The complete asset of a request as GLB: translators, SR and PBR maps at `download_res` (when trained), not the preview."
     from facediv.export import glb_bytes, template_asset
     if not self.trained: return glb_bytes(template_asset(self.texture_res))
-    from facediv.generate import generate
     from facediv.assets import face_asset
-    faces = generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
-    name = f"facediv_{Attributes(req['ethnicity'], req['age'], req['gender']).slug()}_seed{req['seed']}"
     self.stats['downloads'] += 1
-    return glb_bytes(face_asset(faces, 0, name, texture_res=self.download_res, maps_models=self.maps_models))
+    return glb_bytes(face_asset(self.faces(req), 0, face_name(req), texture_res=self.download_res, maps_models=self.maps_models))
 
 # %% ../nbs/20_viewer.ipynb #a383d8d4
 CONTENT_TYPES = {'.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
