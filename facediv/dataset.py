@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from .core import (ParamsError, AssetError, save_json, ensure_writable_dir, read_manifest, iter_shards,
-                          linear_to_srgb, srgb_to_linear)
+                          linear_to_srgb, srgb_to_linear, rng)
 from .taxonomy import N_LABELS, one_hot, check_taxonomy
 from .template import template_vertices, uv_raster, uv_offset_map
 
@@ -133,14 +133,27 @@ class TrainingSet:
         total, cx = np.zeros((IMG_CHANNELS, P, P), np.float64), np.zeros((C_DIM, IMG_CHANNELS * P * P), np.float64)
         c_all = one_hot(self.labels).astype(np.float64)                             # [N,30]
         for s in range(0, len(self), chunk):                                        # the mean, then Cᵀ(x − mean), streamed
-            total += self._pooled(s, s + chunk, P).sum(0)
+            total += self._pooled(slice(s, s + chunk), P).sum(0)
         mean = total / len(self)
         for s in range(0, len(self), chunk):
-            cx += c_all[s:s + chunk].T @ (self._pooled(s, s + chunk, P) - mean).reshape(-1, IMG_CHANNELS * P * P)
+            cx += c_all[s:s + chunk].T @ (self._pooled(slice(s, s + chunk), P) - mean).reshape(-1, IMG_CHANNELS * P * P)
         effects = np.linalg.solve(c_all.T @ c_all + ridge * np.eye(C_DIM), cx)      # [30, 12·P·P]
         return torch.from_numpy(mean.astype(np.float32)), torch.from_numpy(effects.reshape(C_DIM, IMG_CHANNELS, P, P).astype(np.float32))
-    def _pooled(self, start:int, stop:int, P:int) -> np.ndarray:
-        x = np.asarray(self.images[start:stop], np.float64)
+    def residual_basis(self, mean:torch.Tensor, effects:torch.Tensor, components:int, max_faces:int=4096, seed:int=0) -> torch.Tensor:
+        "[K,12,P,P] principal directions of the images minus their label prior (`label_prior`'s mean, effects), each × its s.d."
+        P, D = mean.shape[-1], IMG_CHANNELS * mean.shape[-1] ** 2
+        rows = np.sort(rng(seed, 'residual_basis').permutation(len(self))[:max_faces])
+        mean_, effects_ = mean.double().numpy().reshape(D), effects.double().numpy().reshape(C_DIM, D)
+        r = np.concatenate([self._pooled(rows[s:s + 256], P).reshape(-1, D) - mean_ - one_hot(self.labels[rows[s:s + 256]]) @ effects_
+                            for s in range(0, len(rows), 256)]).astype(np.float32)              # [n,D] residuals
+        lam, U = np.linalg.eigh(r.astype(np.float64) @ r.T.astype(np.float64))                 # the Gram matrix: n ≪ D
+        K = min(components, len(rows))
+        top = np.argsort(-lam)[:K]
+        basis = np.zeros((components, D), np.float32)
+        basis[:K] = (U[:, top].T @ r) / np.sqrt(len(rows))                                      # direction × s.d. (norm √(λ/n))
+        return torch.from_numpy(basis.reshape(components, IMG_CHANNELS, P, P))
+    def _pooled(self, rows, P:int) -> np.ndarray:
+        x = np.asarray(self.images[rows], np.float64)
         k = self.resolution // P
         return x if k == 1 else x.reshape(len(x), IMG_CHANNELS, P, k, P, k).mean((3, 5))
 

@@ -21,6 +21,7 @@ from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
 from .recognition import vary_lighting, render_faces, make_embedder
+from .judged import judged_generator
 
 # %% auto #0
 __all__ = ['EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'edit_labels', 'identity_similarity',
@@ -168,6 +169,13 @@ EVALUATE_SCHEMA = {
     'kid_subsets': POSITIVE_INT,
     'kid_subset_size': POSITIVE_INT,
     'threads': NONNEG_INT,            # torch CPU threads (0 = torch default)
+    'judged': {                           # facediv.judged: the generator judged by real-photo face models, next to the data
+        'per_ethnicity': NONNEG_INT,      # data faces per ethnicity (and generated twins at their labels); 0 = all
+        'n_edit': Check(int, lambda n: n >= 2, 'an integer ≥ 2'),   # generated faces per edit kind, held-out scans encoded
+        'render_size': Check(int, lambda n: 128 <= n <= 1024, 'a size in px from 128 to 1024'),
+        'box_scale': Check(float, lambda x: 0.8 <= x <= 2, 'a number in [0.8, 2]'),   # as perceive.box_scale
+        'flip': Check(bool),              # judge each face and its mirror image, average
+    },
 }
 
 def normalization_psnr(path) -> dict:
@@ -285,7 +293,8 @@ def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, r
                 for i, (f, l) in enumerate(zip(real['face_id'], real['labels']))], records/'dataset.csv')
 
 # %% ../nbs/15_evaluate.ipynb #0146df57
-def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir, embedder=None) -> dict:
+def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir, embedder=None,
+                   perceive_metrics=None, scans_dir=None) -> dict:
     "Every generator metric; writes metrics JSON, plots and per-face records. `embedder` overrides the configured one."
     t0 = time.time()
     if cfg.threads: torch.set_num_threads(cfg.threads)
@@ -312,6 +321,9 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     metrics['diversity'], div_gen, div_real, idiv_gen, idiv_real = _diversity_metrics(cfg, gen, probs, real, real_p, embedder, gen_emb)
     metrics['ita'] = {'generated_minus_dataset_mean_abs_deg': float(np.mean(np.abs(gen_ita - np.array([ita_mean.get(k, np.nan) for k in gen['labels'][:, 0]]))))}
     metrics['normalization_psnr'] = normalization_psnr(normalize_metrics)
+    # The generator judged by face models trained on real photos, next to the data rendered the same way.
+    metrics['judged'] = judged_generator(gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,
+                                         log=lambda s: print(s, file=sys.stderr))
     # Per-face records for the audit.
     _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records)
     metrics['stage_seconds'] = round(time.time() - t0, 1)
@@ -327,13 +339,17 @@ def main(params:str='params.yaml',                              # params file (b
          metrics_path:str='metrics/evaluate.json',              # output: all generator metrics
          plots_dir:str='plots/evaluate',                        # output: confusion matrices, identity bars
          records_dir:str='data/evaluate',                       # output: per-face records for the audit
+         perceive_metrics:str='metrics/perceive.json',          # input: the calibrated render set-up and headline judges
+         scans_dir:str='data/scans',                            # input: held-out scans (the encode path)
         ):
     "Stage `evaluate`: the paper's generator metrics (attributes, identity, CLIP, PSNR) plus distribution metrics."
     cfg = load_params('evaluate', EVALUATE_SCHEMA, params)
-    m = evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir)
+    m = evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir,
+                       perceive_metrics=perceive_metrics, scans_dir=scans_dir)
     print(json.dumps({k: m[k] for k in ('attribute_accuracy', 'identity', 'clip_score', 'kid', 'coverage')}, indent=1), file=sys.stderr)
     return m
 
 # %% ../nbs/15_evaluate.ipynb #556fe2d7
 TINY_EVALUATE = {'seed': 0, 'psi': 1.0, 'n_faces': 14, 'n_identity': 2, 'n_dataset': 0, 'render_size': 64, 'arcface_onnx': '',
-                 'clip_path': '', 'knn_k': 2, 'kid_subsets': 5, 'kid_subset_size': 20, 'threads': 0}
+                 'clip_path': '', 'knn_k': 2, 'kid_subsets': 5, 'kid_subset_size': 20, 'threads': 0,
+                 'judged': {'per_ethnicity': 1, 'n_edit': 2, 'render_size': 128, 'box_scale': 1.5, 'flip': False}}

@@ -338,6 +338,7 @@ class Generator(nn.Module):
         mapping_kwargs  = {},       # Arguments for MappingNetwork.
         synthesis_kwargs= {},       # Arguments for SynthesisNetwork.
         prior_resolution= 64,       # Resolution of the label prior buffers (upsampled to img_resolution), ≤ img_resolution.
+        basis_components= 0,        # K > 0: a head maps w to coefficients of K principal directions of the data (`set_basis`).
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -350,6 +351,10 @@ class Generator(nn.Module):
         P = self.prior_resolution
         self.register_buffer('prior_mean', torch.zeros([img_channels, P, P]))           # the data's mean asset
         self.register_buffer('prior_labels', torch.zeros([c_dim, img_channels, P, P]))  # each label bit's linear effect
+        # The basis head: w → K coefficients of the data's principal directions (set once from the data, saved with the weights).
+        self.basis_components = basis_components
+        self.basis_head = FullyConnectedLayer(w_dim, basis_components) if basis_components else None
+        if basis_components: self.register_buffer('basis', torch.zeros([basis_components, img_channels, P, P]))  # directions × their s.d.
 
     def set_prior(self, mean:torch.Tensor, label_effects:torch.Tensor) -> None:
         "Make the synthesis network learn the residual over `mean` [C,P,P] + c·`label_effects` [c_dim,C,P,P] (see `label_prior`)."
@@ -362,10 +367,22 @@ class Generator(nn.Module):
         if self.prior_resolution == self.img_resolution: return img
         return F.interpolate(img, size=(self.img_resolution,) * 2, mode='bilinear', align_corners=False)
 
+    def set_basis(self, basis:torch.Tensor) -> None:
+        "Store the K principal directions [K,C,P,P] (each scaled by its s.d. in the data) that `basis_head` weighs (see `residual_basis`)."
+        assert_shape(basis, list(self.basis.shape))
+        self.basis.copy_(basis)
+
+    def basis_image(self, w) -> torch.Tensor:
+        "[N,C,R,R] the basis head's part of the image: coefficients from w [N,W] times the principal directions."
+        img = torch.einsum('nk,kchw->nchw', self.basis_head(w), self.basis)         # [NCPP]
+        if self.prior_resolution == self.img_resolution: return img
+        return F.interpolate(img, size=(self.img_resolution,) * 2, mode='bilinear', align_corners=False)
+
     def forward(self, z, c, truncation_psi=1, truncation_cutoff=None, w_avg=None, noise_mode='random', update_emas=False):
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, w_avg=w_avg,
                           update_emas=update_emas)                               # [NLW]
-        return self.synthesis(ws, noise_mode=noise_mode) + self.prior(c)         # [NCHW]
+        img = self.synthesis(ws, noise_mode=noise_mode) + self.prior(c)          # [NCHW]
+        return img if self.basis_head is None else img + self.basis_image(ws[:, 0])
 
 # %% ../nbs/11_gan.ipynb #61260674
 def memory_batch(G:Generator, batch:int, budget_mb:float=2048) -> int:

@@ -361,11 +361,12 @@ def judge_faces(images,                          # [N,H,W,3] uint8 sRGB images (
     for name in models:
         m = JUDGE_MODELS[name]
         crops = crop_faces([images[i] for i in idx], boxes[idx], m)
+        if not len(idx): crops = np.zeros((1, m.size, m.size, 3), np.float32)  # no face found: one blank crop gives the output shapes
         views = np.concatenate([crops, crops[:, :, ::-1]]) if flip else crops
         read = READERS[name](run_judge_model(name, views, folder, runtime))
         for key, v in read.items():
-            v = (v[:len(idx)] + v[len(idx):]) / 2 if flip else v        # mean of the image and its mirror
-            full = np.full((n,) + v.shape[1:], np.nan, np.float32); full[idx] = v
+            v = (v[:len(crops)] + v[len(crops):]) / 2 if flip else v    # mean of the image and its mirror
+            full = np.full((n,) + v.shape[1:], np.nan, np.float32); full[idx] = v[:len(idx)]
             res[f'{name}_{key}'] = full
     return res
 

@@ -58,7 +58,8 @@ def step1_model_info(path) -> dict:
         raise AssetError(f"{path} was trained on another encoding of the data ({meta['data'].get('encoding')!r})",
                          "retrain it with this facediv version: dvc repro train_step1")
     return {'resolution': meta['data']['resolution'], 'offset_scale': meta['data']['offset_scale'],
-            'z_dim': nets['E']['kwargs']['z_dim'], 'config_hash': meta.get('config_hash')}
+            'z_dim': nets['E']['kwargs']['z_dim'], 'config_hash': meta.get('config_hash'),
+            'basis_components': nets['G1']['kwargs'].get('basis_components', 0)}
 
 def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) -> dict:
     "The loop's keyword arguments from a validated `train_step2` block, step 1's model and the stage's paths."
@@ -66,7 +67,8 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
     R, z = info['resolution'], info['z_dim']
     net = lambda d: json.loads(json.dumps(d))
     G_kwargs = dict(z_dim=z, c_dim=C_DIM, w_dim=cfg.G.w_dim, img_resolution=R, img_channels=IMG_CHANNELS,
-                    mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs=net(cfg.G.synthesis))
+                    mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs=net(cfg.G.synthesis),
+                    basis_components=info['basis_components'])                  # the basis is step 1's: a property of the data
     D_kwargs = dict(c_dim=C_DIM, img_resolution=R, img_channels=IMG_CHANNELS, cond_channels=IMG_CHANNELS,
                     channel_base=cfg.D.channel_base, channel_max=cfg.D.channel_max,
                     epilogue_kwargs=dict(mbstd_group_size=cfg.D.mbstd_group_size))
@@ -202,6 +204,7 @@ def step2_setup(run_dir, data_dir, step1_model, plots_dir, metrics_path, step1_h
     torch.manual_seed(seed)
     G, D = Generator(**G_kwargs).to(dev), Discriminator(**D_kwargs).to(dev)
     if G.prior_labels.shape == G1.prior_labels.shape: G.set_prior(G1.prior_mean, G1.prior_labels)  # G1's label prior, if it had one
+    if G.basis_components: G.set_basis(G1.basis)                                 # and its principal directions
     if init_from_G1: init_from(G, G1, step1_model)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     specs = {'G': network_spec(G, G_kwargs), 'D': network_spec(D, D_kwargs), 'G_ema': network_spec(G_ema, G_kwargs)}

@@ -1,0 +1,98 @@
+"""Ablation of the generator's levers (issue 16): each variant trained with the default profile's budget, then judged
+by real-photo face models next to the data (`facediv.judged`), side by side in one JSON.
+
+A variant is a set of overrides of the `train_step1` / `train_step2` params blocks. Each variant trains both steps
+(the stages' own entry points, in child processes, so each has its own time and peak memory) into
+bench/work/generator_levers/<variant>/ (git-ignored), unless its model already exists there; then it is judged with the
+evaluate stage's `judged` block (same data sample, renders, judges and seeds for every variant). `--model NAME=PATH`
+judges an already trained model instead (e.g. the `dvc repro` one).
+
+Needs data/normalize, data/scans and metrics/perceive.json (dvc repro perceive) and the judge models. Not a test.
+
+    python bench/generator_levers.py                                       # every variant
+    python bench/generator_levers.py --variants basis64 --model dvc=models/train_step2/model.safetensors
+"""
+import argparse, copy, json, resource, subprocess, sys, time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT/'bench'/'work'/'generator_levers'     # models and checkpoints (git-ignored); results/ gets the JSON and sheets
+VARIANTS = {  # name: ({step-1 overrides}, {step-2 overrides}, what it changes)
+    'baseline': ({'basis_components': 0}, {}, 'label prior + StyleGAN2 synthesis (the generator before this work)'),
+    'basis64':  ({'basis_components': 64}, {}, 'plus a head weighing the 64 leading principal directions of the data around the prior'),
+    'basis64_adv1': ({'basis_components': 64, 'loss': {'adv_weight': 1.0}}, {}, 'basis64 with a weaker code discriminator (D_E weight 1 instead of 3)'),
+}
+
+def deep_merge(a:dict, b:dict) -> dict:
+    out = copy.deepcopy(a)
+    for k, v in b.items(): out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+def train(name:str, s1:dict, s2:dict) -> dict:
+    "Train both steps of one variant (skipped when its model exists); seconds and peak RSS of each step."
+    d = OUT/name; d.mkdir(parents=True, exist_ok=True)
+    params = yaml.safe_load((ROOT/'params.yaml').read_text())
+    params['train_step1'] = deep_merge(params['train_step1'], s1); params['train_step2'] = deep_merge(params['train_step2'], s2)
+    (d/'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
+    info = {}
+    for step, args in (('train_step1', ['--data_dir', 'data/normalize']),
+                       ('train_step2', ['--data_dir', 'data/normalize', '--step1_model', str(d/'s1'/'model.safetensors')])):
+        short = step[-5:]
+        if (d/short.replace('step', 's')/'model.safetensors').exists() and (d/f'{step}.json').exists():
+            info[step] = json.loads((d/f'{step}.json').read_text()).get('bench', {}); continue
+        t = time.time()
+        cmd = [sys.executable, '-m', f'facediv.{step}', '--params', str(d/'params.yaml'), *args, '--out_dir', str(d/short.replace('step', 's')),
+               '--plots_dir', str(d/f'plots_{short}'), '--metrics_path', str(d/f'{step}.json')]
+        r = subprocess.run(['/usr/bin/time', '-f', '%M', *cmd], cwd=ROOT, capture_output=True, text=True)
+        if r.returncode: sys.exit(f"{name} {step} failed:\n{r.stderr[-3000:]}")
+        m = json.loads((d/f'{step}.json').read_text())
+        m['bench'] = {'seconds': round(time.time() - t, 1), 'peak_rss_mb': round(int(r.stderr.strip().splitlines()[-1]) / 1024)}
+        (d/f'{step}.json').write_text(json.dumps(m, indent=1))
+        info[step] = m['bench']
+    return info | {'model': str(d/'s2'/'model.safetensors')}
+
+def judge(model:str, plots:Path) -> dict:
+    "The evaluate stage's judged measures of one generator."
+    from facediv.core import load_params
+    from facediv.evaluate import EVALUATE_SCHEMA
+    from facediv.generate import load_model
+    from facediv.judged import judged_generator
+    cfg = load_params('evaluate', EVALUATE_SCHEMA, ROOT/'params.yaml')
+    t = time.time()
+    m = judged_generator(load_model(str(ROOT/model) if not Path(model).is_absolute() else model), ROOT/'data/normalize', plots,
+                         ROOT/'metrics/perceive.json', ROOT/'data/scans', **cfg.judged, seed=cfg.seed, psi=cfg.psi, log=lambda s: None)
+    return m | {'judge_seconds': round(time.time() - t, 1)}
+
+def summary(m:dict) -> dict:
+    "The five measures of one judged generator, as one flat row."
+    g, d, sp, ed = m['generated']['overall'], m['data']['overall'], m['identity_spread'], m['edits']
+    return {'spread_ratio_mobileface': sp['mobileface']['ratio'], 'spread_ratio_faceres': sp['faceres']['ratio'],
+            'gender_acc': g['faceres_gender_accuracy'], 'gender_acc_data': d['faceres_gender_accuracy'],
+            'age_r': g['faceres_age_spearman'], 'age_r_data': d['faceres_age_spearman'],
+            'race': g['gear_race_agreement'], 'race_data': d['gear_race_agreement'],
+            'gender_edit_as_target': ed['gender']['change']['perceived_as_target'], 'age_edit_years': ed['age']['change']['perceived_years'],
+            **{f'retention_{k}': ed[k]['identity']['mobileface']['retention'] for k in ed},
+            'retention_encode': m['encode']['identity']['mobileface']['retention'],
+            'spectrum_bands': m['spectrum']['bands']}
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--variants', nargs='*', default=list(VARIANTS))
+    ap.add_argument('--model', nargs='*', default=[], help='NAME=PATH: judge an already trained generator as variant NAME')
+    a = ap.parse_args()
+    path = ROOT/'bench'/'results'/'generator_levers.json'
+    res = json.loads(path.read_text()) if path.exists() else {}
+    todo = [(n, None) for n in a.variants] + [tuple(s.split('=', 1)) for s in a.model]
+    for name, model in todo:
+        row = {'changes': VARIANTS[name][2]} if name in VARIANTS else {'changes': f'model {model}'}
+        if model is None: row |= train(name, *VARIANTS[name][:2]); model = row['model']
+        full = judge(model, OUT/name/'plots')
+        row |= {'summary': summary(full), 'judged': full}
+        res[name] = row
+        for sheet in ('judged_generated', 'judged_edits'):                            # what a person looks at, per variant
+            src = OUT/name/'plots'/f'{sheet}.png'
+            if src.exists(): (ROOT/'bench'/'results'/f'generator_levers_{name}_{sheet[7:]}.png').write_bytes(src.read_bytes())
+        path.write_text(json.dumps(res, indent=1))
+        print(name, json.dumps(row['summary']), flush=True)
