@@ -9,6 +9,10 @@ judges an already trained model instead (e.g. the `dvc repro` one).
 
 Needs data/normalize, data/scans and metrics/perceive.json (dvc repro perceive) and the judge models. Not a test.
 
+Not a variant any more: the basis head first read the first w (commit 06d05cf). At step 675 of 1000 its step-1
+reconstruction L1 was 0.088 against 0.082 for the baseline at step 700, no gain, so it was stopped and the head
+now reads the code z (see the gan chapter).
+
     python bench/generator_levers.py                                       # every variant
     python bench/generator_levers.py --variants basis64 --model dvc=models/train_step2/model.safetensors
 """
@@ -65,6 +69,23 @@ def judge(model:str, plots:Path) -> dict:
                          ROOT/'metrics/perceive.json', ROOT/'data/scans', **cfg.judged, seed=cfg.seed, psi=cfg.psi, log=lambda s: None)
     return m | {'judge_seconds': round(time.time() - t, 1)}
 
+def g1_spread(step1_model, n:int=512) -> dict:
+    "Per-texel s.d. around the label prior of G1(z, l) for n random codes, of G1(E(x), l) and of the data x (the data's labels)."
+    import numpy as np, torch
+    from facediv.gan import load_checkpoint
+    from facediv.taxonomy import one_hot
+    from facediv.dataset import prepare_training_set
+    ts = prepare_training_set(ROOT/'data/normalize', OUT/'cache', resolution=64)
+    nets, _ = load_checkpoint(step1_model, ['E', 'G1'], stage='train_step1')
+    E, G1 = nets['E'].eval(), nets['G1'].eval()
+    x, c = (torch.from_numpy(np.asarray(a, np.float32)) for a in (ts.images[:n], one_hot(ts.labels[:n])))
+    with torch.no_grad():
+        z = torch.randn(n, G1.z_dim, generator=torch.Generator().manual_seed(0))
+        run = lambda codes: torch.cat([G1(codes[i:i + 64], c[i:i + 64], noise_mode='const') for i in range(0, n, 64)])
+        prior, sample, rec = G1.prior(c), run(z), run(torch.cat([E(x[i:i + 64]) for i in range(0, n, 64)]))
+    sd = lambda a: round(float((a - prior).std(0).mean()), 4)
+    return {'samples': sd(sample), 'reconstructions': sd(rec), 'data': sd(x), 'reconstruction_l1': round(float((rec - x).abs().mean()), 4)}
+
 def summary(m:dict) -> dict:
     "The five measures of one judged generator, as one flat row."
     g, d, sp, ed = m['generated']['overall'], m['data']['overall'], m['identity_spread'], m['edits']
@@ -81,18 +102,23 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--variants', nargs='*', default=list(VARIANTS))
     ap.add_argument('--model', nargs='*', default=[], help='NAME=PATH: judge an already trained generator as variant NAME')
+    ap.add_argument('--metrics', nargs='*', default=[], help="NAME=PATH: take variant NAME's judged measures from an evaluate stage's metrics file")
     a = ap.parse_args()
     path = ROOT/'bench'/'results'/'generator_levers.json'
     res = json.loads(path.read_text()) if path.exists() else {}
-    todo = [(n, None) for n in a.variants] + [tuple(s.split('=', 1)) for s in a.model]
-    for name, model in todo:
-        row = {'changes': VARIANTS[name][2]} if name in VARIANTS else {'changes': f'model {model}'}
-        if model is None: row |= train(name, *VARIANTS[name][:2]); model = row['model']
-        full = judge(model, OUT/name/'plots')
-        row |= {'summary': summary(full), 'judged': full}
+    todo = [(n, None, None) for n in a.variants] + [(*s.split('=', 1), None) for s in a.model] + [(*s.split('=', 1)[:1], None, s.split('=', 1)[1]) for s in a.metrics]
+    for name, model, metrics in todo:
+        row = {'changes': VARIANTS[name][2]} if name in VARIANTS else {'changes': f'model {model or metrics}'}
+        if metrics: full = json.loads((ROOT/metrics).read_text())['judged']                 # judged by the evaluate stage already
+        else:
+            if model is None: row |= train(name, *VARIANTS[name][:2]); model = row['model']
+            full = judge(model, OUT/name/'plots')
+        step1 = OUT/name/'s1'/'model.safetensors'
+        step1 = step1 if step1.exists() else ROOT/'models/train_step1/model.safetensors'   # --metrics / --model rows: the dvc one
+        row |= {'g1_spread': g1_spread(step1), 'summary': summary(full), 'judged': full}
         res[name] = row
         for sheet in ('judged_generated', 'judged_edits'):                            # what a person looks at, per variant
-            src = OUT/name/'plots'/f'{sheet}.png'
+            src = (ROOT/'plots/evaluate' if metrics else OUT/name/'plots')/f'{sheet}.png'
             if src.exists(): (ROOT/'bench'/'results'/f'generator_levers_{name}_{sheet[7:]}.png').write_bytes(src.read_bytes())
         path.write_text(json.dumps(res, indent=1))
         print(name, json.dumps(row['summary']), flush=True)

@@ -60,7 +60,8 @@ def identity_similarity(gm, embedder, n:int, seed:int, psi:float=1.0, size:int=2
     e_src = embedder(*render_faces(src['albedo'], src['offsets'], size=size))
     again = embedder(*render_faces(src['albedo'], src['offsets'], size=size, yaw=g.uniform(-12, 12, n), pitch=g.uniform(-6, 6, n),
                                    lighting=[vary_lighting(g) for _ in range(n)]))
-    per = {'labels': src['labels'], 'same_identity': cosine(e_src, again)}
+    turned = embedder(*render_faces(src['albedo'], src['offsets'], size=size, yaw=6.))   # matched: same light, a 6° turn
+    per = {'labels': src['labels'], 'same_identity': cosine(e_src, again), 'same_identity_turned': cosine(e_src, turned)}
     for kind in EDITS:
         e = synthesize(gm, src['codes'], edit_labels(src['labels'], kind, g), psi)
         per[f'{kind}_edit'] = cosine(embedder(*render_faces(e['albedo'], e['offsets'], size=size)), e_src)
@@ -69,7 +70,10 @@ def identity_similarity(gm, embedder, n:int, seed:int, psi:float=1.0, size:int=2
     i, j = np.triu_indices(n, 1)
     summary = {'embedder': embedder.name, 'n_sources': n, 'psi': psi, 'metric': 'cosine similarity of embeddings',
                'random_pairs': float(sims[i, j].mean()) if len(i) else None,
-               **{k: float(np.mean(per[k])) for k in ('same_identity', *[f'{k}_edit' for k in EDITS])}}
+               **{k: float(np.mean(per[k])) for k in ('same_identity', 'same_identity_turned', *[f'{k}_edit' for k in EDITS])}}
+    if summary['random_pairs'] is not None and summary['same_identity_turned'] - summary['random_pairs'] > 1e-6:  # (edit − random) / (turned − random)
+        summary['retention'] = {k: (summary[f'{k}_edit'] - summary['random_pairs']) / (summary['same_identity_turned'] - summary['random_pairs'])
+                                for k in EDITS}
     return {'summary': summary, 'per_source': per}
 
 # %% ../nbs/15_evaluate.ipynb #ea03e8b2

@@ -338,7 +338,7 @@ class Generator(nn.Module):
         mapping_kwargs  = {},       # Arguments for MappingNetwork.
         synthesis_kwargs= {},       # Arguments for SynthesisNetwork.
         prior_resolution= 64,       # Resolution of the label prior buffers (upsampled to img_resolution), ≤ img_resolution.
-        basis_components= 0,        # K > 0: a head maps w to coefficients of K principal directions of the data (`set_basis`).
+        basis_components= 0,        # K > 0: a head maps the code z to coefficients of K principal directions of the data (`set_basis`).
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -351,9 +351,9 @@ class Generator(nn.Module):
         P = self.prior_resolution
         self.register_buffer('prior_mean', torch.zeros([img_channels, P, P]))           # the data's mean asset
         self.register_buffer('prior_labels', torch.zeros([c_dim, img_channels, P, P]))  # each label bit's linear effect
-        # The basis head: w → K coefficients of the data's principal directions (set once from the data, saved with the weights).
+        # The basis head: z → K coefficients of the data's principal directions (set once from the data, saved with the weights).
         self.basis_components = basis_components
-        self.basis_head = FullyConnectedLayer(w_dim, basis_components) if basis_components else None
+        self.basis_head = FullyConnectedLayer(z_dim, basis_components) if basis_components else None
         if basis_components: self.register_buffer('basis', torch.zeros([basis_components, img_channels, P, P]))  # directions × their s.d.
 
     def set_prior(self, mean:torch.Tensor, label_effects:torch.Tensor) -> None:
@@ -372,9 +372,10 @@ class Generator(nn.Module):
         assert_shape(basis, list(self.basis.shape))
         self.basis.copy_(basis)
 
-    def basis_image(self, w) -> torch.Tensor:
-        "[N,C,R,R] the basis head's part of the image: coefficients from w [N,W] times the principal directions."
-        img = torch.einsum('nk,kchw->nchw', self.basis_head(w), self.basis)         # [NCPP]
+    def basis_image(self, z, truncation_psi=1) -> torch.Tensor:
+        "[N,C,R,R] the basis head's part of the image: coefficients from the code z [N,Z] (as the mapping sees it) times the directions."
+        coeffs = self.basis_head(normalize_2nd_moment(z) * truncation_psi)           # [NK] linear: psi < 1 shrinks towards the mean
+        img = torch.einsum('nk,kchw->nchw', coeffs, self.basis)                      # [NCPP]
         if self.prior_resolution == self.img_resolution: return img
         return F.interpolate(img, size=(self.img_resolution,) * 2, mode='bilinear', align_corners=False)
 
@@ -382,7 +383,7 @@ class Generator(nn.Module):
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, w_avg=w_avg,
                           update_emas=update_emas)                               # [NLW]
         img = self.synthesis(ws, noise_mode=noise_mode) + self.prior(c)          # [NCHW]
-        return img if self.basis_head is None else img + self.basis_image(ws[:, 0])
+        return img if self.basis_head is None else img + self.basis_image(z, truncation_psi)
 
 # %% ../nbs/11_gan.ipynb #61260674
 def memory_batch(G:Generator, batch:int, budget_mb:float=2048) -> int:
