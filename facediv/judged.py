@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import load_npz, not_computed, read_manifest, rng
+from .core import ParamsError, load_npz, not_computed, read_manifest, rng
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
 from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces
@@ -147,7 +147,7 @@ AGE_EDIT = ('20-24', '70-74')   # the age edit: a young face aged by fifty years
 
 def edit_labels_for(kind:str, n:int, seed:int=0) -> tuple:
     "(source labels, edited labels) [n,3] of the judged `kind` edit: male ↔ female; 20–24 → 70–74; another ethnicity."
-    if kind not in EDIT_KINDS: raise ValueError(f"unknown edit {kind!r}; use one of {EDIT_KINDS}")
+    if kind not in EDIT_KINDS: raise ParamsError(f"unknown edit {kind!r}", f"use one of: {', '.join(EDIT_KINDS)}")
     g = rng(seed, 'judged_edit', kind)
     src = np.stack([np.arange(n) % len(ETHNICITIES), g.integers(0, len(AGE_GROUPS), n), np.arange(n) // len(ETHNICITIES) % 2], 1)
     if kind == 'age': src[:, 1] = AGE_GROUPS.index(AGE_EDIT[0])
@@ -197,7 +197,7 @@ def edit_retention(j_src:dict, j_same:dict, j_edit:dict) -> dict:
     return out
 
 # %% ../nbs/14d_judged.ipynb #e12aa746
-def _judged_triplet(gm, src:dict, new:dict, lighting, size:int, box_scale:float, flip:bool) -> tuple:
+def _judged_triplet(src:dict, new:dict, lighting, size:int, box_scale:float, flip:bool) -> tuple:
     "(renders, judgements) of a source set frontal and turned 6°, and of its edited/regenerated twin, frontal."
     ims = {'source': render_judged(src['albedo'], src['offsets'], lighting, size),
            'turned': render_judged(src['albedo'], src['offsets'], lighting, size, yaw=6.),
@@ -211,7 +211,7 @@ def judged_edits(gm, lighting, n:int, seed:int=0, psi:float=1.0, size:int=256, b
     res, renders, judged = {}, {}, {}
     for kind in EDIT_KINDS:
         src_l, new_l = edit_labels_for(kind, n, seed)
-        ims, j = _judged_triplet(gm, synthesize(gm, codes, src_l, psi), synthesize(gm, codes, new_l, psi), lighting, size, box_scale, flip)
+        ims, j = _judged_triplet(synthesize(gm, codes, src_l, psi), synthesize(gm, codes, new_l, psi), lighting, size, box_scale, flip)
         res[kind] = {'change': edit_change(kind, j['source'], j['edit'], src_l, new_l, headline or {}),
                      'identity': edit_retention(j['source'], j['turned'], j['edit'])}
         renders[kind], judged[kind] = ims, j
@@ -222,7 +222,7 @@ def judged_encode(gm, faces:dict, lighting, n:int, size:int=256, box_scale:float
     idx = np.unique(np.linspace(0, len(faces['labels']) - 1, n).astype(int))
     src = {k: faces[k][idx] for k in ('albedo', 'offsets')}
     regen = synthesize(gm, encode(src['albedo'], src['offsets'], gm), faces['labels'][idx])
-    ims, j = _judged_triplet(gm, src, regen, lighting, size, box_scale, flip)
+    ims, j = _judged_triplet(src, regen, lighting, size, box_scale, flip)
     return {'n': len(idx), 'identity': edit_retention(j['source'], j['turned'], j['edit'])}, ims, j
 
 # %% ../nbs/14d_judged.ipynb #33725e04
