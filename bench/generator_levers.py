@@ -41,14 +41,13 @@ def train(name:str, s1:dict, s2:dict) -> dict:
     params['train_step1'] = deep_merge(params['train_step1'], s1); params['train_step2'] = deep_merge(params['train_step2'], s2)
     (d/'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
     info = {}
-    for step, args in (('train_step1', ['--data_dir', 'data/normalize']),
-                       ('train_step2', ['--data_dir', 'data/normalize', '--step1_model', str(d/'s1'/'model.safetensors')])):
-        short = step[-5:]
-        if (d/short.replace('step', 's')/'model.safetensors').exists() and (d/f'{step}.json').exists():
+    for step, out, args in (('train_step1', 's1', ['--data_dir', 'data/normalize']),
+                            ('train_step2', 's2', ['--data_dir', 'data/normalize', '--step1_model', str(d/'s1'/'model.safetensors')])):
+        if (d/out/'model.safetensors').exists() and (d/f'{step}.json').exists():
             info[step] = json.loads((d/f'{step}.json').read_text()).get('bench', {}); continue
         t = time.time()
-        cmd = [sys.executable, '-m', f'facediv.{step}', '--params', str(d/'params.yaml'), *args, '--out_dir', str(d/short.replace('step', 's')),
-               '--plots_dir', str(d/f'plots_{short}'), '--metrics_path', str(d/f'{step}.json')]
+        cmd = [sys.executable, '-m', f'facediv.{step}', '--params', str(d/'params.yaml'), *args, '--out_dir', str(d/out),
+               '--plots_dir', str(d/f'plots_{step[-5:]}'), '--metrics_path', str(d/f'{step}.json')]
         r = subprocess.run(['/usr/bin/time', '-f', '%M', *cmd], cwd=ROOT, capture_output=True, text=True)
         if r.returncode: sys.exit(f"{name} {step} failed:\n{r.stderr[-3000:]}")
         m = json.loads((d/f'{step}.json').read_text())

@@ -363,9 +363,7 @@ class Generator(nn.Module):
 
     def prior(self, c) -> torch.Tensor:
         "[N,C,R,R] the linear label prior of labels `c` [N,c_dim]."
-        img = self.prior_mean + torch.einsum('nk,kchw->nchw', c.to(self.prior_labels.dtype), self.prior_labels)  # [NCPP]
-        if self.prior_resolution == self.img_resolution: return img
-        return F.interpolate(img, size=(self.img_resolution,) * 2, mode='bilinear', align_corners=False)
+        return self._upsampled(self.prior_mean + torch.einsum('nk,kchw->nchw', c.to(self.prior_labels.dtype), self.prior_labels))
 
     def set_basis(self, basis:torch.Tensor) -> None:
         "Store the K principal directions [K,C,P,P] (each scaled by its s.d. in the data) that `basis_head` weighs (see `residual_basis`)."
@@ -375,7 +373,10 @@ class Generator(nn.Module):
     def basis_image(self, z, truncation_psi=1) -> torch.Tensor:
         "[N,C,R,R] the basis head's part of the image: coefficients from the code z [N,Z] (as the mapping sees it) times the directions."
         coeffs = self.basis_head(normalize_2nd_moment(z) * truncation_psi)           # [NK] linear: psi < 1 shrinks towards the mean
-        img = torch.einsum('nk,kchw->nchw', coeffs, self.basis)                      # [NCPP]
+        return self._upsampled(torch.einsum('nk,kchw->nchw', coeffs, self.basis))
+
+    def _upsampled(self, img) -> torch.Tensor:
+        "[N,C,P,P] buffers' image (prior, basis) → [N,C,R,R] at the output resolution (bilinear)."
         if self.prior_resolution == self.img_resolution: return img
         return F.interpolate(img, size=(self.img_resolution,) * 2, mode='bilinear', align_corners=False)
 

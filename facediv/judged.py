@@ -9,19 +9,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import ParamsError, load_npz, not_computed, read_manifest, rng
+from .core import ParamsError, linear_to_srgb, load_npz, not_computed, read_manifest, rng
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
 from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces
 from .judge import GEAR_RACES, judges_unavailable, judge_faces, render_conditions, exposed
-from .perceive import sample_shards, perceived_metrics, identity_spread, contact_sheet, GEAR_CLASS_OF
+from .perceive import sample_shards, perceived_metrics, contact_sheet, GEAR_CLASS_OF
 from .generate import synthesize, face_codes, encode
 
 # %% auto #0
-__all__ = ['ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'JUDGED_DEFAULTS', 'network_view', 'held_out_scans', 'judged_lighting',
-           'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention', 'power_spectrum', 'spectrum_bands',
-           'matched_sample', 'spread_and_attributes', 'edit_labels_for', 'edit_change', 'edit_retention',
-           'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum', 'judged_generator']
+__all__ = ['DEFAULT_HEADLINE', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly', 'held_out_scans',
+           'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention', 'power_spectrum',
+           'spectrum_bands', 'matched_sample', 'spread_and_attributes', 'edit_labels_for', 'edit_change',
+           'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum', 'judged_generator']
 
 # %% ../nbs/14d_judged.ipynb #869cfbc1
 def network_view(albedo:np.ndarray,      # [N,2,R0,R0,3] linear albedo of data faces (any resolution)
@@ -34,6 +34,10 @@ def network_view(albedo:np.ndarray,      # [N,2,R0,R0,3] linear albedo of data f
     return split_channels(x, offset_scale)
 
 # %% ../nbs/14d_judged.ipynb #eada8894
+def evenly(n_items:int, n:int) -> np.ndarray:
+    "Indices of up to `n` of `n_items` rows, evenly spread (first and last included)."
+    return np.unique(np.linspace(0, n_items - 1, n).astype(int))
+
 def held_out_scans(scans_dir,             # the portraits stage's procedural scans (sharded npz)
                    res:int, offset_scale:float=2.0,
                    n:int=24,              # scans taken, evenly spread over the test split
@@ -45,20 +49,23 @@ def held_out_scans(scans_dir,             # the portraits stage's procedural sca
         a = load_npz(f, 'portraits', keys=('is_test', *keep))
         for k in keep: keep[k].append(a[k][a['is_test'].astype(bool)])
     keep = {k: np.concatenate(v) for k, v in keep.items()}
-    idx = np.unique(np.linspace(0, len(keep['attributes']) - 1, n).astype(int))
+    idx = evenly(len(keep['attributes']), n)
     albedo, offsets = network_view(keep['gt_albedo'][idx].astype(np.float32), keep['gt_identity'][idx], res, offset_scale)
     return {'albedo': albedo, 'offsets': offsets, 'labels': keep['attributes'][idx].astype(np.int64)}
 
 # %% ../nbs/14d_judged.ipynb #33a4fbf0
+DEFAULT_HEADLINE = {'gender': 'faceres', 'age': 'faceres', 'race': None}   # the perceive stage's choice when nothing was calibrated
+
 def judged_lighting(perceive_metrics=None) -> tuple:
-    "(Lighting, set-up name, how it was chosen): the render set-up the perceive stage calibrated, else 'soft/face/bright'."
+    "(Lighting, set-up name, how it was chosen, headline judges): what the perceive stage calibrated, else 'soft/face/bright'."
     conditions = render_conditions()
-    try: name = json.loads(Path(perceive_metrics).read_text())['calibration']['render_condition']
-    except (TypeError, OSError, KeyError, ValueError): name = None
+    try: m = json.loads(Path(perceive_metrics).read_text())
+    except (TypeError, OSError, ValueError): m = {}
+    name = m.get('calibration', {}).get('render_condition')
     how = 'calibrated (metrics/perceive.json)' if name in conditions else 'default (no calibration found)'
     name = name if name in conditions else 'soft/face/bright'
     light, _, exposure = conditions[name]
-    return exposed(light, exposure), name, how
+    return exposed(light, exposure), name, how, m.get('headline', DEFAULT_HEADLINE)
 
 def render_judged(albedo:np.ndarray, offsets:np.ndarray, lighting, size:int=256, yaw=0.) -> np.ndarray:
     "[N,size,size,3] uint8 frontal renders (or turned by `yaw`°) of faces given as albedo + UV offsets, for the judges."
@@ -86,7 +93,6 @@ def retention(sim_edit:np.ndarray, sim_same:np.ndarray, sim_random:float) -> flo
 # %% ../nbs/14d_judged.ipynb #c134c3df
 def power_spectrum(albedo:np.ndarray) -> np.ndarray:
     "[R//2] radially averaged power spectrum of the face tile's sRGB luminance (Hann window), mean over faces [N,2,R,R,3]."
-    from facediv.core import linear_to_srgb
     y = linear_to_srgb(np.clip(np.asarray(albedo[:, 0], np.float64), 0, 1)) @ np.array([0.2126, 0.7152, 0.0722])  # [N,R,R]
     R = y.shape[-1]
     win = np.outer(np.hanning(R), np.hanning(R))
@@ -192,38 +198,39 @@ def edit_retention(j_src:dict, j_same:dict, j_edit:dict) -> dict:
         d = f'{m}_descriptor'
         if d not in j_src: continue
         e, s, r = paired_cosine(j_edit[d], j_src[d]), paired_cosine(j_same[d], j_src[d]), random_pair_cosine(j_src[d])
-        out[m] = {'retention': None if retention(e, s, r) is None else round(retention(e, s, r), 4),
+        kept = retention(e, s, r)
+        out[m] = {'retention': None if kept is None else round(kept, 4),
                   'sim_edit': round(float(np.nanmean(e)), 4), 'sim_same': round(float(np.nanmean(s)), 4), 'sim_random': round(r, 4)}
     return out
 
 # %% ../nbs/14d_judged.ipynb #e12aa746
-def _judged_triplet(src:dict, new:dict, lighting, size:int, box_scale:float, flip:bool) -> tuple:
-    "(renders, judgements) of a source set frontal and turned 6°, and of its edited/regenerated twin, frontal."
+def _judged_triplet(src:dict, new:dict, lighting, size:int, box_scale:float, flip:bool) -> dict:
+    "{'renders', 'judged', 'labels'} of a source set frontal and turned 6°, and of its edited/regenerated twin, frontal."
     ims = {'source': render_judged(src['albedo'], src['offsets'], lighting, size),
            'turned': render_judged(src['albedo'], src['offsets'], lighting, size, yaw=6.),
            'edit': render_judged(new['albedo'], new['offsets'], lighting, size)}
-    return ims, {k: judge_faces(v, box_scale=box_scale, flip=flip) for k, v in ims.items()}
+    return {'renders': ims, 'judged': {k: judge_faces(v, box_scale=box_scale, flip=flip) for k, v in ims.items()},
+            'labels': (src['labels'], new['labels'])}
 
 def judged_edits(gm, lighting, n:int, seed:int=0, psi:float=1.0, size:int=256, box_scale:float=1.5, flip:bool=True,
                  headline:dict|None=None) -> tuple:
-    "({kind: {'change', 'identity'}}, {kind: renders}, {kind: judgements}) of `n` generated faces under each edit."
+    "({kind: {'change', 'identity'}}, {kind: sheet}) of `n` generated faces under each edit (sheets: see `_judged_triplet`)."
     codes = face_codes(seed + 2, 0, n, gm.z_dim)
-    res, renders, judged = {}, {}, {}
+    res, sheets = {}, {}
     for kind in EDIT_KINDS:
         src_l, new_l = edit_labels_for(kind, n, seed)
-        ims, j = _judged_triplet(synthesize(gm, codes, src_l, psi), synthesize(gm, codes, new_l, psi), lighting, size, box_scale, flip)
+        sheets[kind] = t = _judged_triplet(synthesize(gm, codes, src_l, psi), synthesize(gm, codes, new_l, psi), lighting, size, box_scale, flip)
+        j = t['judged']
         res[kind] = {'change': edit_change(kind, j['source'], j['edit'], src_l, new_l, headline or {}),
                      'identity': edit_retention(j['source'], j['turned'], j['edit'])}
-        renders[kind], judged[kind] = ims, j
-    return res, renders, judged
+    return res, sheets
 
 def judged_encode(gm, faces:dict, lighting, n:int, size:int=256, box_scale:float=1.5, flip:bool=True) -> tuple:
-    "({'n', 'identity'}, renders, judgements): `n` faces encoded by E and regenerated at their own labels, against themselves."
-    idx = np.unique(np.linspace(0, len(faces['labels']) - 1, n).astype(int))
-    src = {k: faces[k][idx] for k in ('albedo', 'offsets')}
-    regen = synthesize(gm, encode(src['albedo'], src['offsets'], gm), faces['labels'][idx])
-    ims, j = _judged_triplet(src, regen, lighting, size, box_scale, flip)
-    return {'n': len(idx), 'identity': edit_retention(j['source'], j['turned'], j['edit'])}, ims, j
+    "({'n', 'identity'}, sheet): `n` faces encoded by E and regenerated at their own labels, against themselves."
+    idx = evenly(len(faces['labels']), n)
+    src = {k: faces[k][idx] for k in ('albedo', 'offsets', 'labels')}
+    t = _judged_triplet(src, synthesize(gm, encode(src['albedo'], src['offsets'], gm), src['labels']), lighting, size, box_scale, flip)
+    return {'n': len(idx), 'identity': edit_retention(t['judged']['source'], t['judged']['turned'], t['judged']['edit'])}, t
 
 # %% ../nbs/14d_judged.ipynb #33725e04
 def _verdict(j:dict, i:int) -> str:
@@ -231,21 +238,21 @@ def _verdict(j:dict, i:int) -> str:
     g = 'M' if j['faceres_male'][i] >= 0.5 else 'F'
     return f"{g} {j['faceres_age'][i]:.0f}" + (f" {_race(j)[i]}" if 'gear_race' in j else '')
 
-def edit_sheet(renders:dict, judged:dict, labels:dict, path, n_cols:int=6, tile:int=112) -> Path:
-    "PNG: per edit kind a row of sources and a row of their edits, each tile captioned label → perceived (FaceRes, GEAR)."
+def edit_sheet(sheets:dict, path, n_cols:int=6) -> Path:
+    "PNG: per edit kind (`sheets[kind]` from `_judged_triplet`) a row of sources and a row of their edits, captioned label → perceived."
     from matplotlib.figure import Figure
     from facediv.core import atomic_write
-    kinds = list(renders)
-    n_cols = min(n_cols, min(len(renders[k]['source']) for k in kinds))
+    kinds = list(sheets)
+    n_cols = min(n_cols, min(len(sheets[k]['renders']['source']) for k in kinds))
     fig = Figure(figsize=(1.3 * n_cols + 1.2, 1.5 * 2 * len(kinds) + 0.4))
     axes = fig.subplots(2 * len(kinds), n_cols, squeeze=False)
     for r, kind in enumerate(kinds):
         for s, side in enumerate(('source', 'edit')):
             for c in range(n_cols):
                 ax = axes[2 * r + s, c]; ax.set_xticks([]); ax.set_yticks([])
-                ax.imshow(renders[kind][side][c])
-                e, a, g = labels[kind][s][c]
-                ax.set_xlabel(f"{ETHNICITIES[e][:12]} {AGE_GROUPS[a]} {GENDERS[g][0].upper()}\n→ {_verdict(judged[kind][side], c)}", fontsize=5.5, labelpad=1)
+                ax.imshow(sheets[kind]['renders'][side][c])
+                e, a, g = sheets[kind]['labels'][s][c]
+                ax.set_xlabel(f"{ETHNICITIES[e][:12]} {AGE_GROUPS[a]} {GENDERS[g][0].upper()}\n→ {_verdict(sheets[kind]['judged'][side], c)}", fontsize=5.5, labelpad=1)
             axes[2 * r + s, 0].set_ylabel(f"{kind}\n{side}", fontsize=7)
     fig.suptitle('edits of generated faces: label → perceived gender, age (FaceRes), race (GEAR)', fontsize=8)
     fig.tight_layout(pad=0.3)
@@ -268,8 +275,6 @@ def plot_spectrum(generated:np.ndarray, data:np.ndarray, path, resolution:int) -
     return Path(path)
 
 # %% ../nbs/14d_judged.ipynb #e3a420ac
-JUDGED_DEFAULTS = {'per_ethnicity': 10, 'n_edit': 24, 'render_size': 256, 'box_scale': 1.5, 'flip': True}
-
 def judged_generator(gm,                       # a loaded generator (`generate.load_model`)
                      data_dir,                 # the normalized data it was trained on
                      plots_dir,                # contact sheets, edit sheet, spectrum
@@ -281,9 +286,7 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
     reason = judges_unavailable()
     if reason is not None: return not_computed(reason)
     plots = Path(plots_dir); plots.mkdir(parents=True, exist_ok=True)
-    lighting, condition, how = judged_lighting(perceive_metrics)
-    try: headline = json.loads(Path(perceive_metrics).read_text())['headline']
-    except (TypeError, OSError, KeyError, ValueError): headline = {'gender': 'faceres', 'age': 'faceres', 'race': None}
+    lighting, condition, how, headline = judged_lighting(perceive_metrics)
     ms = matched_sample(gm, data_dir, per_ethnicity, seed, psi)
     labels = ms['data']['labels']
     images = {side: render_judged(ms[side]['albedo'], ms[side]['offsets'], lighting, render_size) for side in ('data', 'generated')}
@@ -293,19 +296,16 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
            **spread_and_attributes(j['data'], j['generated'], labels)}
     log(f"judged: {len(labels)} data + {len(labels)} generated faces; identity spread ratio (MobileFace) "
         f"{out['identity_spread'].get('mobileface', {}).get('ratio')}")
-    out['edits'], renders, judged = judged_edits(gm, lighting, n_edit, seed, psi, render_size, box_scale, flip, headline)
+    out['edits'], sheets = judged_edits(gm, lighting, n_edit, seed, psi, render_size, box_scale, flip, headline)
     scans_dir = scans_dir if scans_dir and (Path(scans_dir)/'manifest.json').exists() else None
     held = held_out_scans(scans_dir, gm.resolution, gm.offset_scale, n_edit) if scans_dir else ms['data']
-    out['encode'], enc_renders, enc_judged = judged_encode(gm, held, lighting, n_edit, render_size, box_scale, flip)
+    out['encode'], sheets['encode'] = judged_encode(gm, held, lighting, n_edit, render_size, box_scale, flip)
     out['encode']['faces'] = 'held-out test scans (never trained on)' if scans_dir else 'normalized training faces'
     ps_gen, ps_data = power_spectrum(ms['generated']['albedo']), power_spectrum(ms['data']['albedo'])
     out['spectrum'] = {'bands': spectrum_bands(ps_gen, ps_data), 'generated': ps_gen.tolist(), 'data': ps_data.tolist()}
     for side in images:
         contact_sheet(images[side], labels, j[side], plots/f'judged_{side}.png',
                       f"{side} ({gm.resolution}² network view): label → perceived gender, age (FaceRes), race (GEAR)")
-    edit_labels = {k: edit_labels_for(k, n_edit, seed) for k in EDIT_KINDS}
-    edit_sheet({**renders, 'encode': enc_renders}, {**judged, 'encode': enc_judged},
-               {**edit_labels, 'encode': (held['labels'][np.unique(np.linspace(0, len(held['labels']) - 1, n_edit).astype(int))],) * 2},
-               plots/'judged_edits.png')
+    edit_sheet(sheets, plots/'judged_edits.png')
     plot_spectrum(ps_gen, ps_data, plots/'judged_spectrum.png', gm.resolution)
     return out
