@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_photo.ipynb #b149bea0
 from __future__ import annotations
-import functools, io, time
+import functools, hashlib, io, os, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +19,12 @@ from .reconstruct import (JAW_WEIGHT, R_FRONT, Reconstruction, _quiet_native_std
                           mediapipe_to_68, reconstruct_portrait)
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GLASSES_SCORE', 'GEAR_ETHNICITY', 'PHOTO_DEFAULTS',
-           'PHOTO_PROVENANCE', 'PhotoError', 'read_photo', 'mesh_loops', 'polygon_mask', 'face_regions',
-           'glasses_score', 'glasses_region', 'person_mask', 'skin_mask', 'face_boxes', 'head_yaw', 'PhotoFit',
-           'face_tile_coverage', 'fit_photo', 'fuse_fits', 'scan_bank', 'scans_like', 'prepare_completion',
-           'estimate_labels', 'photo_labels', 'load_photo_models', 'photo_face_asset', 'photo_asset', 'edit_photo_face']
+__all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GLASSES_SCORE', 'PHOTO_FIT_TOL', 'GEAR_ETHNICITY',
+           'PHOTO_DEFAULTS', 'SHADING_SIGMA', 'PHOTO_PROVENANCE', 'PhotoError', 'read_photo', 'mesh_loops',
+           'polygon_mask', 'face_regions', 'glasses_score', 'glasses_region', 'person_mask', 'skin_mask', 'face_boxes',
+           'head_yaw', 'PhotoFit', 'face_tile_coverage', 'fit_photo', 'fuse_fits', 'cache_dir', 'scan_bank',
+           'scans_like', 'prepare_completion', 'estimate_labels', 'photo_labels', 'load_photo_models', 'smooth_shading',
+           'photo_face_asset', 'photo_asset', 'edit_photo_face']
 
 # %% ../nbs/17_photo.ipynb #7d78fbce
 class PhotoError(FaceDivError):
@@ -254,6 +255,8 @@ class PhotoFit:
         return (f"PhotoFit({self.name}: {self.image.shape[1]}x{self.image.shape[0]}, yaw {self.info['yaw_deg']:+.0f}°, "
                 f"{self.info['photo_fraction']:.0%} of the face tile from the photo, {self.info['seconds']:.2f} s)")
 
+PHOTO_FIT_TOL = 1e-4   # 3x fewer full-fit steps than 1e-8 on the astronaut (0.75 → 0.26 s); vertices move 0.4 mm at most
+
 def face_tile_coverage(confidence:np.ndarray, tiles:tuple=(0, 1), threshold:float=0.5) -> float:
     "Share of the face tile's skin texels (template part 'face') seen with at least `threshold` confidence."
     face = uv_part_mask('face', uv_raster(confidence.shape[1], tiles))[list(tiles).index(0)]
@@ -265,6 +268,7 @@ def fit_photo(source,                    # path, file bytes or RGB array
               identity_modes:int=100, ridge:float=1.,   # see reconstruct.fit_landmarks
               max_side:int=WORK_SIDE,    # working size (px, long side)
               glasses:bool|None=None,    # wears glasses: True, False, None = decide (see skin_mask)
+              tol:float=PHOTO_FIT_TOL,   # fit tolerance (reconstruct.fit_landmarks; the dataset's fit uses 1e-8)
              ) -> PhotoFit:
     "Read, check, segment and fit one photo: a `PhotoError` for no face, several faces, a tiny face or a profile view."
     t0 = time.perf_counter()
@@ -281,7 +285,7 @@ def fit_photo(source,                    # path, file bytes or RGB array
     if size < MIN_FACE_PX: raise PhotoError(f"the face in {name} is only {size:.0f} px across", f"use a photo where the face is at least {MIN_FACE_PX} px (ideally 300+)")
     weight, skin_info = skin_mask(img, points, glasses=glasses)
     rec = reconstruct_portrait(img, mediapipe_to_68(points), uv_res, identity_modes=identity_modes, ridge=ridge, expression=True,
-                               jaw_weight=JAW_WEIGHT, name=name, weight=weight)
+                               jaw_weight=JAW_WEIGHT, name=name, weight=weight, tol=tol)
     rec.landmark_source = 'mediapipe'
     yaw = head_yaw(rec.fit)
     if abs(yaw) > MAX_YAW: raise PhotoError(f"the face in {name} is turned {abs(yaw):.0f}° from the camera, more than {MAX_YAW:.0f}° (a profile view)",
@@ -306,13 +310,15 @@ def fuse_fits(fits:list) -> dict:
             'weights': (share / share.sum()).round(4).tolist()}
 
 # %% ../nbs/17_photo.ipynb #a4fe7e75
-@functools.lru_cache(maxsize=2)
-def scan_bank(scans_dir:str, res:int) -> tuple:
-    "([S,2,res,res,3] float16 albedo, [S,3] labels) of the target scans in `scans_dir` (the `portraits` stage's), read once."
+def cache_dir() -> Path|None:
+    "Where facediv keeps files derived from its inputs between runs: $FACEDIV_CACHE ('off' = nowhere), else $XDG_CACHE_HOME/facediv or ~/.cache/facediv."
+    env = os.environ.get('FACEDIV_CACHE', '')
+    if env.lower() in ('off', 'none', '0'): return None
+    return Path(env) if env else Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'facediv'
+
+def _read_scans(folder:Path, res:int) -> tuple:
+    "`scan_bank`'s arrays read from the scans' shards."
     from facediv.core import read_manifest
-    folder = Path(scans_dir)
-    if not (folder/'manifest.json').exists():
-        raise AssetError(f"no completion scans in {folder}", "run `dvc repro portraits` (it writes data/scans), or pass --scans FOLDER")
     m = read_manifest(folder, 'portraits')
     albedo, labels = [], []
     for s in m['shards']:
@@ -322,6 +328,32 @@ def scan_bank(scans_dir:str, res:int) -> tuple:
     albedo, labels = np.concatenate(albedo), np.concatenate(labels)      # float16: half the memory; the picked few become float32
     if not len(albedo): raise AssetError(f"{folder} holds no target scans", "raise portraits.n_scans to 2 or more and rerun it")
     if albedo.shape[2] != res: albedo = ndimage.zoom(albedo.astype(np.float32), (1, 1, res / albedo.shape[2], res / albedo.shape[3], 1), order=1).astype(np.float16)
+    return albedo, labels
+
+@functools.lru_cache(maxsize=2)
+def scan_bank(scans_dir:str, res:int) -> tuple:
+    "([S,2,res,res,3] float16 albedo, [S,3] labels) of the target scans in `scans_dir` (the `portraits` stage's), read once per process and kept in `cache_dir()`."
+    folder = Path(scans_dir)
+    if not (folder/'manifest.json').exists():
+        raise AssetError(f"no completion scans in {folder}", "run `dvc repro portraits` (it writes data/scans), or pass --scans FOLDER")
+    # Decompressing the shards takes about 1 s of a 5 s photo asset; an uncompressed copy, memory-mapped, takes
+    # none, and completion then reads only the scans it picks. The manifest (shard hashes, config) names the copy.
+    where, key = cache_dir(), hashlib.sha256((folder/'manifest.json').read_bytes() + f'|{res}'.encode()).hexdigest()[:16]
+    paths = [where/f'scan_bank_{key}_{part}.npy' for part in ('albedo', 'labels')] if where else None
+    if paths:
+        try:
+            albedo, labels = np.load(paths[0], mmap_mode='r'), np.load(paths[1])
+            if albedo.shape == (len(labels), 2, res, res, 3) and albedo.dtype == np.float16: return albedo, labels
+        except (OSError, ValueError, EOFError): pass               # not kept yet, or a damaged copy: read the shards
+    albedo, labels = _read_scans(folder, res)
+    if paths:
+        try:
+            where.mkdir(parents=True, exist_ok=True)
+            for path, a in zip(paths, (albedo, labels)):
+                part = path.with_name(f'{path.name}.{os.getpid()}.part')
+                with open(part, 'wb') as f: np.save(f, a)
+                os.replace(part, path)                             # whole files only, even with runs side by side
+        except OSError: pass                                       # not writable: only slower next time
     return albedo, labels
 
 def scans_like(attrs:Attributes, labels:np.ndarray, min_scans:int=8) -> np.ndarray:
@@ -390,6 +422,25 @@ def load_photo_models(normalizer=PHOTO_DEFAULTS['normalizer'],    # trained norm
     if sr is not None and Path(sr).exists(): out['sr'] = load_sr(sr, 'auto'); out['paths']['sr'] = str(sr)
     return out
 
+# %% ../nbs/17_photo.ipynb #672f3dcc
+SHADING_SIGMA = 1 / 16   # Gaussian sigma of the shading ratio, as a fraction of the UV tile side; 0 = the normaliser's full output
+
+def smooth_shading(lit:np.ndarray,          # [T,R,R,3] linear texture with the photo's light (completed)
+                   normalized:np.ndarray,   # [T,R,R,3] the normaliser's albedo for it
+                   raster,                  # uv_raster(R): which texels are covered
+                   sigma:float=SHADING_SIGMA,  # fraction of the tile side; 0 = return `normalized`
+                   eps:float=0.01,          # keeps the log ratio finite on black texels
+                  ) -> np.ndarray:          # [T,R,R,3] float32 albedo: lit × the normaliser's smoothed change
+    "The normaliser's change as a smooth shading ratio: slow light removed, the photo's own skin detail kept."
+    if lit.shape != normalized.shape or lit.ndim != 4: raise ParamsError(f"lit {lit.shape} and normalized {normalized.shape} differ", "pass two [T,R,R,3] textures")
+    if not sigma: return normalized.astype(np.float32)
+    covered = raster.mask[..., None].astype(np.float32)                       # [T,R,R,1]
+    s = (0, sigma * lit.shape[1], sigma * lit.shape[1], 0)
+    log_ratio = (np.log(normalized + eps) - np.log(lit + eps)) * covered      # [T,R,R,3]
+    smooth = ndimage.gaussian_filter(log_ratio, s) / np.maximum(ndimage.gaussian_filter(covered, s), 1e-3)   # covered texels only
+    return np.clip(lit * np.exp(smooth), 0, 1).astype(np.float32)
+
+
 # %% ../nbs/17_photo.ipynb #7d11d035
 def photo_face_asset(albedo:np.ndarray,       # [2,R,R,3] linear albedo of a photo face (or of its edit)
                      vertices:np.ndarray,     # [V,3] its neutral shape, cm
@@ -414,6 +465,7 @@ def photo_asset(photos,                   # one photo (path, bytes or RGB array)
                 models:dict|None=None,    # load_photo_models(...); None = the pipeline's defaults
                 seed:int=0,               # drives the eye, teeth and lash textures
                 glasses:bool|None=None,   # the person wears glasses in the photos: True, False, None = decide per photo
+                shading_sigma:float=SHADING_SIGMA,  # the normaliser's change is kept this smooth (see smooth_shading); 0 = all of it
                ) -> tuple:                # (FaceAsset, record for the manifest, arrays for later edits)
     "Photo(s) of one person → a complete `FaceAsset`: fit, skin-only projection, completion, normalisation, maps, parts."
     from facediv.complete import complete_texture
@@ -438,7 +490,7 @@ def photo_asset(photos,                   # one photo (path, bytes or RGB array)
     albedo = done['uv_texture']
     if models['normalizer'] is not None:
         normals = face_normals(fused['identity'][None], fused['expression'][None], uv_res)
-        albedo = normalize_textures(models['normalizer'], albedo[None], normals)[0]
+        albedo = smooth_shading(albedo, normalize_textures(models['normalizer'], albedo[None], normals)[0], r, shading_sigma)
     albedo = fill_empty_texels(albedo, r)
     secs['normalize'] = time.perf_counter() - t; t = time.perf_counter()
     vertices = template_vertices(fused['identity'])                # neutral expression: the asset carries the 53 blendshapes
@@ -449,6 +501,7 @@ def photo_asset(photos,                   # one photo (path, bytes or RGB array)
               'photos': [{'name': f.name, **f.info} for f in fits], 'fused_weights': fused['weights'] if len(fits) > 1 else None,
               'glasses': any(f.info['glasses'] for f in fits), 'photo_fraction': round(seen, 4), 'completed_fraction': round(1 - seen, 4),
               'completion_scan': int(pick[done['scan_index']]), 'normalized': models['normalizer'] is not None,
+              'shading_sigma': shading_sigma if models['normalizer'] is not None else None,
               'models': models.get('paths', {}), 'texture_res': info['texture_res'], 'maps': info['maps'], 'parts': info['parts'],
               'seed': seed, 'seconds': {k: round(v, 3) for k, v in secs.items()}, 'provenance': PHOTO_PROVENANCE}
     arrays = {'uv_albedo': albedo.astype(np.float16), 'vertices': vertices.astype(np.float32), 'uv_confidence': fused['uv_confidence'].astype(np.float16)}

@@ -240,6 +240,7 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
                   fov:float=20.,              # prior vertical field of view, degrees (centre of the focal prior)
                   fov_sd:float=0.5,           # prior SD of log focal length
                   max_residual:float=0.1,     # converged only if residual_px < this × inter-ocular distance
+                  tol:float=1e-8,             # ftol and xtol of the full fit (scipy's default; interactive use may take 1e-4)
                  ) -> FaceFit:
     "Fit ICT identity (+ expression), pose and focal length to 68 landmarks by regularised least squares."
     lm, W, H = _check_landmarks(lm2d, image_size)
@@ -299,7 +300,8 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
         # 2. Everything, from the best rigid pose; expression weights are bounded to [0, 1].
         lo = np.r_[np.full(7 + K, -np.inf), np.zeros(E)]; hi = np.r_[np.full(7 + K, np.inf), np.ones(E)]
         p0 = np.r_[best.x, np.zeros(K), np.full(E, 1e-3)]
-        sol = least_squares(residuals, p0, jacobian, args=(K + E,), bounds=(lo, hi), x_scale='jac', method='trf')
+        sol = least_squares(residuals, p0, jacobian, args=(K + E,), bounds=(lo, hi), x_scale='jac', method='trf',
+                            ftol=tol, xtol=tol)
         n_evals += sol.nfev
     return _fit_result(sol, tpl, K, E, focal, f0, c, W, H, lm, max_residual, n_evals)
 
@@ -384,6 +386,7 @@ def reconstruct_portrait(image,                  # [H,W,3] sRGB portrait (uint8,
                          jaw_weight:float|None=None,  # jaw landmark weight; None = JAW_WEIGHT if detected, 1 if given
                          name:str='image',       # how errors refer to the image (e.g. a file or face id)
                          weight:np.ndarray|None=None,  # [H,W] trust per pixel in [0,1] (a skin mask); see project_to_uv
+                         tol:float=1e-8,         # fit tolerance (see fit_landmarks)
                         ) -> Reconstruction:
     "Landmarks (detected unless given) → template fit → UV texture and confidence of one portrait."
     t0 = time.time()
@@ -398,7 +401,7 @@ def reconstruct_portrait(image,                  # [H,W,3] sRGB portrait (uint8,
                                "use a portrait with one clearly visible, roughly frontal face (crop it so the face "
                                "fills a good part of the image), or pass its 68 landmarks")
     fit = fit_landmarks(landmarks, (img.shape[1], img.shape[0]), identity_modes=identity_modes, ridge=ridge, expression=expression,
-                        jaw_weight=jaw_weight if jaw_weight is not None else JAW_WEIGHT if source == 'mediapipe' else 1.)
+                        jaw_weight=jaw_weight if jaw_weight is not None else JAW_WEIGHT if source == 'mediapipe' else 1., tol=tol)
     texture, confidence = project_to_uv(img, fit.vertices(), fit.camera, uv_raster(uv_res, tuple(tiles)), weight=weight)
     return Reconstruction(fit, texture, confidence, source, tuple(tiles), time.time() - t0)
 
