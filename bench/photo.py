@@ -2,7 +2,8 @@
 
 1. Timing: `facediv reconstruct astronaut.png -o OUT` as a user runs it (a fresh process each time, wall clock;
    the first run with an empty cache, then the median of --repeats; labels estimated by the judges), with the
-   default format (GLB) and with GLB + OBJ, plus the per-step seconds the asset records.
+   default format (GLB) and with GLB + OBJ, and the `before` code (--base) in the same run, taking turns: the
+   ratio holds on a noisy machine when the seconds do not. Plus the per-step seconds the asset records.
 2. Likeness: the two calibration photos shipped in installed packages (skimage's astronaut, matplotlib's Grace
    Hopper; both public domain) become assets with their documented labels. Each asset is rendered frontally
    under the render set-up the perceive stage calibrated on these photos (metrics/perceive.json); FaceRes and MobileFace descriptors compare each photo with its own
@@ -33,23 +34,39 @@ EDITS = {'age': {'astronaut': {'age': '70-74'}, 'grace_hopper': {'age': '35-39'}
          'ethnicity': {'astronaut': {'ethnicity': 'West African'}, 'grace_hopper': {'ethnicity': 'East Asian'}}}
 SIGMA_VARIANTS = {'full_normaliser': 0., 'smooth_1/32': 1 / 32, 'smooth_1/8': 1 / 8}   # beside the default (1/16): facediv.photo.smooth_shading
 
-def time_cli(photo:Path, repeats:int, extra=()) -> dict:
-    """Wall seconds of `facediv reconstruct photo` in a fresh process: the first run with an empty cache (it keeps the
-    scan bank, see facediv.photo.cache_dir), then the median of `repeats` runs after it, with their per-step seconds."""
-    walls, steps = [], []
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, 'FACEDIV_CACHE': cache}
-        for _ in range(repeats + 1):
+BASE = '2d974ad'   # the code before the speed work on this path (smooth shading, fit tolerance, kept scan bank, quick exit)
+
+def base_checkout(rev:str) -> Path:
+    "A clean export of commit `rev`'s package (the `before` code) in a temporary folder."
+    d = Path(tempfile.mkdtemp(prefix='facediv-bench-base-'))
+    subprocess.run(f'git -C {ROOT} archive {rev} facediv | tar -x -C {d}', shell=True, check=True)
+    return d
+
+def time_cli(photo:Path, repeats:int, variants:dict) -> dict:
+    """Wall seconds of `facediv reconstruct photo` in a fresh process, per variant {name: (code folder, extra args)},
+    the variants taking turns so that a busy moment of the machine hits all of them: the first run with an empty
+    cache (the scan bank is kept there, see facediv.photo.cache_dir), then the median of `repeats` runs, with their
+    per-step seconds. Models, scans and judges are this checkout's, named by absolute path."""
+    paths = ['--normalizer', ROOT/'models/train_normalizer', '--scans', ROOT/'data/scans', '--translators', ROOT/'models/translate', '--sr', ROOT/'models/sr']
+    walls, steps = {v: [] for v in variants}, {v: [] for v in variants}
+    caches = {v: tempfile.mkdtemp(prefix='facediv-bench-cache-') for v in variants}
+    judges = os.environ.get('FACEDIV_JUDGE_MODELS') or str(ROOT/'tools/judge/human-models/models')
+    for _ in range(repeats + 1):
+        for v, (code, extra) in variants.items():
+            env = {**os.environ, 'FACEDIV_CACHE': caches[v], 'FACEDIV_JUDGE_MODELS': judges}
             with tempfile.TemporaryDirectory() as out:
                 t = time.perf_counter()
-                r = subprocess.run([sys.executable, '-m', 'facediv.cli', 'reconstruct', str(photo), '-o', out, '-q', *extra],
-                                   capture_output=True, text=True, cwd=ROOT, env=env)
-                walls.append(time.perf_counter() - t)
-                if r.returncode: raise SystemExit(f"facediv reconstruct failed:\n{r.stderr}")
-                steps.append(json.loads((Path(out)/photo.stem/f'{photo.stem}.json').read_text())['seconds'])
-    first, walls, steps = walls[0], walls[1:], steps[1:]
-    return {'first_run_s': round(first, 3), 'wall_s_median': round(statistics.median(walls), 3), 'wall_s': [round(w, 3) for w in walls],
-            'steps_s_median': {k: round(statistics.median(s[k] for s in steps), 3) for k in steps[0]}}
+                r = subprocess.run([sys.executable, '-m', 'facediv.cli', 'reconstruct', str(photo), '-o', out, '-q', *map(str, paths), *extra],
+                                   capture_output=True, text=True, cwd=code, env=env)   # cwd: `-m` imports facediv from there
+                walls[v].append(time.perf_counter() - t)
+                if r.returncode: raise SystemExit(f"facediv reconstruct ({v}) failed:\n{r.stderr}")
+                steps[v].append(json.loads((Path(out)/photo.stem/f'{photo.stem}.json').read_text())['seconds'])
+    out = {}
+    for v in variants:
+        w, s = walls[v][1:], steps[v][1:]
+        out[v] = {'first_run_s': round(walls[v][0], 3), 'wall_s_median': round(statistics.median(w), 3), 'wall_s': [round(x, 3) for x in w],
+                  'steps_s_median': {k: round(statistics.median(x[k] for x in s), 3) for k in s[0]}}
+    return out
 
 def in_domain_delighting(fractions=(0., 1 / 32, 1 / 16, 1 / 8)) -> dict:
     """The normaliser's full output against `smooth_shading` at each sigma (fraction of the tile), where the truth is
@@ -100,6 +117,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--generated', type=int, default=12, help='generated faces for the random-pair level')
+    ap.add_argument('--base', default=BASE, help='git revision of the `before` code in the timing')
     args = ap.parse_args()
     import torch
     torch.set_num_threads(1)
@@ -114,7 +132,10 @@ def main():
     photos = calibration_photos(512)
     with tempfile.TemporaryDirectory() as d:
         p = Path(d)/'astronaut.png'; Image.fromarray(photos['astronaut']).save(p)
-        res['timing'] = {'default (glb)': time_cli(p, args.repeats), 'glb,obj': time_cli(p, args.repeats, ('--format', 'glb,obj'))}
+        base = base_checkout(args.base)
+        res['timing'] = time_cli(p, args.repeats, {'before (glb)': (base, ()), 'default (glb)': (ROOT, ()),
+                                                   'glb,obj': (ROOT, ('--format', 'glb,obj'))})
+        res['timing_base'] = args.base
     print('timing', json.dumps(res['timing']))
     models = load_photo_models(ROOT/'models/train_normalizer', ROOT/'data/scans', ROOT/'models/translate', ROOT/'models/sr')
     gm = load_model(ROOT/'models/train_step2/model.safetensors')
