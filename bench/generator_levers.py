@@ -27,7 +27,10 @@ VARIANTS = {  # name: ({step-1 overrides}, {step-2 overrides}, what it changes)
     'baseline': ({'basis_components': 0}, {}, 'label prior + StyleGAN2 synthesis (the generator before this work)'),
     'basis64':  ({'basis_components': 64}, {}, 'plus a head weighing the 64 leading principal directions of the data around the prior'),
     'basis64_adv1': ({'basis_components': 64, 'loss': {'adv_weight': 1.0}}, {}, 'basis64 with a weaker code discriminator (D_E weight 1 instead of 3)'),
+    'consistency1': (None, {'loss': {'consistency_weight': 1.0}},
+                     "step 2 less tied to G1's low frequencies: consistency weight 1 instead of 10 (step 1: the dvc repro model)"),
 }
+STEP1_DVC = ROOT/'models'/'train_step1'/'model.safetensors'   # a variant whose step-1 overrides are None starts from it
 
 def deep_merge(a:dict, b:dict) -> dict:
     out = copy.deepcopy(a)
@@ -38,11 +41,11 @@ def train(name:str, s1:dict, s2:dict) -> dict:
     "Train both steps of one variant (skipped when its model exists); seconds and peak RSS of each step."
     d = OUT/name; d.mkdir(parents=True, exist_ok=True)
     params = yaml.safe_load((ROOT/'params.yaml').read_text())
-    params['train_step1'] = deep_merge(params['train_step1'], s1); params['train_step2'] = deep_merge(params['train_step2'], s2)
+    params['train_step1'] = deep_merge(params['train_step1'], s1 or {}); params['train_step2'] = deep_merge(params['train_step2'], s2)
     (d/'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
-    info = {}
-    for step, out, args in (('train_step1', 's1', ['--data_dir', 'data/normalize']),
-                            ('train_step2', 's2', ['--data_dir', 'data/normalize', '--step1_model', str(d/'s1'/'model.safetensors')])):
+    info, step1_model = {}, STEP1_DVC if s1 is None else d/'s1'/'model.safetensors'
+    steps = (('train_step1', 's1', ['--data_dir', 'data/normalize']),) if s1 is not None else ()
+    for step, out, args in steps + (('train_step2', 's2', ['--data_dir', 'data/normalize', '--step1_model', str(step1_model)]),):
         if (d/out/'model.safetensors').exists() and (d/f'{step}.json').exists():
             info[step] = json.loads((d/f'{step}.json').read_text()).get('bench', {}); continue
         t = time.time()

@@ -346,15 +346,23 @@ def scan_bank(scans_dir:str, res:int) -> tuple:
             if albedo.shape == (len(labels), 2, res, res, 3) and albedo.dtype == np.float16: return albedo, labels
         except (OSError, ValueError, EOFError): pass               # not kept yet, or a damaged copy: read the shards
     albedo, labels = _read_scans(folder, res)
-    if paths:
-        try:
-            where.mkdir(parents=True, exist_ok=True)
-            for path, a in zip(paths, (albedo, labels)):
-                part = path.with_name(f'{path.name}.{os.getpid()}.part')
-                with open(part, 'wb') as f: np.save(f, a)
-                os.replace(part, path)                             # whole files only, even with runs side by side
-        except OSError: pass                                       # not writable: only slower next time
+    if paths: _keep_bank(where, key, albedo, labels)
     return albedo, labels
+
+def _keep_bank(where:Path, key:str, albedo:np.ndarray, labels:np.ndarray) -> None:
+    "Write a scan bank's copy into `where` (whole files only, even with runs side by side) and drop copies of older scans."
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        for part_name, a in (('albedo', albedo), ('labels', labels)):
+            path = where/f'scan_bank_{key}_{part_name}.npy'
+            part = path.with_name(f'{path.name}.{os.getpid()}.part')
+            try:
+                with open(part, 'wb') as f: np.save(f, a)
+                os.replace(part, path)
+            finally: part.unlink(missing_ok=True)
+        for old in where.glob('scan_bank_*'):                      # one bank is kept: rebuilt scans replace, not pile up
+            if not old.name.startswith(f'scan_bank_{key}_'): old.unlink(missing_ok=True)
+    except OSError: pass                                           # not writable or full: only slower next time
 
 def scans_like(attrs:Attributes, labels:np.ndarray, min_scans:int=8) -> np.ndarray:
     "Indices of the scans to complete a face with `attrs` from: same gender, age within 15 years; all if fewer than `min_scans`."
