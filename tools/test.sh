@@ -8,6 +8,8 @@ export MPLBACKEND=Agg
 # One BLAS/OpenMP thread per process: nbdev_test runs two notebooks at once on two cores, and oversubscribed
 # torch threads stall (a 512² torch render went from 0.1 s to 9.6 s with 2 threads under load).
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# Files facediv keeps between runs (the photo path's scan bank) go to a scratch folder, not the user's ~/.cache.
+export FACEDIV_CACHE="${FACEDIV_CACHE:-$(mktemp -d -t facediv-test-cache.XXXXXX)}"
 
 echo "== nbdev_export: facediv/ must match nbs/"
 nbdev_export
