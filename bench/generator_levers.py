@@ -29,6 +29,8 @@ VARIANTS = {  # name: ({step-1 overrides}, {step-2 overrides}, what it changes)
     'basis64_adv1': ({'basis_components': 64, 'loss': {'adv_weight': 1.0}}, {}, 'basis64 with a weaker code discriminator (D_E weight 1 instead of 3)'),
     'consistency1': (None, {'loss': {'consistency_weight': 1.0}},
                      "step 2 less tied to G1's low frequencies: consistency weight 1 instead of 10 (step 1: the dvc repro model)"),
+    'consistency0': (None, {'loss': {'consistency_weight': 0.0}},
+                     "step 2 not tied to G1's low frequencies at all (consistency weight 0; still initialised from G1; step 1: the dvc repro model)"),
 }
 STEP1_DVC = ROOT/'models'/'train_step1'/'model.safetensors'   # a variant whose step-1 overrides are None starts from it
 
