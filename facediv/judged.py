@@ -244,7 +244,8 @@ def edit_sheet(sheets:dict, path, n_cols:int=6) -> Path:
     from facediv.core import atomic_write
     kinds = list(sheets)
     n_cols = min(n_cols, min(len(sheets[k]['renders']['source']) for k in kinds))
-    fig = Figure(figsize=(1.3 * n_cols + 1.2, 1.5 * 2 * len(kinds) + 0.4))
+    height = 1.5 * 2 * len(kinds) + 0.4
+    fig = Figure(figsize=(1.3 * n_cols + 1.2, height))
     axes = fig.subplots(2 * len(kinds), n_cols, squeeze=False)
     for r, kind in enumerate(kinds):
         for s, side in enumerate(('source', 'edit')):
@@ -255,7 +256,7 @@ def edit_sheet(sheets:dict, path, n_cols:int=6) -> Path:
                 ax.set_xlabel(f"{ETHNICITIES[e][:12]} {AGE_GROUPS[a]} {GENDERS[g][0].upper()}\n→ {_verdict(sheets[kind]['judged'][side], c)}", fontsize=5.5, labelpad=1)
             axes[2 * r + s, 0].set_ylabel(f"{kind}\n{side}", fontsize=7)
     fig.suptitle('edits of generated faces: label → perceived gender, age (FaceRes), race (GEAR)', fontsize=8)
-    fig.tight_layout(pad=0.3)
+    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 1 - 0.3 / height))   # the top 0.3 inch is the title's
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90)
     return Path(path)
 
