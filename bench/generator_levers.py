@@ -118,7 +118,7 @@ if __name__ == '__main__':
             if model is None: row |= train(name, *VARIANTS[name][:2]); model = row['model']
             full = judge(model, OUT/name/'plots')
         step1 = OUT/name/'s1'/'model.safetensors'
-        step1 = step1 if step1.exists() else ROOT/'models/train_step1/model.safetensors'   # --metrics / --model rows: the dvc one
+        step1 = step1 if step1.exists() else STEP1_DVC                                   # --metrics / --model / step-2-only rows
         row |= {'g1_spread': g1_spread(step1), 'summary': summary(full), 'judged': full}
         res[name] = row
         for sheet in ('judged_generated', 'judged_edits'):                            # what a person looks at, per variant

@@ -26,6 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from asset import base_checkout  # noqa: E402   (a clean `git archive` of the `before` package)
+
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = {'astronaut': ('Northern European', '35-39', 'female'),      # Eileen Collins, born 1956, photographed 1992
           'grace_hopper': ('Northern European', '75+', 'female')}     # Grace Hopper, 78 in the 1984 portrait
@@ -35,12 +38,6 @@ EDITS = {'age': {'astronaut': {'age': '70-74'}, 'grace_hopper': {'age': '35-39'}
 SIGMA_VARIANTS = {'full_normaliser': 0., 'smooth_1/32': 1 / 32, 'smooth_1/8': 1 / 8}   # beside the default (1/16): facediv.photo.smooth_shading
 
 BASE = '2d974ad'   # the code before the speed work on this path (smooth shading, fit tolerance, kept scan bank, quick exit)
-
-def base_checkout(rev:str) -> Path:
-    "A clean export of commit `rev`'s package (the `before` code) in a temporary folder."
-    d = Path(tempfile.mkdtemp(prefix='facediv-bench-base-'))
-    subprocess.run(f'git -C {ROOT} archive {rev} facediv | tar -x -C {d}', shell=True, check=True)
-    return d
 
 def time_cli(photo:Path, repeats:int, variants:dict) -> dict:
     """Wall seconds of `facediv reconstruct photo` in a fresh process, per variant {name: (code folder, extra args)},
