@@ -21,7 +21,7 @@ from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
 from .recognition import vary_lighting, render_faces, make_embedder
-from .judged import judged_generator
+from .judged import judged_generator, retention
 
 # %% auto #0
 __all__ = ['EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'edit_labels', 'identity_similarity',
@@ -71,9 +71,8 @@ def identity_similarity(gm, embedder, n:int, seed:int, psi:float=1.0, size:int=2
     summary = {'embedder': embedder.name, 'n_sources': n, 'psi': psi, 'metric': 'cosine similarity of embeddings',
                'random_pairs': float(sims[i, j].mean()) if len(i) else None,
                **{k: float(np.mean(per[k])) for k in ('same_identity', 'same_identity_turned', *[f'{k}_edit' for k in EDITS])}}
-    if summary['random_pairs'] is not None and summary['same_identity_turned'] - summary['random_pairs'] > 1e-6:  # (edit − random) / (turned − random)
-        summary['retention'] = {k: (summary[f'{k}_edit'] - summary['random_pairs']) / (summary['same_identity_turned'] - summary['random_pairs'])
-                                for k in EDITS}
+    kept = {k: retention(per[f'{k}_edit'], per['same_identity_turned'], summary['random_pairs']) for k in EDITS} if len(i) else {}
+    if kept and None not in kept.values(): summary['retention'] = kept     # (edit − random) / (turned − random), as the judged chapter
     return {'summary': summary, 'per_source': per}
 
 # %% ../nbs/15_evaluate.ipynb #ea03e8b2

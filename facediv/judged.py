@@ -86,7 +86,7 @@ def random_pair_cosine(d:np.ndarray) -> float:
 
 def retention(sim_edit:np.ndarray, sim_same:np.ndarray, sim_random:float) -> float|None:
     "(mean sim(edit) − sim(random)) / (mean sim(same face re-rendered) − sim(random)): 1 = kept as well as a re-render, 0 = a stranger."
-    e, s = np.nanmean(sim_edit), np.nanmean(sim_same)
+    e, s, sim_random = float(np.nanmean(sim_edit)), float(np.nanmean(sim_same)), float(sim_random)   # the ratio in float64
     if not (np.isfinite(e) and np.isfinite(s) and np.isfinite(sim_random)) or s - sim_random <= 1e-6: return None
     return float((e - sim_random) / (s - sim_random))
 
