@@ -22,9 +22,10 @@ from .recognition import render_faces, vary_lighting, make_embedder
 from .core import not_computed
 
 # %% auto #0
-__all__ = ['METRICS', 'TABLES', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'disparity', 'load_records',
-           'audit_tables', 'recognition_set', 'eer', 'verification_report', 'plot_metric', 'summary_rows',
-           'write_report', 'audit_recognizer', 'audit_stage', 'main']
+__all__ = ['METRICS', 'TABLES', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'disparity', 'face_values', 'wilson',
+           'group_boots', 'group_intervals', 'load_records', 'audit_tables', 'recognition_set', 'eer',
+           'verification_report', 'plot_metric', 'differences_text', 'summary_rows', 'write_report', 'audit_recognizer',
+           'audit_stage', 'main']
 
 # %% ../nbs/16_audit.ipynb #0a30c5dc
 @dataclass(frozen=True)
@@ -108,6 +109,68 @@ def disparity(frame:pd.DataFrame, m:AuditMetric, min_group_size:int=3) -> dict:
                   'best': {'group': name(best), 'value': float(v[best]), 'n': int(ok.loc[best, 'n'])},
                   'ratio': lo / hi if hi > 0 and lo >= 0 else None, 'difference': hi - lo}
 
+# %% ../nbs/16_audit.ipynb #2cfaca1c
+def face_values(df:pd.DataFrame, m:AuditMetric) -> np.ndarray:
+    "Per-face values of a metric: 1/0 agreement for accuracies, else the (transformed) value; NaN where missing."
+    y_true, y_pred = _values(df, m)
+    return (y_true == y_pred).astype(float) if m.true_column else np.asarray(y_pred, float)
+
+def wilson(k:float, n:int, level:float=0.95) -> tuple:
+    "Wilson score interval of a proportion k/n (stays inside [0, 1] and does not collapse at 0 or n, unlike the bootstrap)."
+    from scipy.stats import norm
+    if n == 0: return (float('nan'), float('nan'))
+    z, p = norm.ppf(0.5 + level / 2), k / n
+    mid, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (round(float(max(mid - half, 0.)), 12), round(float(min(mid + half, 1.)), 12))
+
+def group_boots(values:np.ndarray, keys:np.ndarray, n_boot:int, g:np.random.Generator) -> dict:
+    "Bootstrap means [n_boot] per group key, faces resampled within their group (group sizes are fixed by the sampling plan)."
+    out = {}
+    for k in sorted(set(keys.tolist())):
+        v = values[(keys == k) & np.isfinite(values)]
+        if len(v): out[k] = v[g.integers(0, len(v), (n_boot, len(v)))].mean(1)
+    return out
+
+def _quantiles(x:np.ndarray, level:float) -> list: return [float(q) for q in np.quantile(x, [(1 - level) / 2, (1 + level) / 2])]
+
+def group_intervals(df:pd.DataFrame, m:AuditMetric, by:list, n_boot:int=4000, level:float=0.95, seed:int=0,
+                    min_group_size:int=3) -> dict:
+    "Intervals for one grouping: per group, for the worst/best ratio and difference; the pairs of groups told apart beyond noise."
+    name = lambda idx: ' × '.join(idx) if isinstance(idx, tuple) else str(idx)
+    v = face_values(df, m)
+    keys = df[by].astype(str).agg(' × '.join, axis=1).to_numpy() if len(df) else np.array([], str)
+    boots = group_boots(v, keys, n_boot, rng(seed, 'audit', m.name, ' × '.join(by)))
+    binary = m.true_column is not None or m.transform == 'reject' or set(np.unique(v[np.isfinite(v)])) <= {0., 1.}
+    n = {k: int(((keys == k) & np.isfinite(v)).sum()) for k in boots}
+    obs = {k: float(np.nanmean(v[keys == k])) for k in boots}
+    ci = {k: list(wilson(obs[k] * n[k], n[k], level)) if binary else _quantiles(b, level) for k, b in boots.items()}
+    eligible = [k for k in boots if n[k] >= min_group_size]
+    out = {'method': f"{'Wilson' if binary else 'percentile bootstrap'} {level:.0%} per group; bootstrap ({n_boot} resamples "
+                     f"within groups) for ratio and difference; pairs of groups by Agresti–Caffo (shares) or bootstrap standard error, Bonferroni-adjusted over all pairs",
+           'level': level, 'ci': ci, 'ratio_ci': None, 'difference_ci': None, 'distinguishable': [], 'resolution': None}
+    if len(eligible) < 2: return out
+    low, high = min(eligible, key=obs.get), max(eligible, key=obs.get)        # the reported worst/best pair, held fixed
+    lo, hi = boots[low], boots[high]                                           # (the bootstrap range of all groups is biased upward)
+    out['difference_ci'] = _quantiles(hi - lo, level)
+    if (lo >= 0).all() and (hi > 0).all(): out['ratio_ci'] = _quantiles(lo / hi, level)
+    from scipy.stats import norm
+    pairs = [(a, b) for i, a in enumerate(eligible) for b in eligible[i + 1:]]
+    z = float(norm.ppf(1 - (1 - level) / (2 * len(pairs))))                    # Bonferroni over all pairs
+    half = []
+    shrunk = {k: (obs[k] * n[k] + 1) / (n[k] + 2) for k in eligible}            # Agresti–Caffo: one success, one failure added
+    for a, b in pairs:
+        if binary: d, se = shrunk[a] - shrunk[b], float(np.sqrt(sum(shrunk[k] * (1 - shrunk[k]) / (n[k] + 2) for k in (a, b))))
+        else: d, se = obs[a] - obs[b], float(np.std(boots[a] - boots[b]))
+        half.append(z * se)
+        if abs(d) > z * se:
+            worse, better = (a, b) if (d < 0) == m.higher_is_better else (b, a)
+            out['distinguishable'].append({'worse': worse, 'better': better, 'worse_value': obs[worse], 'better_value': obs[better],
+                                           'difference': abs(obs[a] - obs[b]), 'ci': [abs(d) - z * se, abs(d) + z * se]})
+    out['distinguishable'].sort(key=lambda p: -p['difference'])
+    out['resolution'] = float(np.median(half))
+    return out
+
+
 # %% ../nbs/16_audit.ipynb #af688b75
 TABLES = {'generated': 'generated.csv', 'identity': 'identity.csv', 'dataset': 'dataset.csv'}
 
@@ -119,8 +182,8 @@ def load_records(records_dir, rejections_csv=None) -> dict:
     if rejections_csv and Path(rejections_csv).exists(): out['rejections'] = pd.read_csv(rejections_csv)
     return out
 
-def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3) -> dict:
-    "Per metric: overall value, per-group frames (ethnicity, age, gender, ethnicity × gender) and disparities."
+def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=4000, level:float=0.95, seed:int=0) -> dict:
+    "Per metric: overall value, per-group frames (ethnicity, age, gender, ethnicity × gender) with intervals, and disparities."
     out = {}
     for m in metrics:
         df = tables.get(m.table)
@@ -130,10 +193,15 @@ def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3) -> dict:
         y_true, y_pred = _values(df, m)
         overall = _accuracy(y_true, y_pred) if m.true_column else _mean(y_true, y_pred)
         if not np.isfinite(overall): out[m.name] = not_computed(f"no finite values of '{m.column}' in the {m.table} records"); continue
-        frames = {' × '.join(by): group_metric(df, m, by) for by in (['ethnicity'], ['age'], ['gender'], ['ethnicity', 'gender'])}
+        frames, disp = {}, {}
+        for by in (['ethnicity'], ['age'], ['gender'], ['ethnicity', 'gender']):
+            key, f = ' × '.join(by), group_metric(df, m, by)
+            iv = group_intervals(df, m, by, n_boot, level, seed, min_group_size)
+            ci = [iv['ci'].get(' × '.join(i) if isinstance(i, tuple) else i, [np.nan, np.nan]) for i in f.index]
+            frames[key] = f.assign(lo=[c[0] for c in ci], hi=[c[1] for c in ci])
+            disp[key] = disparity(f, m, min_group_size) | {k: iv[k] for k in ('ratio_ci', 'difference_ci', 'resolution', 'distinguishable')}
         out[m.name] = {'computed': True, 'overall': overall, 'n': _count(y_true, y_pred), 'higher_is_better': m.higher_is_better,
-                       'description': m.description, 'frames': frames,
-                       'disparity': {k: disparity(f, m, min_group_size) for k, f in frames.items()}}
+                       'description': m.description, 'frames': frames, 'disparity': disp, 'interval_method': iv['method']}
     return out
 
 # %% ../nbs/16_audit.ipynb #8eb7b8ff
@@ -191,7 +259,7 @@ def verification_report(emb:np.ndarray, identity:np.ndarray, labels:np.ndarray, 
 
 # %% ../nbs/16_audit.ipynb #ed414dde
 def plot_metric(name:str, result:dict, path, min_group_size:int=3) -> Path:
-    "Bars per group for the three attributes; hatched grey = too small; ✕ = empty."
+    "Bars per group for the three attributes with their intervals; hatched grey = too small; ✕ = empty."
     from matplotlib.figure import Figure
     fig = Figure(figsize=(15, 3.4))
     axes = fig.subplots(1, 3, gridspec_kw={'width_ratios': [14, 13, 4]})
@@ -200,6 +268,10 @@ def plot_metric(name:str, result:dict, path, min_group_size:int=3) -> Path:
         x = np.arange(len(f)); v = f['value'].to_numpy(float); n = f['n'].to_numpy()
         small = n < min_group_size
         ax.bar(x[~small], np.nan_to_num(v[~small]), color='#4878b8')
+        if 'lo' in f:                                                          # the group's interval
+            lo, hi = f['lo'].to_numpy(float), f['hi'].to_numpy(float)
+            ok = np.isfinite(lo) & (n > 0)
+            ax.errorbar(x[ok], v[ok], yerr=[np.maximum(v[ok] - lo[ok], 0), np.maximum(hi[ok] - v[ok], 0)], fmt='none', ecolor='k', elinewidth=0.8, capsize=2)
         ax.bar(x[small & (n > 0)], np.nan_to_num(v[small & (n > 0)]), color='#bbb', hatch='//')
         for k in x[n == 0]: ax.text(k, 0, '✕', ha='center', va='bottom', color='#c33', fontsize=9)
         ax.axhline(result['overall'], color='k', lw=0.8, ls='--')
@@ -215,8 +287,25 @@ def _fmt(x, digits:int=3) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)): return '—'
     return f'{x:.{digits}g}' if isinstance(x, float) else str(x)
 
+def _span(ci) -> str: return '' if ci is None or not np.isfinite(ci).all() else f" [{_fmt(float(ci[0]), 2)}, {_fmt(float(ci[1]), 2)}]"
+
+def _ci(r:dict, by:str, group:str) -> str:
+    f = r['frames'][by]
+    row = f.loc[tuple(group.split(' × '))] if 'lo' in f else None
+    return '' if row is None else _span([row['lo'], row['hi']])
+
+def differences_text(r:dict, by:str, top:int=6) -> str:
+    "In words: the pairs of groups of `by` that differ beyond noise (largest first), and the resolution."
+    d = r['disparity'][by]
+    if d.get('resolution') is None: return f"{by}: fewer than two groups large enough to compare."
+    pairs = d['distinguishable']
+    head = (f"{by}: groups closer than ± {_fmt(d['resolution'], 2)} cannot be told apart at this sample size; ")
+    if not pairs: return head + "no pair of groups differs beyond noise."
+    said = '; '.join(f"{p['worse']} ({_fmt(p['worse_value'])}) worse than {p['better']} ({_fmt(p['better_value'])})" for p in pairs[:top])
+    return head + f"{len(pairs)} pair{'s' if len(pairs) > 1 else ''} differ beyond noise: {said}" + (f"; and {len(pairs) - top} more." if len(pairs) > top else '.')
+
 def summary_rows(results:dict) -> list:
-    "Rows of the summary table: metric, overall, then worst/best ethnicity, age, gender with ratio and difference."
+    "Rows of the summary table: metric, overall, then worst/best ethnicity, age, gender with intervals, ratio and difference."
     rows = []
     for name, r in results.items():
         if not r.get('computed'): rows.append([name, r['reason']] + [''] * 3); continue
@@ -224,8 +313,10 @@ def summary_rows(results:dict) -> list:
         for by in ATTRIBUTES:
             d = r['disparity'][by]
             cells.append('—' if d['worst'] is None else
-                         f"worst {d['worst']['group']} {_fmt(d['worst']['value'])}, best {d['best']['group']} {_fmt(d['best']['value'])}, "
-                         f"ratio {_fmt(d['ratio'])}, diff {_fmt(d['difference'])}")
+                         f"worst {d['worst']['group']} {_fmt(d['worst']['value'])}{_ci(r, by, d['worst']['group'])}, "
+                         f"best {d['best']['group']} {_fmt(d['best']['value'])}{_ci(r, by, d['best']['group'])}, "
+                         f"ratio {_fmt(d['ratio'])}{_span(d.get('ratio_ci'))}, diff {_fmt(d['difference'])}{_span(d.get('difference_ci'))}; "
+                         f"pairs apart: {len(d.get('distinguishable') or [])} (± {_fmt(d.get('resolution'), 2)})")
         rows.append(cells)
     return rows
 
@@ -247,7 +338,9 @@ def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_
     figs = {name: plot_metric(name, r, out/f'audit_{name}.png', min_group_size) for name, r in results.items() if r.get('computed')}
     intro = (f"Bias audit of the facediv generator and its data pipeline. Groups with fewer than {min_group_size} faces are "
              "left out of the worst/best comparison (listed as too small); empty groups are listed, never divided by. "
-             "Ratio = smallest ÷ largest group value (1 = parity); difference = largest − smallest.")
+             "Ratio = smallest ÷ largest group value (1 = parity); difference = largest − smallest. "
+             "Brackets hold 95 % intervals (Wilson for shares, bootstrap otherwise); 'pairs apart' counts the pairs of groups "
+             "whose difference is beyond noise (Bonferroni over all pairs), and ± is the difference two groups need to be told apart.")
     ctx_rows = [[k, _fmt(v) if not isinstance(v, str) else v] for k, v in context.items()]
     md = ['# facediv bias audit', '', intro, '', '## Context', '', _md_table(['item', 'value'], ctx_rows), '',
           '## Summary', '', _md_table(header, rows), '']
@@ -260,10 +353,13 @@ def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_
         r = results[name]
         small = {by: r['disparity'][by]['too_small'] + [f'{g} (empty)' for g in r['disparity'][by]['empty']] for by in ATTRIBUTES}
         note = '; '.join(f"{by}: {', '.join(v)}" for by, v in small.items() if v) or 'none'
-        md += [f'## {name}', '', r['description'] + '.', '', f'![{name}]({path.name})', '', f'Too small or empty groups: {note}', '']
+        said = [differences_text(r, by) for by in ATTRIBUTES]
+        md += [f'## {name}', '', r['description'] + '.', '', f'![{name}]({path.name})', '', *[f'- {t}' for t in said], '',
+               f'Too small or empty groups: {note}', '']
         b64 = base64.b64encode(path.read_bytes()).decode()
         htm += [f'<h2>{html.escape(name)}</h2>', f'<p>{html.escape(r["description"])}.</p>',
-                f'<img alt="{html.escape(name)}" src="data:image/png;base64,{b64}">', f'<p>Too small or empty groups: {html.escape(note)}</p>']
+                f'<img alt="{html.escape(name)}" src="data:image/png;base64,{b64}">',
+                '<ul>' + ''.join(f'<li>{html.escape(t)}</li>' for t in said) + '</ul>', f'<p>Too small or empty groups: {html.escape(note)}</p>']
     if recognizer is not None:
         md += ['## Face recogniser audit', '']; htm += ['<h2>Face recogniser audit</h2>']
         if not recognizer.get('computed', True):
@@ -286,6 +382,8 @@ def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_
 AUDIT_SCHEMA = {
     'seed': SEED,
     'min_group_size': POSITIVE_INT,       # groups with fewer faces are reported but not ranked
+    'bootstrap': Check(int, lambda n: n >= 100, 'an integer ≥ 100'),   # resamples for intervals of ratios, differences, pairs
+    'level': Check(float, lambda x: 0.5 <= x < 1, 'a confidence level in [0.5, 1)'),
     'recognizer': {
         'identities_per_group': NONNEG_INT,   # K identities per ethnicity (0 = no recogniser audit)
         'variations': Check(int, lambda n: n >= 2, 'an integer ≥ 2'),   # M renders per identity
@@ -295,14 +393,18 @@ AUDIT_SCHEMA = {
     },
 }
 
+def _num(x) -> float|None: return None if pd.isna(x) else float(x)
+
 def _flat(results:dict) -> dict:
-    "metrics/audit.json content: per metric overall + disparities (frames as group → value, n)."
+    "metrics/audit.json content: per metric overall + disparities (frames as group → value, n, interval; empty intersections left out)."
     out = {}
     for name, r in results.items():
         if not r.get('computed'): out[name] = r; continue
         out[name] = {'overall': r['overall'], 'n': r['n'], 'higher_is_better': r['higher_is_better'], 'disparity': r['disparity'],
-                     'groups': {by: {' × '.join(i): {'value': None if pd.isna(row['value']) else float(row['value']), 'n': int(row['n'])}
-                                     for i, row in f.iterrows()} for by, f in r['frames'].items() if by in ATTRIBUTES}}
+                     'interval_method': r.get('interval_method'),
+                     'groups': {by: {' × '.join(i): {'value': _num(row['value']), 'n': int(row['n']),
+                                                     'ci': None if pd.isna(row.get('lo', np.nan)) else [float(row['lo']), float(row['hi'])]}
+                                     for i, row in f.iterrows() if by in ATTRIBUTES or row['n'] > 0} for by, f in r['frames'].items()}}
     return out
 
 def audit_recognizer(gm, recognizer, k:int, m:int, seed:int=0, far:float=0.01, size:int=160, psi:float=1.0) -> dict:
@@ -316,7 +418,7 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
     "Group every metric, write the report and metrics/audit.json; optionally audit a face recogniser."
     t0 = time.time()
     tables = load_records(records_dir, rejections_csv)
-    results = audit_tables(tables, METRICS, cfg.min_group_size)
+    results = audit_tables(tables, METRICS, cfg.min_group_size, cfg.bootstrap, cfg.level, cfg.seed)
     ev = json.loads(Path(evaluate_metrics).read_text()) if Path(evaluate_metrics).exists() else {}
     for name, res in results.items():                                            # where evaluate skipped a metric, its reason says why
         skipped = ev.get(name) if isinstance(ev.get(name), dict) else {}
@@ -355,5 +457,5 @@ def main(params:str='params.yaml',                               # params file (
     return m
 
 # %% ../nbs/16_audit.ipynb #bd5fabe4
-TINY_AUDIT = {'seed': 0, 'min_group_size': 2,
+TINY_AUDIT = {'seed': 0, 'min_group_size': 2, 'bootstrap': 200, 'level': 0.95,
               'recognizer': {'identities_per_group': 2, 'variations': 2, 'onnx': '', 'target_far': 0.1, 'render_size': 64}}
