@@ -22,10 +22,10 @@ from .recognition import render_faces, vary_lighting, make_embedder
 from .core import not_computed
 
 # %% auto #0
-__all__ = ['METRICS', 'TABLES', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'disparity', 'face_values', 'wilson',
-           'group_boots', 'group_intervals', 'load_records', 'audit_tables', 'recognition_set', 'eer',
-           'verification_report', 'plot_metric', 'differences_text', 'summary_rows', 'write_report', 'audit_recognizer',
-           'audit_stage', 'main']
+__all__ = ['METRICS', 'TABLES', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'disparity',
+           'face_values', 'wilson', 'group_boots', 'group_intervals', 'load_records', 'audit_tables', 'recognition_set',
+           'eer', 'roc', 'verification_report', 'plot_metric', 'plot_roc', 'differences_text', 'summary_rows',
+           'write_report', 'audit_recognizer', 'audit_stage', 'main']
 
 # %% ../nbs/16_audit.ipynb #0a30c5dc
 @dataclass(frozen=True)
@@ -53,9 +53,28 @@ METRICS = (
     AuditMetric('recall', 'dataset', 'recalled', True, 'dataset face inside the k-NN manifold of generated faces (same ethnicity)'),
     AuditMetric('identity_diversity', 'generated', 'identity_diversity', True, 'mean 1 − cosine to other generated faces of the same ethnicity'),
     AuditMetric('dataset_identity_diversity', 'dataset', 'identity_diversity', True, 'the same, among dataset faces (reference)'),
+    AuditMetric('lookalike_share', 'generated', 'lookalike_share', False,
+                "share of the other generated faces of the same ethnicity that dlib calls the same person (its published 0.6 distance)"),
+    AuditMetric('dataset_lookalike_share', 'dataset', 'lookalike_share', False, 'the same, among dataset faces (reference)'),
     AuditMetric('feature_diversity', 'generated', 'feature_diversity', True, 'within-ethnicity diversity in classifier feature space'),
-    AuditMetric('reconstruction_error_px', 'rejections', 'residual_px_at_512', False, 'landmark fit residual of the portrait reconstruction (px at 512²)'),
+    AuditMetric('landmark_fit_residual_px', 'rejections', 'residual_px_at_512', False,
+                'landmark fit residual of the portrait reconstruction, px at 512² (how well the fit matches the detected landmarks, not the truth)'),
+    AuditMetric('reconstruction_landmark_px', 'reconstruction', 'landmark_px', False,
+                'reconstructed vs true landmarks of the procedural portrait, px (ground truth)'),
+    AuditMetric('reconstruction_vertex_mm', 'reconstruction', 'vertex_mm', False, 'reconstructed vs true face vertices, mm (ground truth)'),
+    AuditMetric('reconstruction_albedo_psnr', 'reconstruction', 'albedo_psnr', True,
+                'texture unwrapped from the portrait vs the true albedo on observed texels, dB (ground truth)'),
     AuditMetric('rejection_rate', 'rejections', 'kept', False, 'share of portraits the sanity filter rejected', transform='reject'),
+    AuditMetric('detection_rate', 'judged', 'detected', True, 'MediaPipe finds a face in the judged render of a generated face'),
+    AuditMetric('perceived_gender_accuracy', 'judged', 'perceived_gender_correct', True,
+                'the headline real-photo judge (FaceRes) reads a generated man or woman as the labelled gender (detected faces)'),
+    AuditMetric('perceived_age_error_years', 'judged', 'perceived_age_error', False,
+                '|judged age − middle of the labelled age group| of a generated face, years (FaceRes)'),
+    AuditMetric('perceived_race_agreement', 'judged', 'race_agrees', True,
+                "GEAR's race class agrees with the ethnicity's class (the 8 ethnicities that map onto GEAR's white/black/asian/indian)"),
+    AuditMetric('dataset_detection_rate', 'judged_data', 'detected', True, 'the same, for data faces at the network resolution (reference)'),
+    AuditMetric('dataset_perceived_gender_accuracy', 'judged_data', 'perceived_gender_correct', True, 'the same, for data faces (reference)'),
+    AuditMetric('dataset_perceived_age_error_years', 'judged_data', 'perceived_age_error', False, 'the same, for data faces (reference)'),
 )
 
 # %% ../nbs/16_audit.ipynb #3a87c69a
@@ -172,14 +191,16 @@ def group_intervals(df:pd.DataFrame, m:AuditMetric, by:list, n_boot:int=4000, le
 
 
 # %% ../nbs/16_audit.ipynb #af688b75
-TABLES = {'generated': 'generated.csv', 'identity': 'identity.csv', 'dataset': 'dataset.csv'}
+TABLES = {'generated': 'generated.csv', 'identity': 'identity.csv', 'dataset': 'dataset.csv', 'judged': 'judged.csv',
+          'judged_data': 'judged_data.csv'}
 
-def load_records(records_dir, rejections_csv=None) -> dict:
-    "The per-face tables that exist: generated, identity, dataset (evaluate stage) and rejections (filter stage)."
+def load_records(records_dir, rejections_csv=None, reconstruct_errors=None) -> dict:
+    "The per-face tables that exist: generated, identity, dataset, judged, judged_data (evaluate stage), rejections (filter), reconstruction (reconstruct)."
     folder = Path(records_dir)
     if not folder.is_dir(): raise AssetError(f"evaluation records folder {folder} not found", "run `dvc repro evaluate`")
     out = {k: pd.read_csv(folder/f) for k, f in TABLES.items() if (folder/f).exists()}
     if rejections_csv and Path(rejections_csv).exists(): out['rejections'] = pd.read_csv(rejections_csv)
+    if reconstruct_errors and Path(reconstruct_errors).exists(): out['reconstruction'] = pd.read_csv(reconstruct_errors)
     return out
 
 def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=4000, level:float=0.95, seed:int=0) -> dict:
@@ -235,8 +256,17 @@ def eer(genuine:np.ndarray, impostor:np.ndarray) -> float:
     k = np.argmin(np.abs(frr - far))
     return float((frr[k] + far[k]) / 2)
 
+ROC_FAR = tuple(float(f) for f in np.round(np.logspace(-3, 0, 13), 5))   # false-accept rates of the stored ROC curves
+
+def roc(genuine:np.ndarray, impostor:np.ndarray, fars=ROC_FAR) -> dict:
+    "ROC of similarity scores: TAR at each FAR (threshold = impostor quantile), and the AUC = P(genuine > impostor), ties half."
+    if len(genuine) == 0 or len(impostor) == 0: return {'far': list(fars), 'tar': None, 'auc': None}
+    thr = np.quantile(impostor, 1 - np.asarray(fars))
+    auc = float(((genuine[:, None] > impostor[None]).sum() + 0.5 * (genuine[:, None] == impostor[None]).sum()) / (len(genuine) * len(impostor)))
+    return {'far': list(fars), 'tar': [float((genuine >= t).mean()) for t in thr], 'auc': auc}
+
 def verification_report(emb:np.ndarray, identity:np.ndarray, labels:np.ndarray, far:float=0.01) -> dict:
-    "Per ethnicity: genuine/impostor cosine, EER, TAR and FAR at the global threshold for `far`; plus overall."
+    "Per ethnicity: genuine/impostor cosine, EER, TAR and FAR at the global threshold for `far`, ROC and AUC; plus overall."
     e = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-12)
     s = e @ e.T
     i, j = np.triu_indices(len(e), 1)
@@ -251,11 +281,13 @@ def verification_report(emb:np.ndarray, identity:np.ndarray, labels:np.ndarray, 
         groups[name] = {'n_genuine': int(len(gs)), 'n_impostor': int(len(ims)),
                         'genuine_cosine': float(gs.mean()) if len(gs) else None, 'impostor_cosine': float(ims.mean()) if len(ims) else None,
                         'eer': eer(gs, ims) if len(gs) and len(ims) else None,
-                        'tar_at_far': float((gs >= thr).mean()) if len(gs) else None, 'far_at_threshold': float((ims >= thr).mean()) if len(ims) else None}
+                        'tar_at_far': float((gs >= thr).mean()) if len(gs) else None, 'far_at_threshold': float((ims >= thr).mean()) if len(ims) else None,
+                        'roc': roc(gs, ims)}
     gs = s[i, j][gen_mask]
     return {'target_far': far, 'threshold': thr, 'groups': groups,
             'overall': {'genuine_cosine': float(gs.mean()) if len(gs) else None, 'impostor_cosine': float(imp_all.mean()) if len(imp_all) else None,
-                        'eer': eer(gs, imp_all), 'tar_at_far': float((gs >= thr).mean()) if len(gs) and len(imp_all) else None}}
+                        'eer': eer(gs, imp_all), 'tar_at_far': float((gs >= thr).mean()) if len(gs) and len(imp_all) else None,
+                        'roc': roc(gs, imp_all)}}
 
 # %% ../nbs/16_audit.ipynb #ed414dde
 def plot_metric(name:str, result:dict, path, min_group_size:int=3) -> Path:
@@ -282,6 +314,22 @@ def plot_metric(name:str, result:dict, path, min_group_size:int=3) -> Path:
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=72)
     return Path(path)
 
+def plot_roc(recognizer:dict, path) -> Path:
+    "ROC curves (TAR against FAR, log scale) of the recogniser audit: one line per ethnicity, overall in black."
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(7, 4.5)); ax = fig.subplots()
+    cmap = __import__('matplotlib').colormaps['tab20']
+    for k, (g, v) in enumerate(recognizer['groups'].items()):
+        r = v.get('roc') or {}
+        if r.get('tar'): ax.plot(r['far'], r['tar'], color=cmap(k), lw=1, label=f"{g} (AUC {_fmt(r['auc'], 2)})")
+    r = recognizer['overall'].get('roc') or {}
+    if r.get('tar'): ax.plot(r['far'], r['tar'], color='k', lw=2, label=f"overall (AUC {_fmt(r['auc'], 2)})")
+    ax.set_xscale('log'); ax.set_xlabel('false accept rate'); ax.set_ylabel('true accept rate'); ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=6, loc='lower right'); ax.set_title(f"recogniser {recognizer['recognizer']}: ROC per ethnicity", fontsize=9)
+    fig.tight_layout()
+    with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=80)
+    return Path(path)
+
 # %% ../nbs/16_audit.ipynb #8c9e5a92
 def _fmt(x, digits:int=3) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)): return '—'
@@ -302,7 +350,7 @@ def differences_text(r:dict, by:str, top:int=6) -> str:
     head = (f"{by}: groups closer than ± {_fmt(d['resolution'], 2)} cannot be told apart at this sample size; ")
     if not pairs: return head + "no pair of groups differs beyond noise."
     said = '; '.join(f"{p['worse']} ({_fmt(p['worse_value'])}) worse than {p['better']} ({_fmt(p['better_value'])})" for p in pairs[:top])
-    return head + f"{len(pairs)} pair{'s' if len(pairs) > 1 else ''} differ beyond noise: {said}" + (f"; and {len(pairs) - top} more." if len(pairs) > top else '.')
+    return head + (f"{len(pairs)} pairs differ" if len(pairs) > 1 else "1 pair differs") + f" beyond noise: {said}" + (f"; and {len(pairs) - top} more." if len(pairs) > top else '.')
 
 def summary_rows(results:dict) -> list:
     "Rows of the summary table: metric, overall, then worst/best ethnicity, age, gender with intervals, ratio and difference."
@@ -369,10 +417,13 @@ def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_
                     f"{recognizer['variations']} variations (pose, lighting, expression). Global threshold {_fmt(recognizer['threshold'])} "
                     f"for FAR {recognizer['target_far']:g} over all impostor pairs; overall TAR {_fmt(recognizer['overall']['tar_at_far'])}, "
                     f"EER {_fmt(recognizer['overall']['eer'])}.")
-            rh = ['group', 'genuine cos', 'impostor cos', 'EER', 'TAR@thr', 'FAR@thr']
-            rr = [[g, *(_fmt(v[k]) for k in ('genuine_cosine', 'impostor_cosine', 'eer', 'tar_at_far', 'far_at_threshold'))]
-                  for g, v in recognizer['groups'].items()]
-            md += [text, '', _md_table(rh, rr), '']; htm += [f'<p>{html.escape(text)}</p>', _html_table(rh, rr)]
+            rh = ['group', 'genuine cos', 'impostor cos', 'EER', 'TAR@thr', 'FAR@thr', 'AUC']
+            rr = [[g, *(_fmt(v[k]) for k in ('genuine_cosine', 'impostor_cosine', 'eer', 'tar_at_far', 'far_at_threshold')),
+                   _fmt((v.get('roc') or {}).get('auc'))] for g, v in recognizer['groups'].items()]
+            roc_png = plot_roc(recognizer, out/'audit_recognizer_roc.png')
+            b64 = base64.b64encode(roc_png.read_bytes()).decode()
+            md += [text, '', _md_table(rh, rr), '', f'![ROC per ethnicity]({roc_png.name})', '']
+            htm += [f'<p>{html.escape(text)}</p>', _html_table(rh, rr), f'<img alt="ROC per ethnicity" src="data:image/png;base64,{b64}">']
     htm.append('</body></html>')
     with atomic_write(out/'audit.md', 'w') as f: f.write('\n'.join(md))
     with atomic_write(out/'audit.html', 'w') as f: f.write('\n'.join(htm))
@@ -414,10 +465,11 @@ def audit_recognizer(gm, recognizer, k:int, m:int, seed:int=0, far:float=0.01, s
     return {'computed': True, 'recognizer': getattr(recognizer, 'name', repr(recognizer)), 'identities_per_group': k, 'variations': m,
             **verification_report(emb, data['identity'], data['labels'], far)}
 
-def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path, recognizer=None) -> dict:
+def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path, recognizer=None,
+                reconstruct_errors=None) -> dict:
     "Group every metric, write the report and metrics/audit.json; optionally audit a face recogniser."
     t0 = time.time()
-    tables = load_records(records_dir, rejections_csv)
+    tables = load_records(records_dir, rejections_csv, reconstruct_errors)
     results = audit_tables(tables, METRICS, cfg.min_group_size, cfg.bootstrap, cfg.level, cfg.seed)
     ev = json.loads(Path(evaluate_metrics).read_text()) if Path(evaluate_metrics).exists() else {}
     for name, res in results.items():                                            # where evaluate skipped a metric, its reason says why
@@ -427,7 +479,9 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
     context = {'generator': ev.get('model', str(model)), 'identity embedder': (ev.get('identity') or {}).get('embedder', 'none'),
                'feature space (coverage, diversity)': (ev.get('kid') or {}).get('feature_space', '—'),
                'generated faces': int(len(tables['generated'])) if 'generated' in tables else 0,
-               'dataset portraits (filter records)': int(len(tables['rejections'])) if 'rejections' in tables else 0}
+               'dataset portraits (filter records)': int(len(tables['rejections'])) if 'rejections' in tables else 0,
+               'judged generated faces (detected)': f"{len(tables['judged'])} ({int(tables['judged']['detected'].sum())})" if 'judged' in tables else 0,
+               'portraits scored against ground truth': int(len(tables['reconstruction'])) if 'reconstruction' in tables else 0}
     rec = None
     r = cfg.recognizer
     if r.identities_per_group:
@@ -449,10 +503,11 @@ def main(params:str='params.yaml',                               # params file (
          model:str='models/train_step2/model.safetensors',          # input: the generator (recogniser audit)
          report_dir:str='reports',                                # output: audit.md, audit.html, figures
          metrics_path:str='metrics/audit.json',                   # output: per-group values and disparities
+         reconstruct_errors:str='data/reconstruct_errors.csv',    # input: ground-truth reconstruction errors per face (reconstruct stage)
         ):
     "Stage `audit`: per-group metrics with fairlearn, disparities, Markdown/HTML report, face-recogniser audit."
     cfg = load_params('audit', AUDIT_SCHEMA, params)
-    m = audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path)
+    m = audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path, reconstruct_errors=reconstruct_errors)
     print(f"audit report: {m['report'][0]}", file=sys.stderr)
     return m
 

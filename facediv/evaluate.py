@@ -25,8 +25,9 @@ from .judged import judged_generator, retention
 
 # %% auto #0
 __all__ = ['EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'edit_labels', 'identity_similarity',
-           'clip_model', 'clip_score', 'tiny_clip', 'kid', 'knn_coverage', 'within_group_diversity',
-           'normalization_psnr', 'plot_identity', 'evaluate_stage', 'main']
+           'clip_model', 'clip_score', 'tiny_clip', 'kid', 'knn_coverage', 'embed', 'lookalike_share',
+           'same_person_rate', 'within_group_diversity', 'normalization_psnr', 'plot_identity', 'evaluate_stage',
+           'main']
 
 # %% ../nbs/15_evaluate.ipynb #4e35f700
 def eval_set(gm, n:int, seed:int, psi:float=1.0, batch:int=64, mesh:bool=False) -> dict:
@@ -147,6 +148,28 @@ def knn_coverage(real:np.ndarray, fake:np.ndarray, k:int=3) -> tuple:
     d = _pdist(fake, real)                                                                # [n_fake, n_real]
     return (d <= r_rad[None]).any(1), (d <= f_rad[:, None]).any(0)
 
+def embed(embedder, images:np.ndarray, landmarks:np.ndarray) -> tuple:
+    "(unit embeddings, raw descriptors or None): raw ones only from a recogniser with a published same-person distance (dlib)."
+    if getattr(embedder, 'same_person_distance', None) is None: return embedder(images, landmarks), None
+    raw = embedder(images, landmarks, raw=True)
+    return raw / (np.linalg.norm(raw, axis=1, keepdims=True) + 1e-12), raw
+
+def lookalike_share(raw:np.ndarray, groups:np.ndarray, distance:float) -> np.ndarray:
+    "[n] share of the other faces of each face's group that a recogniser calls the same person (descriptor distance < `distance`)."
+    out = np.full(len(raw), np.nan)
+    for gr in np.unique(groups):
+        idx = np.flatnonzero(groups == gr)
+        if len(idx) < 2: continue
+        close = _pdist(raw[idx], raw[idx]) < distance
+        out[idx] = (close.sum(1) - 1) / (len(idx) - 1)                    # minus the face itself
+    return out
+
+def same_person_rate(raw:np.ndarray, distance:float) -> float|None:
+    "Share of all pairs of distinct faces that a recogniser calls the same person: its false-match rate on these faces."
+    if len(raw) < 2: return None
+    i, j = np.triu_indices(len(raw), 1)
+    return float((_pdist(raw, raw)[i, j] < distance).mean())
+
 def within_group_diversity(emb:np.ndarray, groups:np.ndarray) -> np.ndarray:
     "[n] mean 1 − cosine of each face to the other faces of its group (NaN when alone)."
     e = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-12)
@@ -224,12 +247,13 @@ def _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots) -> tuple:
     return gen, probs, entry
 
 def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
-    "Renders of the generated faces, their identity embeddings and identity preservation: (embedder, images, embeddings, metrics entry)."
+    "Renders of the generated faces, their identity embeddings and identity preservation: (embedder, images, embeddings, raw descriptors, metrics entry)."
     try: embedder = embedder or make_embedder(cfg.arcface_onnx)
     except FaceDivError as e: embedder, why = None, str(e)
     images = render_faces(gen['albedo'], gen['offsets'], size=cfg.render_size)
+    gen_raw = None
     if embedder is not None:
-        gen_emb = embedder(*images)
+        gen_emb, gen_raw = embed(embedder, *images)
         ids = identity_similarity(gm, embedder, cfg.n_identity, cfg.seed, cfg.psi, cfg.render_size)
         entry = ids['summary']
         plot_identity(ids['summary'], plots/'identity.png')
@@ -237,7 +261,7 @@ def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
                     for i, l in enumerate(ids['per_source']['labels'])], records/'identity.csv')
     else:
         entry = not_computed(why); gen_emb = None
-    return embedder, images, gen_emb, entry
+    return embedder, images, gen_emb, gen_raw, entry
 
 # %% ../nbs/15_evaluate.ipynb #6af089b4
 def _dataset_side(cfg, gm, clf, clf_meta, data_dir) -> tuple:
@@ -263,23 +287,33 @@ def _distribution_metrics(cfg, gen, probs, real, real_p) -> tuple:
     return kid_entry, coverage, prec, rec
 
 # %% ../nbs/15_evaluate.ipynb #30983b31
-def _diversity_metrics(cfg, gen, probs, real, real_p, embedder, gen_emb) -> tuple:
-    "Within-ethnicity diversity of classifier features and, given embeddings, of identities: (metrics entry, per-face diversities)."
+def _diversity_metrics(cfg, gen, probs, real, real_p, embedder, gen_emb, gen_raw=None) -> tuple:
+    "Within-ethnicity diversity of classifier features and, given embeddings, of identities and lookalikes: (metrics entry, per-face values)."
     div_gen = within_group_diversity(probs['features'], gen['labels'][:, 0])
     div_real = within_group_diversity(real_p['features'], real['labels'][:, 0])
     entry = {'within': 'ethnicity', 'feature_space': {'generated': float(np.nanmean(div_gen)), 'dataset': float(np.nanmean(div_real))}}
     idiv_gen = np.full(len(gen['labels']), np.nan); idiv_real = np.full(len(real['labels']), np.nan)
+    look_gen, look_real = idiv_gen.copy(), idiv_real.copy()
     if gen_emb is not None:
         sel = rng(cfg.seed, 'diversity').permutation(len(real['labels']))[:len(gen['labels'])]
-        real_emb = embedder(*render_faces(real['albedo'][sel].astype(np.float32), vertices=template_vertices(real['identity'][sel]),
-                                          size=cfg.render_size))
+        real_emb, real_raw = embed(embedder, *render_faces(real['albedo'][sel].astype(np.float32),
+                                                           vertices=template_vertices(real['identity'][sel]), size=cfg.render_size))
         idiv_gen = within_group_diversity(gen_emb, gen['labels'][:, 0])
         idiv_real[sel] = within_group_diversity(real_emb, real['labels'][sel, 0])
         entry['identity'] = {'embedder': embedder.name, 'generated': float(np.nanmean(idiv_gen)),
                              'dataset': float(np.nanmean(idiv_real[sel]))}
-    return entry, div_gen, div_real, idiv_gen, idiv_real
+        if gen_raw is not None:                                                 # lookalikes by the recogniser's own threshold
+            d = embedder.same_person_distance
+            look_gen = lookalike_share(gen_raw, gen['labels'][:, 0], d)
+            look_real[sel] = lookalike_share(real_raw, real['labels'][sel, 0], d)
+            entry['same_person'] = {'rule': f'{embedder.name} descriptor distance < {d} (its published threshold)',
+                                    'random_pairs_generated': same_person_rate(gen_raw, d), 'random_pairs_dataset': same_person_rate(real_raw, d),
+                                    'within_ethnicity_generated': float(np.nanmean(look_gen)),
+                                    'within_ethnicity_dataset': float(np.nanmean(look_real[sel]))}
+    return entry, div_gen, div_real, idiv_gen, idiv_real, look_gen, look_real
 
-def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records) -> None:
+def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records,
+                   look_gen=None, look_real=None) -> None:
     "Per-face records for the audit: generated.csv (predictions, ITA error, coverage, diversity, CLIP score) and dataset.csv."
     rows = []
     for i, l in enumerate(gen['labels']):
@@ -289,10 +323,12 @@ def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, r
             row[f'correct_{kind}'] = int(probs[kind][i].argmax() == l[k])
         row.update(ita=float(gen_ita[i]), ita_error=float(gen_ita[i] - ita_mean.get(int(l[0]), np.nan)), precise=prec[i],
                    feature_diversity=div_gen[i], identity_diversity=idiv_gen[i],
+                   lookalike_share=np.nan if look_gen is None else look_gen[i],
                    clip_score=cs['per_image'][i] if cs['computed'] else np.nan)
         rows.append(row)
     _write_csv(rows, records/'generated.csv')
-    _write_csv([{'face_id': int(f), **_names(l), 'recalled': rec[i], 'feature_diversity': div_real[i], 'identity_diversity': idiv_real[i]}
+    _write_csv([{'face_id': int(f), **_names(l), 'recalled': rec[i], 'feature_diversity': div_real[i], 'identity_diversity': idiv_real[i],
+                 'lookalike_share': np.nan if look_real is None else look_real[i]}
                 for i, (f, l) in enumerate(zip(real['face_id'], real['labels']))], records/'dataset.csv')
 
 # %% ../nbs/15_evaluate.ipynb #0146df57
@@ -310,7 +346,7 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     # Attribute accuracy.
     gen, probs, metrics['attribute_accuracy'] = _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots)
     # Renders, identity embeddings and identity preservation.
-    embedder, images, gen_emb, metrics['identity'] = _identity_metrics(cfg, gm, gen, embedder, plots, records)
+    embedder, images, gen_emb, gen_raw, metrics['identity'] = _identity_metrics(cfg, gm, gen, embedder, plots, records)
     # CLIP score.
     prompts = [prompt_for(Attributes.decode(l), cfg.seed)['prompt'] for l in gen['labels']]
     cs = clip_score(images[0], prompts, cfg.clip_path)
@@ -321,14 +357,15 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     # Distribution metrics in classifier feature space.
     metrics['kid'], metrics['coverage'], prec, rec = _distribution_metrics(cfg, gen, probs, real, real_p)
     # Diversity within groups: identity embeddings (generated vs dataset renders) and classifier features.
-    metrics['diversity'], div_gen, div_real, idiv_gen, idiv_real = _diversity_metrics(cfg, gen, probs, real, real_p, embedder, gen_emb)
+    metrics['diversity'], div_gen, div_real, idiv_gen, idiv_real, look_gen, look_real = _diversity_metrics(
+        cfg, gen, probs, real, real_p, embedder, gen_emb, gen_raw)
     metrics['ita'] = {'generated_minus_dataset_mean_abs_deg': float(np.mean(np.abs(gen_ita - np.array([ita_mean.get(k, np.nan) for k in gen['labels'][:, 0]]))))}
     metrics['normalization_psnr'] = normalization_psnr(normalize_metrics)
     # The generator judged by face models trained on real photos, next to the data rendered the same way.
     metrics['judged'] = judged_generator(gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,
-                                         log=lambda s: print(s, file=sys.stderr))
+                                         log=lambda s: print(s, file=sys.stderr), records_dir=records)
     # Per-face records for the audit.
-    _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records)
+    _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records, look_gen, look_real)
     metrics['stage_seconds'] = round(time.time() - t0, 1)
     save_json(metrics, metrics_path)
     return metrics

@@ -9,19 +9,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import ParamsError, linear_to_srgb, load_npz, not_computed, read_manifest, rng
+from .core import ParamsError, atomic_write, linear_to_srgb, load_npz, not_computed, read_manifest, rng
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
 from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces
 from .judge import GEAR_RACES, judges_unavailable, judge_faces, render_conditions, exposed
-from .perceive import sample_shards, perceived_metrics, contact_sheet, GEAR_CLASS_OF
+from .perceive import sample_shards, perceived_metrics, contact_sheet, age_midpoint, GEAR_CLASS_OF
 from .generate import synthesize, face_codes, encode
 
 # %% auto #0
 __all__ = ['DEFAULT_HEADLINE', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly', 'held_out_scans',
            'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention', 'power_spectrum',
-           'spectrum_bands', 'matched_sample', 'spread_and_attributes', 'edit_labels_for', 'edit_change',
-           'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum', 'judged_generator']
+           'spectrum_bands', 'matched_sample', 'spread_and_attributes', 'judged_records', 'edit_labels_for',
+           'edit_change', 'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum',
+           'judged_generator']
 
 # %% ../nbs/14d_judged.ipynb #869cfbc1
 def network_view(albedo:np.ndarray,      # [N,2,R0,R0,3] linear albedo of data faces (any resolution)
@@ -147,6 +148,30 @@ def spread_and_attributes(j_data:dict, j_gen:dict, labels:np.ndarray) -> dict:
             'per_ethnicity': {e: _ratio(dist(g['per_group'].get(e)), dist(v)) for e, v in d['per_group'].items()}}
     return out
 
+# %% ../nbs/14d_judged.ipynb #6f88a5a4
+def _race(j:dict) -> np.ndarray: return np.array([GEAR_RACES[int(np.argmax(p))] if np.isfinite(p).all() else '' for p in j['gear_race']])
+
+def judged_records(j:dict, labels:np.ndarray, headline:dict|None=None) -> list:
+    "Per-face rows for the audit: labels, detected, the headline judges' verdicts and whether they agree with the label."
+    headline = headline or DEFAULT_HEADLINE
+    g_judge, a_judge = headline.get('gender') or 'faceres', headline.get('age') or 'faceres'
+    race = _race(j) if 'gear_race' in j else np.full(len(labels), '')
+    rows = []
+    for i, l in enumerate(labels):
+        e, a, g = ETHNICITIES[l[0]], AGE_GROUPS[l[1]], GENDERS[l[2]]
+        det = bool(j['detected'][i])
+        male = float(j[f'{g_judge}_male'][i]) if det and f'{g_judge}_male' in j else float('nan')
+        age = float(j[f'{a_judge}_age'][i]) if det and f'{a_judge}_age' in j else float('nan')
+        want = GEAR_CLASS_OF.get(e, '')
+        rows.append({'ethnicity': e, 'age': a, 'gender': g, 'detected': int(det),
+                     'perceived_male': male,
+                     'perceived_gender_correct': float((male >= 0.5) == (g == 'male')) if np.isfinite(male) and g != 'unisex' else float('nan'),
+                     'perceived_age': age, 'perceived_age_error': abs(age - age_midpoint(a)) if np.isfinite(age) else float('nan'),
+                     'perceived_race': race[i] if det else '',
+                     'race_agrees': float(race[i] == want) if det and want and race[i] else float('nan')})
+    return rows
+
+
 # %% ../nbs/14d_judged.ipynb #e1b7eb54
 EDIT_KINDS = ('gender', 'age', 'ethnicity')
 AGE_EDIT = ('20-24', '70-74')   # the age edit: a young face aged by fifty years
@@ -165,8 +190,6 @@ def edit_labels_for(kind:str, n:int, seed:int=0) -> tuple:
 
 # %% ../nbs/14d_judged.ipynb #dab88f79
 def _share(x:np.ndarray) -> float|None: return round(float(np.mean(x)), 4) if len(x) else None
-
-def _race(j:dict) -> np.ndarray: return np.array([GEAR_RACES[int(np.argmax(p))] if np.isfinite(p).all() else '' for p in j['gear_race']])
 
 def edit_change(kind:str, j_src:dict, j_edit:dict, src:np.ndarray, new:np.ndarray, headline:dict) -> dict:
     "What the judges perceive change from source to edit: gender read as the target; years added; GEAR class of the target."
@@ -282,7 +305,9 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
                      perceive_metrics=None,    # metrics/perceive.json: calibrated render set-up and headline judges
                      scans_dir=None,           # held-out scans for the encode path (None = the data sample, trained on)
                      per_ethnicity:int=10, n_edit:int=24, render_size:int=256, box_scale:float=1.5, flip:bool=True,
-                     seed:int=0, psi:float=1.0, log=print) -> dict:
+                     seed:int=0, psi:float=1.0, log=print,
+                     records_dir=None,         # per-face judged.csv (generated) and judged_data.csv for the audit; None = not written
+                    ) -> dict:
     "The generator's five judged measures next to the data's (see the chapter intro); 'not computed' without judges."
     reason = judges_unavailable()
     if reason is not None: return not_computed(reason)
@@ -292,6 +317,10 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
     labels = ms['data']['labels']
     images = {side: render_judged(ms[side]['albedo'], ms[side]['offsets'], lighting, render_size) for side in ('data', 'generated')}
     j = {side: judge_faces(images[side], box_scale=box_scale, flip=flip) for side in images}
+    if records_dir is not None:
+        import pandas as pd
+        for side, name in (('generated', 'judged.csv'), ('data', 'judged_data.csv')):
+            with atomic_write(Path(records_dir)/name, 'w') as f: pd.DataFrame(judged_records(j[side], labels, headline)).to_csv(f, index=False)
     out = {'render_condition': condition, 'chosen': how, 'headline_judges': headline, 'resolution': gm.resolution, 'psi': psi,
            'data_view': f'normalized data at {gm.resolution}² (the network encoding), rendered like the generated faces',
            **spread_and_attributes(j['data'], j['generated'], labels)}

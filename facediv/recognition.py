@@ -100,6 +100,7 @@ def dlib_model_dir() -> Path:
 class DlibEmbedder:
     "Identity embeddings (128-D) from dlib's ResNet face recogniser on its 150×150 5-point face chips."
     name = 'dlib-resnet:dlib_face_recognition_resnet_model_v1'
+    same_person_distance = 0.6      # dlib's published threshold: raw descriptors closer than this are one person (LFW 99.38 %)
     def __init__(self):
         try: import dlib
         except ImportError as e: raise AssetError("dlib is not installed", "pip install dlib-bin face-recognition-models") from e
@@ -107,14 +108,15 @@ class DlibEmbedder:
         self.dlib = dlib
         self.shape = dlib.shape_predictor(str(folder/'shape_predictor_5_face_landmarks.dat'))
         self.net = dlib.face_recognition_model_v1(str(folder/'dlib_face_recognition_resnet_model_v1.dat'))
-    def __call__(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
+    def __call__(self, images:np.ndarray, landmarks:np.ndarray, raw:bool=False) -> np.ndarray:
+        "[N,128] unit-length embeddings (`raw`: dlib's own descriptors, which its 0.6 distance threshold is for)."
         out = []
         for im, lm in zip(images, landmarks):
             (x0, y0), (x1, y1) = lm.min(0), lm.max(0)
             box = self.dlib.rectangle(int(x0), int(y0), int(math.ceil(x1)), int(math.ceil(y1)))
             out.append(np.array(self.net.compute_face_descriptor(np.ascontiguousarray(im), self.shape(im, box))))
         e = np.asarray(out, np.float32).reshape(len(images), -1)
-        return e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-12)
+        return e if raw else e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-12)
 
 def make_embedder(onnx_path:str='') -> ArcFaceEmbedder|DlibEmbedder:
     "ArcFace from `onnx_path` when given, else dlib's ResNet."

@@ -16,7 +16,7 @@ from scipy.spatial.transform import Rotation
 from threadpoolctl import threadpool_limits
 
 from .core import (FaceDivError, ParamsError, Check, POW2, one_of, load_params, read_manifest, load_npz,
-                          ShardedOutput, srgb_to_linear, save_json, not_computed, run_shards)
+                          ShardedOutput, srgb_to_linear, save_json, not_computed, run_shards, atomic_write)
 from .taxonomy import ATTRIBUTES, Attributes
 from .template import (load_template, template_vertices, landmarks68, vertex_normals, part_vertex_mask,
                               uv_raster, UVRaster, uv_position_map, uv_attribute_map, uv_part_mask)
@@ -575,14 +575,19 @@ def evaluate_shards(portraits_dir, recon_dir, min_confidence:float=0.5, part:str
 # %% ../nbs/07_reconstruct.ipynb #6196df69
 GROUP_ERRORS = ('landmark_px', 'vertex_mm', 'vertex_mm_aligned', 'albedo_psnr', 'albedo_mae', 'coverage')
 
-def reconstruct_metrics(portraits_dir, recon_dir, manifest:dict|None=None) -> dict:
-    "Fit statuses, and ground-truth errors overall and per ethnicity / age / gender when the portraits are procedural."
+def reconstruct_metrics(portraits_dir, recon_dir, manifest:dict|None=None, records_path=None) -> dict:
+    "Fit statuses, and ground-truth errors overall and per ethnicity / age / gender when the portraits are procedural; per-face errors to `records_path` (CSV, for the audit)."
     manifest = manifest or read_manifest(recon_dir, 'reconstruct')
     out = {'n_faces': manifest.get('n_faces', manifest.get('n_items')), 'status_counts': manifest.get('status_counts'),
            'mean_residual_px': manifest.get('mean_residual_px')}
     try: scores = evaluate_shards(portraits_dir, recon_dir)
     except FaceDivError as e: return out | {'ground_truth': not_computed(e.problem)}
     scored = [f for f in scores['faces'] if f['status'] != 'no_face']
+    if records_path is not None:
+        import pandas as pd
+        rows = [{'face_id': f['face_id'], **{a: getattr(Attributes.decode(f['attributes']), a) for a in ATTRIBUTES},
+                 **{k: f[k] for k in GROUP_ERRORS if k in f}} for f in scored]
+        with atomic_write(records_path, 'w') as fh: pd.DataFrame(rows).to_csv(fh, index=False)
     def means(rows): return {'n': len(rows), **{k: float(np.mean([r[k] for r in rows])) for k in GROUP_ERRORS if rows and k in rows[0]}}
     groups = {}
     for a, attr in enumerate(ATTRIBUTES):
@@ -597,12 +602,13 @@ def main(params:str='params.yaml',              # params file holding the `recon
          portraits_dir:str='data/portraits',      # input: portrait shards + manifest.json
          out_dir:str='data/reconstruct',          # output: reconstruction shards + manifest.json
          metrics_path:str='metrics/reconstruct.json',  # output: fit statuses and ground-truth errors per group
+         records_path:str=None,                   # output: ground-truth errors per face (procedural portraits) as CSV, for the audit
          workers:int=1,                           # processes, 0 = one per core (a shard is the unit of work; outputs do not depend on it)
         ):
     "Stage `reconstruct`: fit the template to every portrait and project it into UV with a confidence mask."
     cfg = load_params('reconstruct', RECONSTRUCT_SCHEMA, params)
     t0 = time.time()
     m = reconstruct_shards(cfg, portraits_dir, out_dir, workers)
-    save_json(reconstruct_metrics(portraits_dir, out_dir, m), metrics_path)
+    save_json(reconstruct_metrics(portraits_dir, out_dir, m, records_path), metrics_path)
     print(f"reconstruct: {m['n_items']} faces {m['status_counts']}, mean residual {m['mean_residual_px'] or float('nan'):.2f} px "
           f"in {time.time() - t0:.0f} s", file=sys.stderr)

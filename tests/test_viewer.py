@@ -35,6 +35,18 @@ def status(d):
     try: return d.execute_script('return window.facedivStatus || null') or {}
     except TimeoutException: return {}
 
+def canvas_shows_head(d, shot) -> dict:
+    "Crop the screenshot to the WebGL canvas: the share of pixels unlike the background (its corner) and their spread."
+    import numpy as np
+    from PIL import Image
+    r = d.execute_script("const c = document.querySelector('canvas').getBoundingClientRect(); "
+                         "return [c.left * devicePixelRatio, c.top * devicePixelRatio, c.width * devicePixelRatio, c.height * devicePixelRatio];")
+    x, y, w, h = (int(round(v)) for v in r)
+    img = np.asarray(Image.open(shot).convert('RGB'), np.float32)[y:y + h, x:x + w]
+    bg = np.median(np.concatenate([img[:8, :8].reshape(-1, 3), img[:8, -8:].reshape(-1, 3)]), 0)
+    head = np.abs(img - bg).max(-1) > 12                                   # pixels the model drew over the background
+    return {'coverage': float(head.mean()), 'std': float(img[head].std()) if head.any() else 0.0, 'size': (w, h)}
+
 def wait_for(d, pred, timeout=120):
     t = time.time()
     while time.time() - t < timeout:
@@ -81,7 +93,8 @@ def test_viewer_generates_and_poses(tmp_path, browser):
         time.sleep(0.5)
         shot = tmp_path/'viewer_model.png'
         browser.save_screenshot(str(shot))
-        assert shot.stat().st_size > 10_000
+        seen = canvas_shows_head(browser, shot)                 # the canvas, not the side panel, must show a shaded head
+        assert 0.03 < seen['coverage'] < 0.9 and seen['std'] > 8, seen
         keep(shot)
     finally: server.shutdown(); server.server_close()
 
@@ -96,6 +109,8 @@ def test_viewer_without_model_shows_template(tmp_path, browser):
         assert browser.find_element('id', 'ethnicity').get_attribute('disabled') is not None
         shot = tmp_path/'viewer_template.png'
         browser.save_screenshot(str(shot))
+        seen = canvas_shows_head(browser, shot)                 # the template head is drawn behind the banner
+        assert 0.03 < seen['coverage'] < 0.9 and seen['std'] > 8, seen
         keep(shot)
     finally: server.shutdown(); server.server_close()
 

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DIRECTIVE = re.compile(r'^\s*#\s*\|.*$\n?', re.M)
 
 def readme_text(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
-    "Markdown of the index notebook: markdown cells verbatim, shown code cells fenced, hidden cells dropped."
+    "Markdown of the index notebook: markdown cells verbatim, shown code cells fenced (not with `#| echo: false`),\n    markdown outputs verbatim, other text outputs fenced, hidden cells dropped."
     nb = nbformat.read(nb_path, as_version=4)
     parts = ['<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->']
     for cell in nb.cells:
@@ -19,10 +19,12 @@ def readme_text(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
         elif cell.cell_type == 'code':
             if re.search(r'^\s*#\s*\|\s*(hide|export)', src, re.M): continue
             code = DIRECTIVE.sub('', src).strip()
-            if code: parts.append(f"```python\n{code}\n```")
+            if code and not re.search(r'^\s*#\s*\|\s*echo:\s*false', src, re.M): parts.append(f"```python\n{code}\n```")
             for out in cell.get('outputs', []):
+                join = lambda t: (''.join(t) if isinstance(t, list) else t).rstrip()
+                if 'text/markdown' in out.get('data', {}): parts.append(join(out['data']['text/markdown'])); continue
                 text = out.get('text') or out.get('data', {}).get('text/plain')
-                if text: parts.append("```\n" + (''.join(text) if isinstance(text, list) else text).rstrip() + "\n```")
+                if text: parts.append("```\n" + join(text) + "\n```")
     return '\n\n'.join(parts) + '\n'
 
 if __name__ == '__main__':
