@@ -65,6 +65,8 @@ METRICS = (
     AuditMetric('reconstruction_albedo_psnr', 'reconstruction', 'albedo_psnr', True,
                 'texture unwrapped from the portrait vs the true albedo on observed texels, dB (ground truth)'),
     AuditMetric('rejection_rate', 'rejections', 'kept', False, 'share of portraits the sanity filter rejected', transform='reject'),
+    AuditMetric('render_detection_rate', 'generated', 'detected', True,
+                'MediaPipe finds a face in the frontal render of a generated face (the render the identity metrics use); missed faces leave every other generated-face metric'),
     AuditMetric('detection_rate', 'judged', 'detected', True, 'MediaPipe finds a face in the judged render of a generated face'),
     AuditMetric('perceived_gender_accuracy', 'judged', 'perceived_gender_correct', True,
                 'the headline real-photo judge (FaceRes) reads a generated man or woman as the labelled gender (detected faces)'),
@@ -209,6 +211,7 @@ def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=
     for m in metrics:
         df = tables.get(m.table)
         if df is None: out[m.name] = not_computed(f"no {m.table} records"); continue
+        if 'detected' in df and m.column != 'detected': df = df[df['detected'] == 1]     # faces no detector finds are not scored
         if m.column not in df or (m.true_column and m.true_column not in df):
             out[m.name] = not_computed(f"the {m.table} records have no '{m.column}' column"); continue
         y_true, y_pred = _values(df, m)
@@ -478,7 +481,9 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
             results[name] = not_computed(f"{skipped['reason'].removeprefix('not computed: ')} (evaluate stage)")
     context = {'generator': ev.get('model', str(model)), 'identity embedder': (ev.get('identity') or {}).get('embedder', 'none'),
                'feature space (coverage, diversity)': (ev.get('kid') or {}).get('feature_space', '—'),
-               'generated faces': int(len(tables['generated'])) if 'generated' in tables else 0,
+               'generated faces (missed by the detector, left out of the other metrics)':
+                   f"{len(tables['generated'])} ({int((tables['generated']['detected'] == 0).sum()) if 'detected' in tables['generated'] else 'not checked'})"
+                   if 'generated' in tables else 0,
                'dataset portraits (filter records)': int(len(tables['rejections'])) if 'rejections' in tables else 0,
                'judged generated faces (detected)': f"{len(tables['judged'])} ({int(tables['judged']['detected'].sum())})" if 'judged' in tables else 0,
                'portraits scored against ground truth': int(len(tables['reconstruction'])) if 'reconstruction' in tables else 0}

@@ -21,6 +21,7 @@ from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
 from .recognition import vary_lighting, render_faces, make_embedder
+from .reconstruct import detect_mediapipe
 from .judged import judged_generator, retention
 
 # %% auto #0
@@ -251,6 +252,8 @@ def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
     try: embedder = embedder or make_embedder(cfg.arcface_onnx)
     except FaceDivError as e: embedder, why = None, str(e)
     images = render_faces(gen['albedo'], gen['offsets'], size=cfg.render_size)
+    # Does a detector trained on photos find these faces? The audit leaves the missed ones out of every other metric.
+    gen['detected'] = np.array([detect_mediapipe(im, f'generated face {k}') is not None for k, im in enumerate(images[0])])
     gen_raw = None
     if embedder is not None:
         gen_emb, gen_raw = embed(embedder, *images)
@@ -317,7 +320,7 @@ def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, r
     "Per-face records for the audit: generated.csv (predictions, ITA error, coverage, diversity, CLIP score) and dataset.csv."
     rows = []
     for i, l in enumerate(gen['labels']):
-        row = {'face': i, **_names(l)}
+        row = {'face': i, **_names(l), 'detected': int(gen['detected'][i]) if 'detected' in gen else 1}
         for k, kind in enumerate(ATTRIBUTES):
             row[f'pred_{kind}'] = ATTRIBUTES[kind][int(probs[kind][i].argmax())]
             row[f'correct_{kind}'] = int(probs[kind][i].argmax() == l[k])

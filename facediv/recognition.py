@@ -14,8 +14,8 @@ from .template import uv_raster, vertices_from_uv_offsets, landmarks68
 from .render import render, Textures, named_view, Lighting, sh_ambient
 
 # %% auto #0
-__all__ = ['ARCFACE_TEMPLATE', 'face_camera', 'vary_lighting', 'render_faces', 'five_points', 'similarity_transform',
-           'align_face', 'ArcFaceEmbedder', 'dlib_model_dir', 'DlibEmbedder', 'make_embedder']
+__all__ = ['face_camera', 'vary_lighting', 'render_faces', 'five_points', 'ArcFaceEmbedder', 'dlib_model_dir', 'DlibEmbedder',
+           'make_embedder']
 
 # %% ../nbs/14a_recognition.ipynb #9242c68b
 def face_camera(size:int=224, yaw:float=0., pitch:float=0.):
@@ -47,47 +47,34 @@ def render_faces(albedo:np.ndarray,        # [N,2,R,R,3] linear albedo
     return images, marks
 
 # %% ../nbs/14a_recognition.ipynb #7f626913
-ARCFACE_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
-                             [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)   # insightface arcface_dst, 112×112
-
 def five_points(landmarks:np.ndarray) -> np.ndarray:
     "[...,5,2] eye centres (image left, right), nose tip, mouth corners from iBUG-68 landmarks [...,68,2]."
     l = np.asarray(landmarks, np.float32)
     return np.stack([l[..., 36:42, :].mean(-2), l[..., 42:48, :].mean(-2), l[..., 30, :], l[..., 48, :], l[..., 54, :]], -2)
 
-def similarity_transform(src:np.ndarray, dst:np.ndarray) -> np.ndarray:
-    "[2,3] least-squares similarity (Umeyama) mapping points src [K,2] onto dst [K,2]."
-    src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
-    ms, md = src.mean(0), dst.mean(0)
-    s, d = src - ms, dst - md
-    U, S, Vt = np.linalg.svd(d.T @ s / len(src))
-    D = np.diag([1, np.sign(np.linalg.det(U @ Vt))])
-    R = U @ D @ Vt
-    scale = (S * np.diag(D)).sum() / (s ** 2).sum(1).mean()
-    return np.hstack([scale * R, (md - scale * R @ ms)[:, None]])
-
-def align_face(image:np.ndarray, landmarks:np.ndarray, size:int=112) -> np.ndarray:
-    "[size,size,3] uint8 ArcFace-aligned crop of `image` (template scaled to `size`)."
-    from PIL import Image
-    M = np.vstack([similarity_transform(five_points(landmarks), ARCFACE_TEMPLATE * size / 112), [0, 0, 1]])
-    inv = np.linalg.inv(M)[:2].ravel()                                   # PIL maps output → input
-    return np.asarray(Image.fromarray(image).transform((size, size), Image.AFFINE, tuple(inv), resample=Image.BILINEAR))
+def _recognition_model(path:Path):
+    "(insightface model, file) of the recognition model at `path`: an ONNX file, or a model-pack folder (e.g. buffalo_l)."
+    try: from insightface.model_zoo import get_model
+    except ImportError as e:
+        raise AssetError("insightface is not installed", "pip install --no-deps insightface==2.1 (tools/install.sh does), or leave the path empty for dlib") from e
+    for f in [path] if path.is_file() else sorted(path.glob('*.onnx')):       # insightface's router names each file's task
+        m = get_model(str(f), providers=['CPUExecutionProvider'])
+        if getattr(m, 'taskname', None) == 'recognition': return m, f
+    raise AssetError(f"no insightface recognition model in {path}", "give an ArcFace ONNX file (e.g. buffalo_l/w600k_r50.onnx) or its model-pack folder")
 
 class ArcFaceEmbedder:
-    "Identity embeddings from an insightface ArcFace ONNX model (local path) on 5-point aligned 112×112 crops."
+    "Identity embeddings from a user's insightface recognition model, loaded by insightface's `model_zoo`, on its `norm_crop` alignment."
     def __init__(self, onnx_path):
         path = Path(onnx_path)
-        if not path.exists(): raise AssetError(f"ArcFace ONNX model {path} not found", "give the local path of e.g. buffalo_l/w600k_r50.onnx, or leave it empty for dlib")
-        try: import onnxruntime as ort
-        except ImportError as e: raise AssetError("onnxruntime is not installed", "pip install onnxruntime") from e
-        self.session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
-        inp = self.session.get_inputs()[0]
-        self.input_name, self.size = inp.name, int(inp.shape[-1]) if isinstance(inp.shape[-1], int) else 112
-        self.name = f'arcface-onnx:{path.name}'
+        if not path.exists(): raise AssetError(f"ArcFace model {path} not found", "give the local path of e.g. buffalo_l/w600k_r50.onnx (or the buffalo_l folder), or leave it empty for dlib")
+        self.model, file = _recognition_model(path)
+        from insightface.utils.face_align import norm_crop
+        self.norm_crop, self.size = norm_crop, int(self.model.input_size[0])
+        self.name = f'arcface-onnx:{file.name}'
     def __call__(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
-        crops = np.stack([align_face(im, lm, self.size) for im, lm in zip(images, landmarks)]).astype(np.float32)
-        x = ((crops - 127.5) / 127.5).transpose(0, 3, 1, 2)                 # [N,3,112,112] RGB
-        e = np.concatenate([self.session.run(None, {self.input_name: x[s:s + 32]})[0] for s in range(0, len(x), 32)])
+        crops = [self.norm_crop(np.ascontiguousarray(im[..., ::-1]), five_points(lm), image_size=self.size)   # insightface works in BGR
+                 for im, lm in zip(images, landmarks)]
+        e = np.concatenate([self.model.get_feat(crops[s:s + 32]) for s in range(0, len(crops), 32)]).reshape(len(crops), -1)
         return e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-12)
 
 def dlib_model_dir() -> Path:

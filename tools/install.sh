@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install facediv with the extras named in $1 (e.g. `dev,diffusion`) on top of `recon,eval` (what `dvc repro`
-# needs), plus MediaPipe for reconstruction.
+# needs), plus MediaPipe for reconstruction and insightface for a user's ArcFace model.
 # MediaPipe 0.10.21 is the last release whose wheel ships its face-mesh models (offline); its metadata
 # pins numpy<2, but the face-mesh path runs with numpy 2, so it is installed with --no-deps after its
 # real runtime dependencies (the `recon` extra). `pip check` will list its unused declared extras.
@@ -24,6 +24,9 @@ case "${FACEDIV_TORCH:-cpu}" in
 esac
 pip install -e ".[${extras}]"
 pip install --no-deps mediapipe==0.10.21
+# insightface loads and aligns a user's ArcFace model (evaluate.arcface_onnx, audit.recognizer.onnx); its metadata
+# pulls albumentations and more that facediv never imports, so it too comes without them (its needs are in `eval`).
+pip install --no-deps insightface==2.1
 if [[ ",${1:-}," == *",dev,"* ]] && ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   (apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1 ||
    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1; }) ||
