@@ -21,7 +21,7 @@ from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
 from .recognition import vary_lighting, render_faces, make_embedder
-from .reconstruct import detect_mediapipe
+from .judge import face_box
 from .judged import judged_generator, retention
 
 # %% auto #0
@@ -253,7 +253,7 @@ def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
     except FaceDivError as e: embedder, why = None, str(e)
     images = render_faces(gen['albedo'], gen['offsets'], size=cfg.render_size)
     # Does a detector trained on photos find these faces? The audit leaves the missed ones out of every other metric.
-    gen['detected'] = np.array([detect_mediapipe(im, f'generated face {k}') is not None for k, im in enumerate(images[0])])
+    gen['detected'] = np.array([face_box(im, f'generated face {k}') is not None for k, im in enumerate(images[0])])   # MediaPipe
     gen_raw = None
     if embedder is not None:
         gen_emb, gen_raw = embed(embedder, *images)
