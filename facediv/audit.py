@@ -67,6 +67,8 @@ METRICS = (
     AuditMetric('rejection_rate', 'rejections', 'kept', False, 'share of portraits the sanity filter rejected', transform='reject'),
     AuditMetric('render_detection_rate', 'generated', 'detected', True,
                 'MediaPipe finds a face in the frontal render of a generated face (the render the identity metrics use); missed faces leave every other generated-face metric'),
+    AuditMetric('render_detection_score', 'generated', 'detection_score', True,
+                "MediaPipe face detector's confidence (BlazeFace score, 0 when none) on the same frontal render"),
     AuditMetric('detection_rate', 'judged', 'detected', True, 'MediaPipe finds a face in the judged render of a generated face'),
     AuditMetric('perceived_gender_accuracy', 'judged', 'perceived_gender_correct', True,
                 'the headline real-photo judge (FaceRes) reads a generated man or woman as the labelled gender (detected faces)'),
@@ -211,7 +213,7 @@ def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=
     for m in metrics:
         df = tables.get(m.table)
         if df is None: out[m.name] = not_computed(f"no {m.table} records"); continue
-        if 'detected' in df and m.column != 'detected': df = df[df['detected'] == 1]     # faces no detector finds are not scored
+        if 'detected' in df and m.column not in ('detected', 'detection_score'): df = df[df['detected'] == 1]   # missed faces: not scored
         if m.column not in df or (m.true_column and m.true_column not in df):
             out[m.name] = not_computed(f"the {m.table} records have no '{m.column}' column"); continue
         y_true, y_pred = _values(df, m)

@@ -21,7 +21,7 @@ from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
 from .recognition import vary_lighting, render_faces, make_embedder
-from .judge import face_box
+from .judge import face_box, detection_score
 from .judged import judged_generator, retention
 
 # %% auto #0
@@ -254,6 +254,7 @@ def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
     images = render_faces(gen['albedo'], gen['offsets'], size=cfg.render_size)
     # Does a detector trained on photos find these faces? The audit leaves the missed ones out of every other metric.
     gen['detected'] = np.array([face_box(im, f'generated face {k}') is not None for k, im in enumerate(images[0])])   # MediaPipe
+    gen['detection_score'] = np.array([detection_score(im, f'generated face {k}') for k, im in enumerate(images[0])])   # its confidence
     gen_raw = None
     if embedder is not None:
         gen_emb, gen_raw = embed(embedder, *images)
@@ -320,7 +321,8 @@ def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, r
     "Per-face records for the audit: generated.csv (predictions, ITA error, coverage, diversity, CLIP score) and dataset.csv."
     rows = []
     for i, l in enumerate(gen['labels']):
-        row = {'face': i, **_names(l), 'detected': int(gen['detected'][i]) if 'detected' in gen else 1}
+        row = {'face': i, **_names(l), 'detected': int(gen['detected'][i]) if 'detected' in gen else 1,
+               'detection_score': float(gen['detection_score'][i]) if 'detection_score' in gen else np.nan}
         for k, kind in enumerate(ATTRIBUTES):
             row[f'pred_{kind}'] = ATTRIBUTES[kind][int(probs[kind][i].argmax())]
             row[f'correct_{kind}'] = int(probs[kind][i].argmax() == l[k])

