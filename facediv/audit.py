@@ -22,7 +22,7 @@ from .recognition import render_faces, vary_lighting, make_embedder
 from .core import not_computed
 
 # %% auto #0
-__all__ = ['METRICS', 'TABLES', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'disparity',
+__all__ = ['METRICS', 'TABLES', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'group_name', 'disparity',
            'face_values', 'wilson', 'group_boots', 'group_intervals', 'load_records', 'audit_tables', 'recognition_set',
            'eer', 'roc', 'verification_report', 'plot_metric', 'plot_roc', 'differences_text', 'summary_rows',
            'write_report', 'audit_recognizer', 'audit_stage', 'main']
@@ -116,20 +116,20 @@ def group_metric(df:pd.DataFrame, m:AuditMetric, by:list) -> pd.DataFrame:
     out['n'] = out['n'].fillna(0).astype(int)
     return out
 
+def group_name(idx) -> str: return ' × '.join(idx) if isinstance(idx, tuple) else str(idx)   # ('East Asian', 'male') → 'East Asian × male'
+
 def disparity(frame:pd.DataFrame, m:AuditMetric, min_group_size:int=3) -> dict:
     "Worst/best eligible group, ratio (min ÷ max) and difference (max − min); lists of empty and too-small groups."
-    from fairlearn.metrics import MetricFrame
-    name = lambda idx: ' × '.join(idx) if isinstance(idx, tuple) else str(idx)
     ok = frame[(frame['n'] >= min_group_size) & frame['value'].notna()]
-    out = {'empty': [name(i) for i in frame.index[frame['n'] == 0]],
-           'too_small': [name(i) for i in frame.index[(frame['n'] > 0) & (frame['n'] < min_group_size)]],
+    out = {'empty': [group_name(i) for i in frame.index[frame['n'] == 0]],
+           'too_small': [group_name(i) for i in frame.index[(frame['n'] > 0) & (frame['n'] < min_group_size)]],
            'n_groups': int(len(ok))}
     if len(ok) < 2: return out | {'worst': None, 'best': None, 'ratio': None, 'difference': None}
     v = ok['value']
     worst, best = (v.idxmin(), v.idxmax()) if m.higher_is_better else (v.idxmax(), v.idxmin())
     lo, hi = float(v.min()), float(v.max())
-    return out | {'worst': {'group': name(worst), 'value': float(v[worst]), 'n': int(ok.loc[worst, 'n'])},
-                  'best': {'group': name(best), 'value': float(v[best]), 'n': int(ok.loc[best, 'n'])},
+    return out | {'worst': {'group': group_name(worst), 'value': float(v[worst]), 'n': int(ok.loc[worst, 'n'])},
+                  'best': {'group': group_name(best), 'value': float(v[best]), 'n': int(ok.loc[best, 'n'])},
                   'ratio': lo / hi if hi > 0 and lo >= 0 else None, 'difference': hi - lo}
 
 # %% ../nbs/16_audit.ipynb #2cfaca1c
@@ -159,7 +159,6 @@ def _quantiles(x:np.ndarray, level:float) -> list: return [float(q) for q in np.
 def group_intervals(df:pd.DataFrame, m:AuditMetric, by:list, n_boot:int=4000, level:float=0.95, seed:int=0,
                     min_group_size:int=3) -> dict:
     "Intervals for one grouping: per group, for the worst/best ratio and difference; the pairs of groups told apart beyond noise."
-    name = lambda idx: ' × '.join(idx) if isinstance(idx, tuple) else str(idx)
     v = face_values(df, m)
     keys = df[by].astype(str).agg(' × '.join, axis=1).to_numpy() if len(df) else np.array([], str)
     boots = group_boots(v, keys, n_boot, rng(seed, 'audit', m.name, ' × '.join(by)))
@@ -223,7 +222,7 @@ def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=
         for by in (['ethnicity'], ['age'], ['gender'], ['ethnicity', 'gender']):
             key, f = ' × '.join(by), group_metric(df, m, by)
             iv = group_intervals(df, m, by, n_boot, level, seed, min_group_size)
-            ci = [iv['ci'].get(' × '.join(i) if isinstance(i, tuple) else i, [np.nan, np.nan]) for i in f.index]
+            ci = [iv['ci'].get(group_name(i), [np.nan, np.nan]) for i in f.index]
             frames[key] = f.assign(lo=[c[0] for c in ci], hi=[c[1] for c in ci])
             disp[key] = disparity(f, m, min_group_size) | {k: iv[k] for k in ('ratio_ci', 'difference_ci', 'resolution', 'distinguishable')}
         out[m.name] = {'computed': True, 'overall': overall, 'n': _count(y_true, y_pred), 'higher_is_better': m.higher_is_better,
@@ -383,6 +382,10 @@ def _html_table(header:list, rows:list) -> str:
     return f'<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 # %% ../nbs/16_audit.ipynb #ae6d191d
+def _embedded(path:Path, alt:str) -> str:
+    "An <img> tag carrying the PNG at `path` itself (the HTML report is one self-contained file)."
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(Path(path).read_bytes()).decode()}">'
+
 def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_group_size:int=3) -> tuple:
     "reports/audit.md (+ PNG side files) and reports/audit.html (images embedded); returns their paths."
     out = ensure_writable_dir(out_dir)
@@ -409,9 +412,7 @@ def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_
         said = [differences_text(r, by) for by in ATTRIBUTES]
         md += [f'## {name}', '', r['description'] + '.', '', f'![{name}]({path.name})', '', *[f'- {t}' for t in said], '',
                f'Too small or empty groups: {note}', '']
-        b64 = base64.b64encode(path.read_bytes()).decode()
-        htm += [f'<h2>{html.escape(name)}</h2>', f'<p>{html.escape(r["description"])}.</p>',
-                f'<img alt="{html.escape(name)}" src="data:image/png;base64,{b64}">',
+        htm += [f'<h2>{html.escape(name)}</h2>', f'<p>{html.escape(r["description"])}.</p>', _embedded(path, name),
                 '<ul>' + ''.join(f'<li>{html.escape(t)}</li>' for t in said) + '</ul>', f'<p>Too small or empty groups: {html.escape(note)}</p>']
     if recognizer is not None:
         md += ['## Face recogniser audit', '']; htm += ['<h2>Face recogniser audit</h2>']
@@ -426,9 +427,8 @@ def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_
             rr = [[g, *(_fmt(v[k]) for k in ('genuine_cosine', 'impostor_cosine', 'eer', 'tar_at_far', 'far_at_threshold')),
                    _fmt((v.get('roc') or {}).get('auc'))] for g, v in recognizer['groups'].items()]
             roc_png = plot_roc(recognizer, out/'audit_recognizer_roc.png')
-            b64 = base64.b64encode(roc_png.read_bytes()).decode()
             md += [text, '', _md_table(rh, rr), '', f'![ROC per ethnicity]({roc_png.name})', '']
-            htm += [f'<p>{html.escape(text)}</p>', _html_table(rh, rr), f'<img alt="ROC per ethnicity" src="data:image/png;base64,{b64}">']
+            htm += [f'<p>{html.escape(text)}</p>', _html_table(rh, rr), _embedded(roc_png, 'ROC per ethnicity')]
     htm.append('</body></html>')
     with atomic_write(out/'audit.md', 'w') as f: f.write('\n'.join(md))
     with atomic_write(out/'audit.html', 'w') as f: f.write('\n'.join(htm))
@@ -458,7 +458,7 @@ def _flat(results:dict) -> dict:
         if not r.get('computed'): out[name] = r; continue
         out[name] = {'overall': r['overall'], 'n': r['n'], 'higher_is_better': r['higher_is_better'], 'disparity': r['disparity'],
                      'interval_method': r.get('interval_method'),
-                     'groups': {by: {' × '.join(i): {'value': _num(row['value']), 'n': int(row['n']),
+                     'groups': {by: {group_name(i): {'value': _num(row['value']), 'n': int(row['n']),
                                                      'ci': None if pd.isna(row.get('lo', np.nan)) else [float(row['lo']), float(row['hi'])]}
                                      for i, row in f.iterrows() if by in ATTRIBUTES or row['n'] > 0} for by, f in r['frames'].items()}}
     return out

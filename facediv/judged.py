@@ -13,8 +13,8 @@ from .core import ParamsError, atomic_write, linear_to_srgb, load_npz, not_compu
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
 from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces
-from .judge import GEAR_RACES, judges_unavailable, judge_faces, render_conditions, exposed
-from .perceive import sample_shards, perceived_metrics, contact_sheet, age_midpoint, GEAR_CLASS_OF
+from .judge import judges_unavailable, judge_faces, render_conditions, exposed
+from .perceive import sample_shards, perceived_metrics, contact_sheet, age_midpoint, gear_race_names, GEAR_CLASS_OF
 from .generate import synthesize, face_codes, encode
 
 # %% auto #0
@@ -149,13 +149,11 @@ def spread_and_attributes(j_data:dict, j_gen:dict, labels:np.ndarray) -> dict:
     return out
 
 # %% ../nbs/14d_judged.ipynb #6f88a5a4
-def _race(j:dict) -> np.ndarray: return np.array([GEAR_RACES[int(np.argmax(p))] if np.isfinite(p).all() else '' for p in j['gear_race']])
-
 def judged_records(j:dict, labels:np.ndarray, headline:dict|None=None) -> list:
     "Per-face rows for the audit: labels, detected, the headline judges' verdicts and whether they agree with the label."
     headline = headline or DEFAULT_HEADLINE
     g_judge, a_judge = headline.get('gender') or 'faceres', headline.get('age') or 'faceres'
-    race = _race(j) if 'gear_race' in j else np.full(len(labels), '')
+    race = gear_race_names(j) if 'gear_race' in j else np.full(len(labels), '')
     rows = []
     for i, l in enumerate(labels):
         e, a, g = ETHNICITIES[l[0]], AGE_GROUPS[l[1]], GENDERS[l[2]]
@@ -207,7 +205,7 @@ def edit_change(kind:str, j_src:dict, j_edit:dict, src:np.ndarray, new:np.ndarra
                    source_age=round(float(np.nanmean(j_src[f'{m}_age'][det])), 1) if det.any() else None)
     elif 'gear_race' in j_src:
         want_src, want_new = (np.array([GEAR_CLASS_OF.get(ETHNICITIES[e], '') for e in l[:, 0]]) for l in (src, new))
-        said_src, said_new = _race(j_src), _race(j_edit)
+        said_src, said_new = gear_race_names(j_src), gear_race_names(j_edit)
         both = det & (want_src != '') & (want_new != '') & (want_src != want_new)     # edits between two mappable GEAR classes
         out.update(judge='gear', race_judge_passed_calibration=headline.get('race') is not None, mappable_edits=int(both.sum()),
                    source_agreement=_share(said_src[both] == want_src[both]), edit_agreement=_share(said_new[both] == want_new[both]),
@@ -259,7 +257,7 @@ def judged_encode(gm, faces:dict, lighting, n:int, size:int=256, box_scale:float
 def _verdict(j:dict, i:int) -> str:
     if not j['detected'][i]: return 'no face'
     g = 'M' if j['faceres_male'][i] >= 0.5 else 'F'
-    return f"{g} {j['faceres_age'][i]:.0f}" + (f" {_race(j)[i]}" if 'gear_race' in j else '')
+    return f"{g} {j['faceres_age'][i]:.0f}" + (f" {gear_race_names(j)[i]}" if 'gear_race' in j else '')
 
 def edit_sheet(sheets:dict, path, n_cols:int=6) -> Path:
     "PNG: per edit kind (`sheets[kind]` from `_judged_triplet`) a row of sources and a row of their edits, captioned label → perceived."

@@ -21,8 +21,8 @@ from .judge import (GEAR_RACES, judges_unavailable, judge_faces, calibrate_judge
 
 # %% auto #0
 __all__ = ['GEAR_CLASS_OF', 'AGE_BANDS', 'PERCEIVE_SCHEMA', 'PREFERENCE', 'age_midpoint', 'balanced_sample', 'identity_spread',
-           'group_metrics', 'perceived_metrics', 'contact_sheet', 'headline_judges', 'sample_shards', 'portrait_view',
-           'asset_view', 'perceive_stage', 'main']
+           'gear_race_names', 'group_metrics', 'perceived_metrics', 'contact_sheet', 'headline_judges', 'sample_shards',
+           'portrait_view', 'asset_view', 'perceive_stage', 'main']
 
 # %% ../nbs/14c_perceive.ipynb #2f6e4256
 GEAR_CLASS_OF = {  # our ethnicities that map onto one of GEAR's (UTKFace's) classes; the rest get their full distribution
@@ -63,6 +63,10 @@ def identity_spread(desc:np.ndarray, groups:np.ndarray) -> dict:
 
 def _r(x) -> float|None: return None if x is None or not np.isfinite(x) else round(float(x), 4)
 
+def gear_race_names(j:dict) -> np.ndarray:
+    "[n] GEAR's most likely race class of each face of judgement `j` ('' where no face was judged)."
+    return np.array([GEAR_RACES[int(np.argmax(p))] if np.isfinite(p).all() else '' for p in j['gear_race']])
+
 def group_metrics(j:dict, attributes:np.ndarray) -> dict:
     "Detection, gender, age and race figures of judgement `j` on faces with `attributes` [n,3]."
     n, det = len(attributes), j['detected']
@@ -82,7 +86,7 @@ def group_metrics(j:dict, attributes:np.ndarray) -> dict:
         out[f'{m}_age_spearman'] = _r(stats.spearmanr(label_age[ok], age[ok])[0]) if ok.sum() > 2 and np.ptp(label_age[ok]) > 0 else None
         out[f'{m}_mean_age'] = _r(age[ok].mean()) if ok.any() else None
     if 'gear_race' in j:
-        said = np.array([GEAR_RACES[int(np.argmax(p))] if np.isfinite(p).all() else '' for p in j['gear_race']])
+        said = gear_race_names(j)
         want = np.array([GEAR_CLASS_OF.get(ETHNICITIES[k], '') for k in attributes[:, 0]])
         mappable = det & (want != '')
         out['gear_race_agreement'] = _r((said[mappable] == want[mappable]).mean()) if mappable.any() else None

@@ -9,6 +9,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 DIRECTIVE = re.compile(r'^\s*#\s*\|.*$\n?', re.M)
 
+def join(text) -> str: return (''.join(text) if isinstance(text, list) else text).rstrip()   # a notebook text field
+
 def readme_text(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
     "Markdown of the index notebook: markdown cells verbatim, shown code cells fenced (not with `#| echo: false`),\n    markdown outputs verbatim, other text outputs fenced, hidden cells dropped."
     nb = nbformat.read(nb_path, as_version=4)
@@ -21,7 +23,6 @@ def readme_text(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
             code = DIRECTIVE.sub('', src).strip()
             if code and not re.search(r'^\s*#\s*\|\s*echo:\s*false', src, re.M): parts.append(f"```python\n{code}\n```")
             for out in cell.get('outputs', []):
-                join = lambda t: (''.join(t) if isinstance(t, list) else t).rstrip()
                 if 'text/markdown' in out.get('data', {}): parts.append(join(out['data']['text/markdown'])); continue
                 text = out.get('text') or out.get('data', {}).get('text/plain')
                 if text: parts.append("```\n" + join(text) + "\n```")
