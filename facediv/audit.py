@@ -22,10 +22,10 @@ from .recognition import render_faces, vary_lighting, make_embedder
 from .core import not_computed
 
 # %% auto #0
-__all__ = ['METRICS', 'TABLES', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'group_name', 'disparity',
-           'face_values', 'wilson', 'group_boots', 'group_intervals', 'load_records', 'audit_tables', 'recognition_set',
-           'eer', 'roc', 'verification_report', 'plot_metric', 'plot_roc', 'differences_text', 'summary_rows',
-           'write_report', 'audit_recognizer', 'audit_stage', 'main']
+__all__ = ['METRICS', 'TABLES', 'GROUPINGS', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'group_name',
+           'disparity', 'face_values', 'wilson', 'group_boots', 'group_intervals', 'load_records', 'audit_tables',
+           'recognition_set', 'eer', 'roc', 'verification_report', 'plot_metric', 'plot_roc', 'differences_text',
+           'summary_rows', 'write_report', 'audit_recognizer', 'audit_stage', 'main']
 
 # %% ../nbs/16_audit.ipynb #0a30c5dc
 @dataclass(frozen=True)
@@ -206,8 +206,11 @@ def load_records(records_dir, rejections_csv=None, reconstruct_errors=None) -> d
     if reconstruct_errors and Path(reconstruct_errors).exists(): out['reconstruction'] = pd.read_csv(reconstruct_errors)
     return out
 
-def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=4000, level:float=0.95, seed:int=0) -> dict:
-    "Per metric: overall value, per-group frames (ethnicity, age, gender, ethnicity × gender) with intervals, and disparities."
+GROUPINGS = (['ethnicity'], ['age'], ['gender'], ['ethnicity', 'gender'], ['ethnicity', 'age', 'gender'])   # single attributes, then intersections
+
+def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=4000, level:float=0.95, seed:int=0,
+                 min_cell_size:int=10) -> dict:
+    "Per metric: overall value, per-group frames (each of `GROUPINGS`; triple-intersection cells ranked from `min_cell_size` faces) with intervals, and disparities."
     out = {}
     for m in metrics:
         df = tables.get(m.table)
@@ -218,15 +221,18 @@ def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=
         y_true, y_pred = _values(df, m)
         overall = _accuracy(y_true, y_pred) if m.true_column else _mean(y_true, y_pred)
         if not np.isfinite(overall): out[m.name] = not_computed(f"no finite values of '{m.column}' in the {m.table} records"); continue
-        frames, disp = {}, {}
-        for by in (['ethnicity'], ['age'], ['gender'], ['ethnicity', 'gender']):
+        frames, disp, sizes = {}, {}, {}
+        for by in GROUPINGS:
             key, f = ' × '.join(by), group_metric(df, m, by)
-            iv = group_intervals(df, m, by, n_boot, level, seed, min_group_size)
+            # a bootstrap of 3 faces has 10 distinct resamples: too few to tell cells apart
+            sizes[key] = size = max(min_group_size, min_cell_size) if len(by) > 2 else min_group_size
+            iv = group_intervals(df, m, by, n_boot, level, seed, size)
             ci = [iv['ci'].get(group_name(i), [np.nan, np.nan]) for i in f.index]
             frames[key] = f.assign(lo=[c[0] for c in ci], hi=[c[1] for c in ci])
-            disp[key] = disparity(f, m, min_group_size) | {k: iv[k] for k in ('ratio_ci', 'difference_ci', 'resolution', 'distinguishable')}
+            disp[key] = disparity(f, m, size) | {k: iv[k] for k in ('ratio_ci', 'difference_ci', 'resolution', 'distinguishable')}
         out[m.name] = {'computed': True, 'overall': overall, 'n': _count(y_true, y_pred), 'higher_is_better': m.higher_is_better,
-                       'description': m.description, 'frames': frames, 'disparity': disp, 'interval_method': iv['method']}
+                       'description': m.description, 'frames': frames, 'disparity': disp, 'interval_method': iv['method'],
+                       'min_size': sizes}
     return out
 
 # %% ../nbs/16_audit.ipynb #8eb7b8ff
@@ -349,7 +355,10 @@ def _ci(r:dict, by:str, group:str) -> str:
 def differences_text(r:dict, by:str, top:int=6) -> str:
     "In words: the pairs of groups of `by` that differ beyond noise (largest first), and the resolution."
     d = r['disparity'][by]
-    if d.get('resolution') is None: return f"{by}: fewer than two groups large enough to compare."
+    if d.get('resolution') is None:
+        n, need = r['frames'][by]['n'], (r.get('min_size') or {}).get(by, 0)
+        return (f"{by}: fewer than two groups large enough to compare ({int((n >= need).sum())} of {int((n > 0).sum())} non-empty groups "
+                f"hold ≥ {need} faces; the largest holds {int(n.max())}).")
     pairs = d['distinguishable']
     head = (f"{by}: groups closer than ± {_fmt(d['resolution'], 2)} cannot be told apart at this sample size; ")
     if not pairs: return head + "no pair of groups differs beyond noise."
@@ -409,7 +418,7 @@ def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_
         r = results[name]
         small = {by: r['disparity'][by]['too_small'] + [f'{g} (empty)' for g in r['disparity'][by]['empty']] for by in ATTRIBUTES}
         note = '; '.join(f"{by}: {', '.join(v)}" for by, v in small.items() if v) or 'none'
-        said = [differences_text(r, by) for by in ATTRIBUTES]
+        said = [differences_text(r, ' × '.join(by)) for by in GROUPINGS]
         md += [f'## {name}', '', r['description'] + '.', '', f'![{name}]({path.name})', '', *[f'- {t}' for t in said], '',
                f'Too small or empty groups: {note}', '']
         htm += [f'<h2>{html.escape(name)}</h2>', f'<p>{html.escape(r["description"])}.</p>', _embedded(path, name),
@@ -438,6 +447,7 @@ def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_
 AUDIT_SCHEMA = {
     'seed': SEED,
     'min_group_size': POSITIVE_INT,       # groups with fewer faces are reported but not ranked
+    'min_cell_size': POSITIVE_INT,        # ethnicity × age × gender cells: fewer faces are left out (bootstrap too coarse)
     'bootstrap': Check(int, lambda n: n >= 100, 'an integer ≥ 100'),   # resamples for intervals of ratios, differences, pairs
     'level': Check(float, lambda x: 0.5 <= x < 1, 'a confidence level in [0.5, 1)'),
     'recognizer': {
@@ -452,15 +462,17 @@ AUDIT_SCHEMA = {
 def _num(x) -> float|None: return None if pd.isna(x) else float(x)
 
 def _flat(results:dict) -> dict:
-    "metrics/audit.json content: per metric overall + disparities (frames as group → value, n, interval; empty intersections left out)."
+    "metrics/audit.json content: per metric overall + disparities (frames as group → value, n, interval; empty intersections left out, and triple-intersection cells too small to rank)."
+    def kept(r, by, row): return by in ATTRIBUTES or row['n'] >= (r['min_size'][by] if by.count(' × ') > 1 else 1)
+    def said(by, d): return d | {k: len(d[k]) for k in ('too_small', 'empty')} if by.count(' × ') > 1 else d   # counts, not hundreds of names
     out = {}
     for name, r in results.items():
         if not r.get('computed'): out[name] = r; continue
-        out[name] = {'overall': r['overall'], 'n': r['n'], 'higher_is_better': r['higher_is_better'], 'disparity': r['disparity'],
-                     'interval_method': r.get('interval_method'),
+        out[name] = {'overall': r['overall'], 'n': r['n'], 'higher_is_better': r['higher_is_better'], 'disparity': {by: said(by, d) for by, d in r['disparity'].items()},
+                     'interval_method': r.get('interval_method'), 'min_size': r.get('min_size'),
                      'groups': {by: {group_name(i): {'value': _num(row['value']), 'n': int(row['n']),
                                                      'ci': None if pd.isna(row.get('lo', np.nan)) else [float(row['lo']), float(row['hi'])]}
-                                     for i, row in f.iterrows() if by in ATTRIBUTES or row['n'] > 0} for by, f in r['frames'].items()}}
+                                     for i, row in f.iterrows() if kept(r, by, row)} for by, f in r['frames'].items()}}
     return out
 
 def audit_recognizer(gm, recognizer, k:int, m:int, seed:int=0, far:float=0.01, size:int=160, psi:float=1.0) -> dict:
@@ -475,7 +487,7 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
     "Group every metric, write the report and metrics/audit.json; optionally audit a face recogniser."
     t0 = time.time()
     tables = load_records(records_dir, rejections_csv, reconstruct_errors)
-    results = audit_tables(tables, METRICS, cfg.min_group_size, cfg.bootstrap, cfg.level, cfg.seed)
+    results = audit_tables(tables, METRICS, cfg.min_group_size, cfg.bootstrap, cfg.level, cfg.seed, cfg.min_cell_size)
     ev = json.loads(Path(evaluate_metrics).read_text()) if Path(evaluate_metrics).exists() else {}
     for name, res in results.items():                                            # where evaluate skipped a metric, its reason says why
         skipped = ev.get(name) if isinstance(ev.get(name), dict) else {}
@@ -519,5 +531,5 @@ def main(params:str='params.yaml',                               # params file (
     return m
 
 # %% ../nbs/16_audit.ipynb #bd5fabe4
-TINY_AUDIT = {'seed': 0, 'min_group_size': 2, 'bootstrap': 200, 'level': 0.95,
+TINY_AUDIT = {'seed': 0, 'min_group_size': 2, 'min_cell_size': 2, 'bootstrap': 200, 'level': 0.95,
               'recognizer': {'identities_per_group': 2, 'variations': 2, 'onnx': '', 'target_far': 0.1, 'render_size': 64}}

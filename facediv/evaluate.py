@@ -20,15 +20,14 @@ from .core import NONNEG_INT, not_computed
 from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
-from .recognition import vary_lighting, render_faces, make_embedder
+from .recognition import vary_lighting, render_faces, make_embedder, same_person_rule, same_person_descriptors
 from .judge import face_box, detection_score
 from .judged import judged_generator, retention
 
 # %% auto #0
 __all__ = ['EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'edit_labels', 'identity_similarity',
-           'clip_model', 'clip_score', 'tiny_clip', 'kid', 'knn_coverage', 'embed', 'lookalike_share',
-           'same_person_rate', 'within_group_diversity', 'normalization_psnr', 'plot_identity', 'evaluate_stage',
-           'main']
+           'clip_model', 'clip_score', 'tiny_clip', 'kid', 'knn_coverage', 'lookalike_share', 'same_person_rate',
+           'within_group_diversity', 'normalization_psnr', 'plot_identity', 'evaluate_stage', 'main']
 
 # %% ../nbs/15_evaluate.ipynb #4e35f700
 def eval_set(gm, n:int, seed:int, psi:float=1.0, batch:int=64, mesh:bool=False) -> dict:
@@ -149,12 +148,6 @@ def knn_coverage(real:np.ndarray, fake:np.ndarray, k:int=3) -> tuple:
     d = _pdist(fake, real)                                                                # [n_fake, n_real]
     return (d <= r_rad[None]).any(1), (d <= f_rad[:, None]).any(0)
 
-def embed(embedder, images:np.ndarray, landmarks:np.ndarray) -> tuple:
-    "(unit embeddings, raw descriptors or None): raw ones only from a recogniser with a published same-person distance (dlib)."
-    if getattr(embedder, 'same_person_distance', None) is None: return embedder(images, landmarks), None
-    raw = embedder(images, landmarks, raw=True)
-    return raw / (np.linalg.norm(raw, axis=1, keepdims=True) + 1e-12), raw
-
 def lookalike_share(raw:np.ndarray, groups:np.ndarray, distance:float) -> np.ndarray:
     "[n] share of the other faces of each face's group that a recogniser calls the same person (descriptor distance < `distance`)."
     out = np.full(len(raw), np.nan)
@@ -191,6 +184,7 @@ EVALUATE_SCHEMA = {
     'n_dataset': NONNEG_INT,              # dataset faces compared against (0 = all)
     'render_size': Check(int, lambda n: 64 <= n <= 1024, 'a size in px from 64 to 1024'),
     'arcface_onnx': Check(str),           # local insightface recognition ONNX (e.g. buffalo_l/w600k_r50.onnx); '' = dlib ResNet
+    'arcface_same_person': Check((float, type(None)), lambda x: x is None or -1 <= x <= 1, 'a cosine similarity in [-1, 1], or null'),
     'clip_path': Check(str),              # local transformers CLIP folder; '' = CLIP score not computed
     'knn_k': POSITIVE_INT,                # k of the k-NN coverage
     'kid_subsets': POSITIVE_INT,
@@ -249,7 +243,7 @@ def _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots) -> tuple:
 
 def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
     "Renders of the generated faces, their identity embeddings and identity preservation: (embedder, images, embeddings, raw descriptors, metrics entry)."
-    try: embedder = embedder or make_embedder(cfg.arcface_onnx)
+    try: embedder = embedder or make_embedder(cfg.arcface_onnx, cfg.arcface_same_person)
     except FaceDivError as e: embedder, why = None, str(e)
     images = render_faces(gen['albedo'], gen['offsets'], size=cfg.render_size)
     # Does a detector trained on photos find these faces? The audit leaves the missed ones out of every other metric.
@@ -257,7 +251,7 @@ def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
     gen['detection_score'] = np.array([detection_score(im, f'generated face {k}') for k, im in enumerate(images[0])])   # its confidence
     gen_raw = None
     if embedder is not None:
-        gen_emb, gen_raw = embed(embedder, *images)
+        gen_emb, gen_raw = same_person_descriptors(embedder, *images)
         ids = identity_similarity(gm, embedder, cfg.n_identity, cfg.seed, cfg.psi, cfg.render_size)
         entry = ids['summary']
         plot_identity(ids['summary'], plots/'identity.png')
@@ -300,17 +294,20 @@ def _diversity_metrics(cfg, gen, probs, real, real_p, embedder, gen_emb, gen_raw
     look_gen, look_real = idiv_gen.copy(), idiv_real.copy()
     if gen_emb is not None:
         sel = rng(cfg.seed, 'diversity').permutation(len(real['labels']))[:len(gen['labels'])]
-        real_emb, real_raw = embed(embedder, *render_faces(real['albedo'][sel].astype(np.float32),
+        real_emb, real_raw = same_person_descriptors(embedder, *render_faces(real['albedo'][sel].astype(np.float32),
                                                            vertices=template_vertices(real['identity'][sel]), size=cfg.render_size))
         idiv_gen = within_group_diversity(gen_emb, gen['labels'][:, 0])
         idiv_real[sel] = within_group_diversity(real_emb, real['labels'][sel, 0])
         entry['identity'] = {'embedder': embedder.name, 'generated': float(np.nanmean(idiv_gen)),
                              'dataset': float(np.nanmean(idiv_real[sel]))}
-        if gen_raw is not None:                                                 # lookalikes by the recogniser's own threshold
-            d = embedder.same_person_distance
+        if (rule := same_person_rule(embedder)) is None:
+            entry['same_person'] = not_computed(f"{embedder.name} has no published same-person threshold: set evaluate.arcface_same_person "
+                                                "to the cosine similarity of your model's operating point (from its ROC)")
+        else:                                                                   # lookalikes by the recogniser's own threshold
+            d, said = rule
             look_gen = lookalike_share(gen_raw, gen['labels'][:, 0], d)
             look_real[sel] = lookalike_share(real_raw, real['labels'][sel, 0], d)
-            entry['same_person'] = {'rule': f'{embedder.name} descriptor distance < {d} (its published threshold)',
+            entry['same_person'] = {'rule': said,
                                     'random_pairs_generated': same_person_rate(gen_raw, d), 'random_pairs_dataset': same_person_rate(real_raw, d),
                                     'within_ethnicity_generated': float(np.nanmean(look_gen)),
                                     'within_ethnicity_dataset': float(np.nanmean(look_real[sel]))}
@@ -395,6 +392,6 @@ def main(params:str='params.yaml',                              # params file (b
     return m
 
 # %% ../nbs/15_evaluate.ipynb #556fe2d7
-TINY_EVALUATE = {'seed': 0, 'psi': 1.0, 'n_faces': 14, 'n_identity': 2, 'n_dataset': 0, 'render_size': 64, 'arcface_onnx': '',
+TINY_EVALUATE = {'seed': 0, 'psi': 1.0, 'n_faces': 14, 'n_identity': 2, 'n_dataset': 0, 'render_size': 64, 'arcface_onnx': '', 'arcface_same_person': None,
                  'clip_path': '', 'knn_k': 2, 'kid_subsets': 5, 'kid_subset_size': 20, 'threads': 0,
                  'judged': {'per_ethnicity': 1, 'n_edit': 2, 'render_size': 128, 'box_scale': 1.5, 'flip': False}}

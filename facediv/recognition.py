@@ -15,7 +15,7 @@ from .render import render, Textures, named_view, Lighting, sh_ambient
 
 # %% auto #0
 __all__ = ['face_camera', 'vary_lighting', 'render_faces', 'five_points', 'ArcFaceEmbedder', 'dlib_model_dir', 'DlibEmbedder',
-           'make_embedder']
+           'make_embedder', 'same_person_rule', 'same_person_descriptors']
 
 # %% ../nbs/14a_recognition.ipynb #9242c68b
 def face_camera(size:int=224, yaw:float=0., pitch:float=0.):
@@ -64,13 +64,17 @@ def _recognition_model(path:Path):
 
 class ArcFaceEmbedder:
     "Identity embeddings from a user's insightface recognition model, loaded by insightface's `model_zoo`, on its `norm_crop` alignment."
-    def __init__(self, onnx_path):
+    def __init__(self, onnx_path, same_person_similarity:float|None=None):
         path = Path(onnx_path)
         if not path.exists(): raise AssetError(f"ArcFace model {path} not found", "give the local path of e.g. buffalo_l/w600k_r50.onnx (or the buffalo_l folder), or leave it empty for dlib")
         self.model, file = _recognition_model(path)
         from insightface.utils.face_align import norm_crop
         self.norm_crop, self.size = norm_crop, int(self.model.input_size[0])
         self.name = f'arcface-onnx:{file.name}'
+        # ArcFace has no published decision threshold: the operating point is the user's, from their own ROC
+        if same_person_similarity is not None and not -1 <= same_person_similarity <= 1:
+            raise AssetError(f"same-person similarity {same_person_similarity} is not a cosine similarity", "give a number in [-1, 1] (e.g. from your model's ROC), or none")
+        self.same_person_similarity = same_person_similarity
     def __call__(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
         crops = [self.norm_crop(np.ascontiguousarray(im[..., ::-1]), five_points(lm), image_size=self.size)   # insightface works in BGR
                  for im, lm in zip(images, landmarks)]
@@ -105,6 +109,22 @@ class DlibEmbedder:
         e = np.asarray(out, np.float32).reshape(len(images), -1)
         return e if raw else e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-12)
 
-def make_embedder(onnx_path:str='') -> ArcFaceEmbedder|DlibEmbedder:
-    "ArcFace from `onnx_path` when given, else dlib's ResNet."
-    return ArcFaceEmbedder(onnx_path) if onnx_path else DlibEmbedder()
+def make_embedder(onnx_path:str='', same_person_similarity:float|None=None) -> ArcFaceEmbedder|DlibEmbedder:
+    "ArcFace from `onnx_path` when given (with its same-person cosine threshold, if you have one), else dlib's ResNet."
+    return ArcFaceEmbedder(onnx_path, same_person_similarity) if onnx_path else DlibEmbedder()
+
+def same_person_rule(embedder) -> tuple|None:
+    "(distance between `same_person_descriptors` under which a recogniser calls two faces one person, the rule in words), or None without a threshold."
+    if (d := getattr(embedder, 'same_person_distance', None)) is not None:
+        return d, f'{embedder.name} descriptor distance < {d} (its published threshold)'
+    if (s := getattr(embedder, 'same_person_similarity', None)) is not None:       # unit vectors: |a − b|² = 2 − 2 cos
+        return math.sqrt(max(2 - 2 * s, 0)), f'{embedder.name} cosine similarity > {s} (the threshold you set)'
+    return None
+
+def same_person_descriptors(embedder, images:np.ndarray, landmarks:np.ndarray) -> tuple:
+    "(unit embeddings [N,D], the descriptors its `same_person_rule` distance is for, or None when it has no threshold)."
+    if getattr(embedder, 'same_person_distance', None) is not None:                # dlib's threshold is for its raw descriptors
+        raw = embedder(images, landmarks, raw=True)
+        return raw / (np.linalg.norm(raw, axis=1, keepdims=True) + 1e-12), raw
+    e = embedder(images, landmarks)
+    return e, (e if same_person_rule(embedder) else None)
