@@ -103,7 +103,7 @@ def clip_score(images:np.ndarray, prompts:list, clip_path:str, key:str='evaluate
         metric.reset(); metric.update(torch.from_numpy(images[i]).permute(2, 0, 1)[None], [prompts[i]])
         scores.append(float(metric.compute()))
     return {'computed': True, 'mean': float(np.mean(scores)), 'std': float(np.std(scores)), 'n': len(scores),
-            'scale': 'torchmetrics CLIPScore (100 × cosine, ≥ 0); the paper reports 0.316 ≈ 31.6', 'per_image': scores}
+            'scale': 'torchmetrics CLIPScore (100 × cosine, ≥ 0); the paper reports 0.316 ± 0.042 ≈ 31.6', 'per_image': scores}
 
 # %% ../nbs/15_evaluate.ipynb #054b2374
 def tiny_clip(folder) -> Path:
