@@ -64,6 +64,10 @@ METRICS = (
     AuditMetric('reconstruction_vertex_mm', 'reconstruction', 'vertex_mm', False, 'reconstructed vs true face vertices, mm (ground truth)'),
     AuditMetric('reconstruction_albedo_psnr', 'reconstruction', 'albedo_psnr', True,
                 'texture unwrapped from the portrait vs the true albedo on observed texels, dB (ground truth)'),
+    AuditMetric('normalization_psnr', 'normalization', 'psnr', True,
+                'normalised vs true albedo on the observed face texels, dB (normalize stage, ground truth)'),
+    AuditMetric('normalization_ita_error_deg', 'normalization', 'ita_abs_err', False,
+                '|ITA° of the normalised face − ITA° of its true albedo|: skin tone kept through delighting (ground truth)'),
     AuditMetric('rejection_rate', 'rejections', 'kept', False, 'share of portraits the sanity filter rejected', transform='reject'),
     AuditMetric('render_detection_rate', 'generated', 'detected', True,
                 'MediaPipe finds a face in the frontal render of a generated face (the render the identity metrics use); missed faces leave every other generated-face metric'),
@@ -197,13 +201,14 @@ def group_intervals(df:pd.DataFrame, m:AuditMetric, by:list, n_boot:int=4000, le
 TABLES = {'generated': 'generated.csv', 'identity': 'identity.csv', 'dataset': 'dataset.csv', 'judged': 'judged.csv',
           'judged_data': 'judged_data.csv'}
 
-def load_records(records_dir, rejections_csv=None, reconstruct_errors=None) -> dict:
-    "The per-face tables that exist: generated, identity, dataset, judged, judged_data (evaluate stage), rejections (filter), reconstruction (reconstruct)."
+def load_records(records_dir, rejections_csv=None, reconstruct_errors=None, normalize_errors=None) -> dict:
+    "The per-face tables that exist: generated, identity, dataset, judged, judged_data (evaluate stage), rejections (filter), reconstruction (reconstruct), normalization (normalize)."
     folder = Path(records_dir)
     if not folder.is_dir(): raise AssetError(f"evaluation records folder {folder} not found", "run `dvc repro evaluate`")
     out = {k: pd.read_csv(folder/f) for k, f in TABLES.items() if (folder/f).exists()}
     if rejections_csv and Path(rejections_csv).exists(): out['rejections'] = pd.read_csv(rejections_csv)
     if reconstruct_errors and Path(reconstruct_errors).exists(): out['reconstruction'] = pd.read_csv(reconstruct_errors)
+    if normalize_errors and Path(normalize_errors).exists(): out['normalization'] = pd.read_csv(normalize_errors)
     return out
 
 GROUPINGS = (['ethnicity'], ['age'], ['gender'], ['ethnicity', 'gender'], ['ethnicity', 'age', 'gender'])   # single attributes, then intersections
@@ -483,10 +488,10 @@ def audit_recognizer(gm, recognizer, k:int, m:int, seed:int=0, far:float=0.01, s
             **verification_report(emb, data['identity'], data['labels'], far)}
 
 def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path, recognizer=None,
-                reconstruct_errors=None) -> dict:
+                reconstruct_errors=None, normalize_errors=None) -> dict:
     "Group every metric, write the report and metrics/audit.json; optionally audit a face recogniser."
     t0 = time.time()
-    tables = load_records(records_dir, rejections_csv, reconstruct_errors)
+    tables = load_records(records_dir, rejections_csv, reconstruct_errors, normalize_errors)
     results = audit_tables(tables, METRICS, cfg.min_group_size, cfg.bootstrap, cfg.level, cfg.seed, cfg.min_cell_size)
     ev = json.loads(Path(evaluate_metrics).read_text()) if Path(evaluate_metrics).exists() else {}
     for name, res in results.items():                                            # where evaluate skipped a metric, its reason says why
@@ -500,7 +505,8 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
                    if 'generated' in tables else 0,
                'dataset portraits (filter records)': int(len(tables['rejections'])) if 'rejections' in tables else 0,
                'judged generated faces (detected)': f"{len(tables['judged'])} ({int(tables['judged']['detected'].sum())})" if 'judged' in tables else 0,
-               'portraits scored against ground truth': int(len(tables['reconstruction'])) if 'reconstruction' in tables else 0}
+               'portraits scored against ground truth': int(len(tables['reconstruction'])) if 'reconstruction' in tables else 0,
+               'normalised faces scored against ground truth': int(len(tables['normalization'])) if 'normalization' in tables else 0}
     rec = None
     r = cfg.recognizer
     if r.identities_per_group:
@@ -523,10 +529,12 @@ def main(params:str='params.yaml',                               # params file (
          report_dir:str='reports',                                # output: audit.md, audit.html, figures
          metrics_path:str='metrics/audit.json',                   # output: per-group values and disparities
          reconstruct_errors:str='data/reconstruct_errors.csv',    # input: ground-truth reconstruction errors per face (reconstruct stage)
+         normalize_errors:str='data/normalize_errors.csv',        # input: ground-truth normalisation errors per face (normalize stage)
         ):
     "Stage `audit`: per-group metrics with fairlearn, disparities, Markdown/HTML report, face-recogniser audit."
     cfg = load_params('audit', AUDIT_SCHEMA, params)
-    m = audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path, reconstruct_errors=reconstruct_errors)
+    m = audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path, reconstruct_errors=reconstruct_errors,
+                    normalize_errors=normalize_errors)
     print(f"audit report: {m['report'][0]}", file=sys.stderr)
     return m
 

@@ -12,14 +12,15 @@ import torch
 from fastcore.script import call_parse
 
 from .core import (AssetError, Check, SEED, load_params, rng, save_json, file_sha256, ShardedOutput, read_manifest, iter_shards,
-                          load_npz, run_shards)
+                          load_npz, run_shards, atomic_write)
+from .taxonomy import Attributes, ATTRIBUTES
 from .template import uv_raster, fill_empty_texels
 from .relight import check_textures, shard_normals, evaluate_methods, group_report, summarise, baseline_methods
 from .normalizer import load_model, normalize_textures, model_method
 
 # %% auto #0
 __all__ = ['NORMALIZE_SCHEMA', 'normalize_shard', 'normalize_dataset', 'portrait_albedo_lookup', 'score_end_to_end',
-           'apply_stage', 'main']
+           'write_records', 'apply_stage', 'main']
 
 # %% ../nbs/10c_normalize.ipynb #c8fffbdd
 NORMALIZE_SCHEMA = {
@@ -82,15 +83,15 @@ def portrait_albedo_lookup(portraits_dir):
     return lookup, None
 
 # %% ../nbs/10c_normalize.ipynb #463a7372
-def score_end_to_end(cfg, lookup, model_dir, out_dir, manifest:dict, R:int) -> dict:
-    "Every method vs the portraits' true albedo on the observed face texels of `eval_faces` sampled faces: the metrics entries."
+def score_end_to_end(cfg, lookup, model_dir, out_dir, manifest:dict, R:int, records_path=None) -> dict:
+    "Every method vs the portraits' true albedo on the observed face texels of `eval_faces` sampled faces: the metrics entries (per face to `records_path`, CSV)."
     stats = dict(np.load(Path(model_dir)/'baselines.npz'))
     unet = load_model(model_dir, 'unet_baseline')
     n = manifest['n_items']
     scored = np.zeros(n, bool)
     scored[rng(cfg.seed, 'eval_faces').permutation(n)[:cfg.eval_faces or n]] = True
     report = {'n_scored': int(scored.sum())}
-    parts, attrs, start = [], [], 0
+    parts, attrs, face_ids, start = [], [], [], 0
     for shard in iter_shards(out_dir, 'normalize'):
         sel = scored[start:start + len(shard['face_id'])]; start += len(sel)
         if not sel.any(): continue
@@ -101,16 +102,26 @@ def score_end_to_end(cfg, lookup, model_dir, out_dir, manifest:dict, R:int) -> d
         seen = shard['uv_confidence'][:, 0].astype(np.float32) > 0.5
         parts.append(evaluate_methods(methods, shard['uv_texture'].astype(np.float32), gt, shard['attributes'], shard_normals(shard, R),
                                       masks=seen, chunk=len(gt))['scores'])
-        attrs.append(shard['attributes'])
+        attrs.append(shard['attributes']); face_ids.append(shard['face_id'])
     if parts:
         scores = {m: {k: np.concatenate([p[m][k] for p in parts]) for k in parts[0][m]} for m in parts[0]}
         attrs = np.concatenate(attrs)
         report.update(summarise({'reports': {m: group_report(s, attrs) for m, s in scores.items()}},
                                 region='face tile, observed texels (uv_confidence > 0.5)', scored_res=min(R, gt.shape[2])))
+        if records_path is not None: write_records(records_path, np.concatenate(face_ids), attrs, scores)
     return report
 
+def write_records(path, face_ids:np.ndarray, attributes:np.ndarray, scores:dict) -> None:
+    "Per scored face, for the audit: labels, the normaliser's PSNR, SSIM and |ITA error| against the true albedo, and the lit input's PSNR."
+    import pandas as pd
+    n = scores['normalizer']
+    rows = [{'face_id': int(f), **{a: getattr(Attributes.decode(l), a) for a in ATTRIBUTES},
+             'psnr': float(n['psnr'][i]), 'ssim': float(n['ssim'][i]), 'ita_abs_err': float(abs(n['ita_err'][i])),
+             'input_psnr': float(scores['none']['psnr'][i])} for i, (f, l) in enumerate(zip(face_ids, attributes))]
+    with atomic_write(path, 'w') as fh: pd.DataFrame(rows).to_csv(fh, index=False)
+
 # %% ../nbs/10c_normalize.ipynb #99e285e0
-def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path, workers:int=1) -> dict:
+def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path, workers:int=1, records_path=None) -> dict:
     "Stage `normalize`: normalise every dataset face (resumable shards + uv_albedo, `workers` processes); score end to end where ground truth exists."
     t_start = time.time()
     read_manifest(dataset_dir, 'filter')                                  # a missing input is named before the model
@@ -118,7 +129,7 @@ def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_pat
     manifest, R = normalize_dataset(model_dir, dataset_dir, out_dir, workers, cfg.threads)
     lookup, reason = portrait_albedo_lookup(portraits_dir)
     report = {'n_faces': manifest['n_items'], 'computed': lookup is not None, 'reason': reason}
-    if lookup is not None: report.update(score_end_to_end(cfg, lookup, model_dir, out_dir, manifest, R))
+    if lookup is not None: report.update(score_end_to_end(cfg, lookup, model_dir, out_dir, manifest, R, records_path))
     report['stage_time_s'] = round(time.time() - t_start, 1)
     save_json(report, metrics_path)
     return report
@@ -131,12 +142,13 @@ def main(params:str='params.yaml',                              # params file (b
          out_dir:str='data/normalize',                         # output: shards with uv_albedo + manifest.json
          metrics_path:str='metrics/normalize.json',            # output: end-to-end PSNR/SSIM/ITA per method and group
          workers:int=1,                                        # processes normalising shards (0 = one per core); same outputs
+         records_path:str=None,                                # output: the scored faces' PSNR / SSIM / ITA error as CSV, for the audit
         ) -> dict:
     "Stage `normalize`: normalise every dataset face's texture with the trained normaliser; score the chain end to end."
     cfg = load_params('normalize', NORMALIZE_SCHEMA, params)
     if cfg.threads: torch.set_num_threads(cfg.threads)
     t0 = time.time()
-    m = apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path, workers)
+    m = apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path, workers, records_path)
     end = (f"end-to-end PSNR {m['psnr']['normalizer']:.2f} dB (input {m['psnr']['none']:.2f}) on {m['n_scored']} faces"
            if m['computed'] else f"no end-to-end score: {m['reason']}")
     print(f"normalize: {m['n_faces']} faces; {end}; {time.time() - t0:.0f} s", file=sys.stderr)
