@@ -22,10 +22,10 @@ from .recognition import render_faces, vary_lighting, make_embedder
 from .core import not_computed
 
 # %% auto #0
-__all__ = ['METRICS', 'TABLES', 'GROUPINGS', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric', 'group_name',
-           'disparity', 'face_values', 'wilson', 'group_boots', 'group_intervals', 'load_records', 'audit_tables',
-           'recognition_set', 'eer', 'roc', 'verification_report', 'plot_metric', 'plot_roc', 'differences_text',
-           'summary_rows', 'write_report', 'audit_recognizer', 'audit_stage', 'main']
+__all__ = ['RETAINED', 'METRICS', 'TABLES', 'GROUPINGS', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric',
+           'group_name', 'disparity', 'face_values', 'wilson', 'group_boots', 'group_intervals', 'load_records',
+           'audit_tables', 'recognition_set', 'eer', 'roc', 'verification_report', 'plot_metric', 'plot_roc',
+           'differences_text', 'summary_rows', 'write_report', 'audit_recognizer', 'audit_stage', 'main']
 
 # %% ../nbs/16_audit.ipynb #0a30c5dc
 @dataclass(frozen=True)
@@ -37,15 +37,18 @@ class AuditMetric:
     higher_is_better:bool
     description:str
     true_column:str|None=None   # accuracy metrics: the true-label column (fairlearn accuracy_score)
-    transform:str|None=None     # 'abs' (errors whose sign does not matter) or 'reject' (1 - kept)
+    transform:str|None=None     # 'abs' (errors whose sign does not matter), 'reject' (1 - kept) or 'retention' (identity table)
+
+RETAINED = ("identity kept by a {} edit: (cosine to the edit − random pairs) ÷ (turned re-render − random pairs), "
+            "both scale points from all faces: 1 = kept as well as a re-render, 0 = a stranger")
 
 METRICS = (
     AuditMetric('ethnicity_accuracy', 'generated', 'pred_ethnicity', True, 'classifier agrees with the generated face\'s ethnicity label', 'ethnicity'),
     AuditMetric('age_accuracy', 'generated', 'pred_age', True, 'classifier agrees with the generated face\'s age group', 'age'),
     AuditMetric('gender_accuracy', 'generated', 'pred_gender', True, 'classifier agrees with the generated face\'s gender', 'gender'),
-    AuditMetric('identity_gender_edit', 'identity', 'gender_edit', True, 'identity cosine, source vs gender-edited face'),
-    AuditMetric('identity_age_edit', 'identity', 'age_edit', True, 'identity cosine, source vs age-edited face (±30 years)'),
-    AuditMetric('identity_ethnicity_edit', 'identity', 'ethnicity_edit', True, 'identity cosine, source vs ethnicity-edited face'),
+    AuditMetric('identity_retention_gender', 'identity', 'gender_edit', True, RETAINED.format('gender'), transform='retention'),
+    AuditMetric('identity_retention_age', 'identity', 'age_edit', True, RETAINED.format('age (±30 years)'), transform='retention'),
+    AuditMetric('identity_retention_ethnicity', 'identity', 'ethnicity_edit', True, RETAINED.format('ethnicity'), transform='retention'),
     AuditMetric('identity_same', 'identity', 'same_identity', True, 'identity cosine, source vs itself re-rendered (other light, pose)'),
     AuditMetric('ita_error_deg', 'generated', 'ita_error', False, '|face ITA° − dataset mean ITA° of the ethnicity|', transform='abs'),
     AuditMetric('clip_score', 'generated', 'clip_score', True, 'CLIPScore of render vs prompt'),
@@ -92,6 +95,9 @@ def _values(df:pd.DataFrame, m:AuditMetric) -> tuple:
     v = pd.to_numeric(df[m.column], errors='coerce').to_numpy(float)
     if m.transform == 'abs': v = np.abs(v)
     if m.transform == 'reject': v = 1.0 - df[m.column].astype(str).str.lower().isin(['true', '1', '1.0']).to_numpy(float)
+    if m.transform == 'retention':                                             # a linear rescale: group means are group retentions
+        stranger, rerender = (float(pd.to_numeric(df[k], errors='coerce').mean()) for k in ('random_pairs', 'same_identity_turned'))
+        v = (v - stranger) / (rerender - stranger) if rerender - stranger > 1e-6 else np.full_like(v, np.nan)
     return v, v
 
 def _mean(y_true, y_pred) -> float:
