@@ -7,7 +7,7 @@ start over, so what is tested there is that a killed run leaves nothing that cha
 to 1e-6 rather than bit for bit: the test pins one thread, under which torch's CPU kernels have been bitwise
 repeatable, but torch does not promise it. Timings and peak memory are the only metrics left out.
 """
-import os, random, signal, subprocess, sys, time
+import os, random, re, signal, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +24,15 @@ sys.path.insert(0, str(ROOT/'tools'))
 from compare_runs import compare_file  # noqa: E402   (JSON without timing fields)
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore'}
 CHECKPOINTS = {'train_normalizer': '*_state.safetensors', 'train_step1': 'checkpoint.safetensors', 'train_step2': 'checkpoint.safetensors'}
+STEPS = {'train_normalizer': 12, 'train_step1': 16, 'train_step2': 16}     # steps of each run below: a resume must start before the end
 
 def params(d:Path) -> dict:
     p = yaml.safe_load((ROOT/'params.yaml').read_text())
     p['profile'] = 'smoke'
     p['portraits']['profiles']['smoke'].update(n_faces=2, n_scans=8, shard_size=8, image_size=64, uv_res=32)
-    p['train_normalizer']['profiles']['smoke'].update(train={'steps': 12, 'batch': 4, 'checkpoint_every': 3})
-    p['train_step1'] = {**TINY_STEP1, 'steps': 8, 'snapshot_every': 2, 'log_every': 1, 'threads': 1}
-    p['train_step2'] = {**TINY_STEP2, 'steps': 8, 'snapshot_every': 2, 'log_every': 1, 'threads': 1}
+    p['train_normalizer']['profiles']['smoke'].update(train={'steps': STEPS['train_normalizer'], 'batch': 4, 'checkpoint_every': 3})
+    p['train_step1'] = {**TINY_STEP1, 'steps': STEPS['train_step1'], 'snapshot_every': 2, 'log_every': 1, 'threads': 1}
+    p['train_step2'] = {**TINY_STEP2, 'steps': STEPS['train_step2'], 'snapshot_every': 2, 'log_every': 1, 'threads': 1}
     for stage in ('classify', 'translate', 'sr'): p[stage]['profiles']['smoke']['train']['steps'] = 12
     return p
 
@@ -54,12 +55,18 @@ def run(stage:str, d:Path, out:Path):
 def newest_write(folder:Path) -> float:
     return max((p.stat().st_mtime for p in folder.rglob('*') if p.is_file()), default=0.0)
 
+def new_checkpoint(stage:str, out:Path, since:float) -> bool:
+    "Whether the stage wrote a checkpoint after `since` (stages that start over have none: any write counts)."
+    if stage not in CHECKPOINTS: return newest_write(out) > since
+    return any(p.stat().st_mtime > since for p in (out/'model').glob(CHECKPOINTS[stage])) if (out/'model').is_dir() else False
+
 def kill_at_random(stage:str, d:Path, out:Path, seed:int) -> int:
-    "Start the stage and SIGKILL it at a random moment after its next write (a checkpoint, a log line): 1 if killed mid-run."
+    """Start the stage and SIGKILL it at a random moment soon after its next checkpoint (stages that start over: after
+    their next write), so that the rerun has a mid-run state to resume from: 1 if killed mid-run."""
     started = time.time()
     p = subprocess.Popen(command(stage, d, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, cwd=d)
-    while p.poll() is None and newest_write(out) <= started and time.time() - started < 300: time.sleep(0.01)
-    time.sleep(random.Random(seed).uniform(0.0, 0.5))
+    while p.poll() is None and not new_checkpoint(stage, out, started) and time.time() - started < 300: time.sleep(0.005)
+    time.sleep(random.Random(seed).uniform(0.0, 0.05 if stage in CHECKPOINTS else 0.5))
     if p.poll() is None: os.kill(p.pid, signal.SIGKILL)
     p.wait()
     return int(p.returncode == -signal.SIGKILL)
@@ -98,7 +105,10 @@ def test_killed_training_resumes_to_the_same_weights(work, stage):
     assert kills >= 1, f"{stage} finished before it could be killed"
     checkpointed = any((killed/'model').glob(CHECKPOINTS.get(stage, '-')))
     rerun = run(stage, work, killed)
-    if checkpointed: assert 'resuming from' in rerun.stderr, f"{stage} started over instead of resuming:\n{rerun.stderr[-2000:]}"
+    if checkpointed:
+        resumed_at = [int(n) for n in re.findall(r'resuming from .* at step (\d+)', rerun.stderr)]
+        assert resumed_at, f"{stage} started over instead of resuming:\n{rerun.stderr[-2000:]}"
+        assert min(resumed_at) < STEPS[stage], f"{stage} was killed only after its last checkpoint (step {resumed_at}): nothing was resumed"
     assert_same_run(full, killed)
 
 def normalize_command(d:Path, out:Path, workers:int) -> list:
