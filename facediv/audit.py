@@ -22,10 +22,10 @@ from .recognition import render_faces, vary_lighting, make_embedder
 from .core import not_computed
 
 # %% auto #0
-__all__ = ['RETAINED', 'METRICS', 'TABLES', 'GROUPINGS', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric', 'group_metric',
-           'group_name', 'disparity', 'face_values', 'wilson', 'group_boots', 'group_intervals', 'load_records',
-           'audit_tables', 'recognition_set', 'eer', 'roc', 'verification_report', 'plot_metric', 'plot_roc',
-           'differences_text', 'summary_rows', 'write_report', 'audit_recognizer', 'audit_stage', 'main']
+__all__ = ['RETAINED', 'METRICS', 'TABLES', 'GROUPINGS', 'CELL_GROUPINGS', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric',
+           'group_metric', 'group_name', 'disparity', 'face_values', 'wilson', 'group_boots', 'group_intervals',
+           'load_records', 'audit_tables', 'recognition_set', 'eer', 'roc', 'verification_report', 'plot_metric',
+           'plot_roc', 'differences_text', 'summary_rows', 'write_report', 'audit_recognizer', 'audit_stage', 'main']
 
 # %% ../nbs/16_audit.ipynb #0a30c5dc
 @dataclass(frozen=True)
@@ -218,6 +218,7 @@ def load_records(records_dir, rejections_csv=None, reconstruct_errors=None, norm
     return out
 
 GROUPINGS = (['ethnicity'], ['age'], ['gender'], ['ethnicity', 'gender'], ['ethnicity', 'age', 'gender'])   # single attributes, then intersections
+CELL_GROUPINGS = {' × '.join(by) for by in GROUPINGS if len(by) > 2}   # many small cells: ranked from min_cell_size, counted rather than listed
 
 def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=4000, level:float=0.95, seed:int=0,
                  min_cell_size:int=10) -> dict:
@@ -236,7 +237,7 @@ def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=
         for by in GROUPINGS:
             key, f = ' × '.join(by), group_metric(df, m, by)
             # a bootstrap of 3 faces has 10 distinct resamples: too few to tell cells apart
-            sizes[key] = size = max(min_group_size, min_cell_size) if len(by) > 2 else min_group_size
+            sizes[key] = size = max(min_group_size, min_cell_size) if key in CELL_GROUPINGS else min_group_size
             iv = group_intervals(df, m, by, n_boot, level, seed, size)
             ci = [iv['ci'].get(group_name(i), [np.nan, np.nan]) for i in f.index]
             frames[key] = f.assign(lo=[c[0] for c in ci], hi=[c[1] for c in ci])
@@ -367,7 +368,7 @@ def differences_text(r:dict, by:str, top:int=6) -> str:
     "In words: the pairs of groups of `by` that differ beyond noise (largest first), and the resolution."
     d = r['disparity'][by]
     if d.get('resolution') is None:
-        n, need = r['frames'][by]['n'], (r.get('min_size') or {}).get(by, 0)
+        n, need = r['frames'][by]['n'], r['min_size'][by]
         return (f"{by}: fewer than two groups large enough to compare ({int((n >= need).sum())} of {int((n > 0).sum())} non-empty groups "
                 f"hold ≥ {need} faces; the largest holds {int(n.max())}).")
     pairs = d['distinguishable']
@@ -474,8 +475,8 @@ def _num(x) -> float|None: return None if pd.isna(x) else float(x)
 
 def _flat(results:dict) -> dict:
     "metrics/audit.json content: per metric overall + disparities (frames as group → value, n, interval; empty intersections left out, and triple-intersection cells too small to rank)."
-    def kept(r, by, row): return by in ATTRIBUTES or row['n'] >= (r['min_size'][by] if by.count(' × ') > 1 else 1)
-    def said(by, d): return d | {k: len(d[k]) for k in ('too_small', 'empty')} if by.count(' × ') > 1 else d   # counts, not hundreds of names
+    def kept(r, by, row): return by in ATTRIBUTES or row['n'] >= (r['min_size'][by] if by in CELL_GROUPINGS else 1)
+    def said(by, d): return d | {k: len(d[k]) for k in ('too_small', 'empty')} if by in CELL_GROUPINGS else d   # counts, not hundreds of names
     out = {}
     for name, r in results.items():
         if not r.get('computed'): out[name] = r; continue
