@@ -20,7 +20,7 @@ A chapter's results live in its `## Results…` section (from that heading to th
 Usage: python tools/check_results.py nbs/*.ipynb docs/*.md   (exit 1 listing each stale output or unbacked number)
 Fix a stale chapter with `python tools/store_results.py nbs/X.ipynb` (then `python tools/make_readme.py` for index).
 """
-import json, math, os, re, subprocess, sys
+import functools, json, math, os, re, subprocess, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,7 +29,12 @@ from store_results import ROOT, clean_outputs, skipped, tst_flags, _text
 HEADING = re.compile(r'^##\s', re.M)
 RESULTS = re.compile(r'^##\s+Results', re.M)
 NUMBER = re.compile(r'(?<![\w.`/-])(?:\d+(?:\.\d+)?\s?(?:%|ms|s|dB|px|mm|GB|MB|min|y)(?!\w)|\d+\.\d+(?![\d.]*\.\d))')   # x.y.z: a version
-NOT_RESULTS = re.compile(r'`[^`]*`|arXiv[\s:]*\d+\.\d+|https?://\S+')   # code spans name files and params; paper ids and links
+CODE_SPANS = re.compile(r'`[^`]*`')                                            # code spans name files and params, not results
+NOT_RESULTS = re.compile(CODE_SPANS.pattern + r'|arXiv[\s:]*\d+\.\d+|https?://\S+')   # ... nor do paper ids and links
+
+def _body(markdown:str, drop=CODE_SPANS) -> str:
+    "The prose of a markdown text whose numbers are checked: `drop` removed, heading lines left out."
+    return '\n'.join(l for l in drop.sub('', markdown).splitlines() if not l.startswith('#'))
 
 def results_section(nb:dict) -> list:
     "Indices of the cells of the notebook's Results section (empty when it has none)."
@@ -55,9 +60,7 @@ def hand_typed(nb:dict, idx:list) -> list:
     for i in idx:
         c = nb['cells'][i]
         if c['cell_type'] != 'markdown': continue
-        body = re.sub(r'`[^`]*`', '', _text(c['source']))                      # code spans name files and params, not results
-        body = '\n'.join(l for l in body.splitlines() if not l.startswith('#'))
-        bad += [(i, m.group(0)) for m in NUMBER.finditer(body)]
+        bad += [(i, m.group(0)) for m in NUMBER.finditer(_body(_text(c['source'])))]
     return bad
 
 LIST_UNIT = re.compile(r'(?:\s*(?:/|–|-|and|to)\s*\d+(?:\.\d+)?)+\s?(%|ms|s|dB|px|mm|GB|MB|min|y)(?!\w)')
@@ -76,6 +79,7 @@ def _numbers(x, out:list) -> list:
     elif isinstance(x, str): out += [float(m.group(0)) for m in re.finditer(r'\d+(?:\.\d+)?', x)]
     return out
 
+@functools.lru_cache(maxsize=None)                                               # a file named by many cells is read once
 def _file_numbers(path:Path) -> list:
     "The numbers in a JSON or YAML file (any other file: as text)."
     text = path.read_text(encoding='utf-8')
@@ -105,10 +109,14 @@ def _resolve(name:str, near:Path) -> Path|None:
         if (base/name).exists(): return base/name
     return None
 
+def _with_list_unit(body:str, m) -> str:
+    "A number as shown, with the unit that ends its list when it has none of its own (\"1.6 / 1.4 / 1.4 GB\")."
+    u = LIST_UNIT.match(body, m.end())
+    return m.group(0) + (' ' + u.group(1) if u and not re.search(r'\D$', m.group(0)) else '')
+
 def unbacked(texts:list, own:list, near:Path) -> list:
     "(item index, problem) for the result numbers of prose `texts` ([(index, markdown, in a record section)]) with nothing behind them."
-    import yaml
-    base = own + _numbers(yaml.safe_load((ROOT/'params.yaml').read_text()), [])
+    base = own + _file_numbers(ROOT/'params.yaml')
     bad = []
     for i, text, recorded in texts:
         for sha in RECORD.findall(text):
@@ -119,13 +127,9 @@ def unbacked(texts:list, own:list, near:Path) -> list:
             path = _resolve(name, near)
             if path is None: bad.append((i, f"names {name} as its numbers' source, but it does not exist")); continue
             values += _file_numbers(path)
-        body = NOT_RESULTS.sub('', SOURCES.sub('', text))
-        body = '\n'.join(l for l in body.splitlines() if not l.startswith('#'))
-        def unit_of_list(m):                                                    # "1.6 / 1.4 / 1.4 GB": the list's unit
-            u = LIST_UNIT.match(body, m.end())
-            return m.group(0) + (' ' + u.group(1) if u and not re.search(r'\D$', m.group(0)) else '')
+        body = _body(SOURCES.sub('', text), NOT_RESULTS)
         bad += [(i, f"'{m.group(0)}' has no source (name its file in <!-- numbers from: … -->, compute it, or label the cell "
-                    f"as a record: *Recorded at commit …*)") for m in NUMBER.finditer(body) if not backed(unit_of_list(m), values)]
+                    f"as a record: *Recorded at commit …*)") for m in NUMBER.finditer(body) if not backed(_with_list_unit(body, m), values)]
     return bad
 
 def prose(nb:dict) -> list:
