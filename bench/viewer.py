@@ -1,28 +1,35 @@
 """Benchmark of the viewer: milliseconds from a change in the page to the new face drawn, in headless Chromium.
 
 The page is served by facediv.viewer on 127.0.0.1 with the trained generator (models/train_step2) and driven with
-selenium. Each change sets a new seed (a new face) through the seed box's `change` event, the way a user does;
-`viewer.js` stamps the time from the event to the frame drawn (it renders and reads back one pixel, so the GPU is
-done) and splits it into fetch, decode, apply and draw. Side by side, in the same browser and run:
-  before   a new GLB per change (`/api/face.glb`, parsed by three.js's GLTFLoader, the old head replaced), plus the
-           120 ms debounce the page used to wait before asking
-  after    `/api/face.bin`: positions, normals and preview JPEGs put into the head on screen, no debounce
-  old page the code before this work (--base, served by its own process): its page waited 120 ms, fetched a GLB,
-           drew continuously with MSAA and all 53 morph targets; timed in the page from the event to two animation
-           frames after the new head was added (so the frame with it was drawn)
+selenium. Each change sets a new seed (a new face) through the seed box's `change` event, the way a user does, half
+a second after the last one; `viewer.js` stamps the time from the event to the frame drawn (it renders and reads
+back one pixel, so the GPU is done) and splits it into fetch, decode, apply and draw. The page waits for the face
+itself, so no WebDriver round trip shares the cores while the server and the renderer work.
+
+Pages, side by side in one run, in interleaved blocks (every variant's block of changes once per round, so slow drifts
+of a shared machine fall on all of them alike):
+  this page        the defaults: on software WebGL the room's spherical-harmonics light (a LightProbe) and RGBA
+                   textures from a server on the same machine
+  room lighting    ?lighting=room: the prefiltered room environment (PMREM) a GPU browser gets
+  jpeg textures    ?textures=jpeg: JPEG/PNG textures decoded in the page (what a remote page gets)
+  previous page    the page and server of --previous (their own process, from a clean export of that commit)
+The page before any of this work (b6942b2: a GLB per change, 1,375 ms in the first run of this benchmark) is no
+longer measured: its server cannot load today's generator (the model gained `basis_components`).
+The two lightings are also compared as pictures (the same face, PSNR over the head) in bench/results/viewer_lighting.png.
 Software WebGL (SwiftShader) draws the frames here; a GPU browser draws faster. Writes bench/results/viewer.json.
 Not a test.
 
-    python bench/viewer.py                 # 15 changes each
-    python bench/viewer.py --n 30 --window 1280,800
+    python bench/viewer.py                 # 3 rounds of 5 changes per variant
+    python bench/viewer.py --rounds 4 --n 6 --window 1280,800
 """
-import argparse, json, os, platform, shutil, statistics, sys, time
+import argparse, base64, io, json, os, platform, shutil, statistics, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'bench'))
-from asset import BASE, base_checkout  # noqa: E402   (the same `before` code as the asset benchmark)
-OLD_DEBOUNCE_MS = 120   # viewer.js before the fast path waited this long after a change before fetching
+from asset import base_checkout  # noqa: E402   (a clean export of a commit, as the asset benchmark makes it)
+PREVIOUS = '15eb27e'    # the viewer as the last stop left it (binary updates, PMREM light, JPEG textures)
+PAUSE_S = 0.5           # seconds between two changes, as a user clicks
 
 def browser(window:str):
     from selenium import webdriver
@@ -45,74 +52,101 @@ def wait(d, pred:str, timeout:float=120):
         time.sleep(0.01)
     raise SystemExit(f'viewer did not get to {pred} in {timeout} s')
 
-def measure(d, n:int, path:str, seed0:int) -> list:
-    "Per change: the page's own timings (ms) for `n` new seeds through `path` ('update' or 'load')."
+CHANGE_JS = '''const [seed, done] = arguments, s = window.facedivStatus, n0 = s.updates || 0, el = document.getElementById('seed');
+el.value = seed; el.dispatchEvent(new Event('change'));
+(function poll() { if (s.state === 'error' || (s.state === 'ready' && (s.updates || 0) > n0)) done(JSON.parse(JSON.stringify(s)));
+                   else setTimeout(poll, 25); })();   // the page times itself: a slow poll only delays the report'''
+
+def open_page(d, url:str):
+    d.get(url)
+    wait(d, "s.state === 'ready' && s.loads === 1", timeout=300)
+    for i in range(2): d.execute_async_script(CHANGE_JS, 90_000 + i)             # warm: shaders, textures, caches
+
+def measure(d, n:int, seed0:int) -> list:
+    "The page's own timings (ms) of `n` changes to new seeds (nothing cached on the server)."
     rows = []
     for i in range(n):
-        key = 'updates' if path == 'update' else 'loads'
-        done = d.execute_script(f'return window.facedivStatus.{key} || 0')
-        d.execute_script("const s = document.getElementById('seed'); s.value = arguments[0];"
-                         + ("s.dispatchEvent(new Event('change'));" if path == 'update' else 'window.facediv.load();'), seed0 + i)
-        st = wait(d, f"s.state === 'ready' && (s.{key} || 0) > {done}")
-        if path == 'update': rows.append({'total': st['lastUpdateMs'], **{k: round(v, 1) for k, v in st['lastUpdateParts'].items()},
-                                          'server': 1000 * st['lastUpdateServerS']})
-        else: rows.append({'total': st['lastLoadMs'] + OLD_DEBOUNCE_MS, 'load_and_draw': st['lastLoadMs'], 'debounce': OLD_DEBOUNCE_MS})
+        time.sleep(PAUSE_S)
+        st = d.execute_async_script(CHANGE_JS, seed0 + i)
+        if st.get('state') == 'error': raise SystemExit(f"viewer error: {st.get('error')}")
+        rows.append({'total': st['lastUpdateMs'], **{k: round(v, 1) for k, v in st['lastUpdateParts'].items()},
+                     'server': round(1000 * st['lastUpdateServerS'], 1)})
     return rows
 
-OLD_PAGE_JS = '''const [seed, done] = arguments, s = window.facedivStatus, n0 = s.loads, t0 = performance.now();
-const el = document.getElementById('seed'); el.value = seed; el.dispatchEvent(new Event('change'));
-(function poll() { if (s.loads > n0 && s.state === 'ready') requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
-                   else setTimeout(poll, 1); })();'''
-
-def old_page(d, model:str, base:str, n:int, texture_res:int) -> list:
-    "ms per seed change of the page and server of commit `base` (a clean export run in its own process)."
-    import subprocess
-    code = base_checkout(base)
+def code_server(model:str, rev:str, texture_res:int):
+    "(process, url) of the viewer server of commit `rev`, from a clean export, in its own process."
+    code = base_checkout(rev)
     proc = subprocess.Popen([sys.executable, '-c', 'import sys, time; from facediv.viewer import start_server; '
                              f's, u = start_server({model!r}, texture_res={texture_res}); print(u, flush=True); time.sleep(10 ** 6)'],
                             stdout=subprocess.PIPE, text=True, cwd=code, env={**os.environ, 'PYTHONPATH': str(code)})
-    try:
-        d.get(proc.stdout.readline().strip())
-        wait(d, "s.state === 'ready' && s.loads === 1", timeout=300)
-        for i in range(2): d.execute_async_script(OLD_PAGE_JS, 30_000 + i)                  # warm
-        return [{'total': round(d.execute_async_script(OLD_PAGE_JS, 3000 + i), 1)} for i in range(n)]
-    finally: proc.kill()
+    return proc, proc.stdout.readline().strip()
+
+HEAD_JS = '''const done = arguments[0], f = window.facediv; f.drawNow(); done(f.renderer.domElement.toDataURL('image/png'));'''
+
+def lighting_pictures(d, url:str, seed:int, out:Path) -> dict:
+    "The same face under both lightings: PSNR (dB) and mean colour over the head's pixels, and a side-by-side PNG."
+    import numpy as np
+    from PIL import Image
+    shots = {}
+    for lighting in ('room', 'probe'):
+        open_page(d, f'{url}?lighting={lighting}')
+        d.execute_async_script(CHANGE_JS, seed)
+        png = d.execute_async_script(HEAD_JS)
+        shots[lighting] = np.asarray(Image.open(io.BytesIO(base64.b64decode(png.split(',')[1]))).convert('RGB')).astype(np.float64)
+    room, probe = shots['room'], shots['probe']
+    head = (room != room[0, 0]).any(-1) | (probe != probe[0, 0]).any(-1)            # not the plain background
+    ys, xs = np.nonzero(head)
+    crop = lambda a: a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    Image.fromarray(np.concatenate([crop(room), crop(probe)], 1).astype(np.uint8)).save(out)
+    mse = ((room - probe)[head] ** 2).mean()
+    return {'seed': seed, 'psnr_db': round(float(10 * np.log10(255 ** 2 / mse)), 2), 'head_pixels': int(head.sum()),
+            'mean_rgb_room': room[head].mean(0).round(1).tolist(), 'mean_rgb_probe': probe[head].mean(0).round(1).tolist(),
+            'picture': str(out.relative_to(ROOT))}
 
 def summary(rows:list) -> dict:
     return {k: round(statistics.median(r[k] for r in rows), 1) for k in rows[0]}
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--n', type=int, default=15, help='changes per path')
+    ap.add_argument('--rounds', type=int, default=3, help='blocks of changes per variant, interleaved')
+    ap.add_argument('--n', type=int, default=5, help='changes per block')
     ap.add_argument('--model', default=str(ROOT/'models/train_step2/model.safetensors'))
     ap.add_argument('--texture_res', type=int, default=256, help='preview skin texture size')
     ap.add_argument('--window', default='1280,800')
-    ap.add_argument('--base', default=BASE, help='git revision of the old page and server')
+    ap.add_argument('--previous', default=PREVIOUS, help='git revision of the previous page and server')
     ap.add_argument('--out', default=str(ROOT/'bench/results/viewer.json'))
     args = ap.parse_args()
     if not Path(args.model).exists(): raise SystemExit(f'{args.model} not found: run `dvc repro train_step2` first')
     from facediv.viewer import start_server
     from facediv.core import save_json
     server, url = start_server(args.model, texture_res=args.texture_res, maps_models={})
-    d = browser(args.window)
+    previous, previous_url = code_server(args.model, args.previous, args.texture_res)
+    variants = {'this page': url, 'room lighting': url + '?lighting=room', 'jpeg textures': url + '?textures=jpeg',
+                'previous page': previous_url}
+    rows, d = {k: [] for k in variants}, browser(args.window)
     try:
-        d.get(url)
-        wait(d, "s.state === 'ready' && s.loads === 1", timeout=300)
-        measure(d, 2, 'update', 10_000)                                           # warm both paths (shaders, caches)
-        measure(d, 2, 'load', 20_000)
-        after = measure(d, args.n, 'update', 1000)                               # fresh seeds: nothing cached on the server
-        before = measure(d, args.n, 'load', 2000)
-        old = old_page(d, args.model, args.base, args.n, args.texture_res)
+        seed = 1000
+        for r in range(args.rounds):
+            for name, u in variants.items():
+                open_page(d, u)
+                rows[name] += measure(d, args.n, seed); seed += args.n
+                print(f'round {r + 1}/{args.rounds} {name}: {summary(rows[name])}', flush=True)
+        open_page(d, url)
+        settings = d.execute_script('const s = window.facedivStatus; return {lighting: s.lighting, textures: s.textures, softwareGL: s.softwareGL}')
+        lighting = lighting_pictures(d, url, 1234, ROOT/'bench/results/viewer_lighting.png')
     finally:
-        d.quit(); server.shutdown(); server.server_close()
+        d.quit(); server.shutdown(); server.server_close(); previous.kill()
+    med = {k: summary(v) for k, v in rows.items()}
     rec = {'machine': {'platform': platform.platform(), 'cpu_count': os.cpu_count(), 'python': platform.python_version()},
            'what': 'ms from a seed change in the page to the new face drawn, headless Chromium (SwiftShader), median over changes',
-           'goal': '<= 100 ms median per change', 'window': args.window, 'texture_res': args.texture_res, 'n': args.n,
-           'old_page_median_ms': summary(old), 'before_median_ms': summary(before), 'after_median_ms': summary(after),
-           'speedup': round(summary(old)['total'] / summary(after)['total'], 1), 'old_page': old, 'before': before, 'after': after}
+           'goal': '<= 100 ms median per change', 'window': args.window, 'texture_res': args.texture_res,
+           'rounds': args.rounds, 'n_per_round': args.n, 'pause_s': PAUSE_S, 'previous': args.previous,
+           'this_page_settings': settings, 'median_ms': med,
+           'speedup_vs_previous': round(med['previous page']['total'] / med['this page']['total'], 2),
+           'lighting': lighting, 'changes': rows}
     save_json(rec, args.out)
-    print(f"old page: {rec['old_page_median_ms']['total']:.0f} ms; this page with a GLB per change + {OLD_DEBOUNCE_MS} ms debounce: {rec['before_median_ms']['total']:.0f} ms; "
-          f"after (binary update): {rec['after_median_ms']['total']:.0f} ms {rec['after_median_ms']}; ×{rec['speedup']}")
+    print(json.dumps(rec['median_ms'], indent=1))
+    print(f"this page {med['this page']['total']:.0f} ms vs previous {med['previous page']['total']:.0f} ms; lighting PSNR {lighting['psnr_db']} dB")
     print(f'wrote {args.out}')
 
 if __name__ == '__main__':

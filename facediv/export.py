@@ -90,6 +90,8 @@ class PartTexture:
                 raise ParamsError(f"{name} is {m.shape[0]}x{m.shape[1]} but the albedo is {H}x{W}", f"resize the {name} to {H}x{W}")
     @property
     def has_alpha(self) -> bool: return self.albedo.shape[2] == 4
+    @property
+    def constant_roughness(self) -> bool: return np.ndim(self.roughness) == 0 and self.specular is None   # a factor in glTF
 
 # %% ../nbs/03_export.ipynb #87f879dc
 def _uv_grid(res:int):
@@ -405,14 +407,16 @@ def _encode(channels:list, shape:tuple, fmt:str, enc:TextureEncoding) -> bytes:
     return buf.getvalue()
 
 def _image_jobs(tex:PartTexture, layout:str, enc:TextureEncoding) -> dict:
-    "{map: (channels, shape, format)} of a `PartTexture`; layout 'gltf' packs roughness (+ specular) into one image, 'files' writes one grey image per map."
+    "{map: (channels, shape, format)} of a `PartTexture`; layout 'gltf' packs roughness (+ specular) into one image and leaves constant maps to factors, 'files' writes one grey image per map."
     H, W = tex.albedo.shape[:2]
     albedo = [tex.albedo[..., c] for c in range(tex.albedo.shape[2])]
     jobs = {'albedo': (albedo, (H, W), 'jpeg' if enc.base_colour == 'jpeg' and not tex.has_alpha else 'png')}
-    jobs['normal'] = ([0.5, 0.5, 1.0] if tex.normal is None else [tex.normal[..., c] * 0.5 + 0.5 for c in range(3)], (H, W), 'png')
-    if layout == 'gltf':   # G roughness, B metallic 0; A specular, which KHR_materials_specular reads from the same image
-        jobs['metallic_roughness'] = ([1.0, tex.roughness, 0.0] + ([] if tex.specular is None else [tex.specular]), (H, W), 'png')
+    if layout == 'gltf':   # constant maps are material factors (glb_bytes): no image, and no texture fetch in every viewer
+        if tex.normal is not None: jobs['normal'] = ([tex.normal[..., c] * 0.5 + 0.5 for c in range(3)], (H, W), 'png')
+        if not tex.constant_roughness:   # G roughness, B metallic 0; A specular, which KHR_materials_specular reads from the same image
+            jobs['metallic_roughness'] = ([1.0, tex.roughness, 0.0] + ([] if tex.specular is None else [tex.specular]), (H, W), 'png')
     else:
+        jobs['normal'] = ([0.5, 0.5, 1.0] if tex.normal is None else [tex.normal[..., c] * 0.5 + 0.5 for c in range(3)], (H, W), 'png')
         jobs['roughness'] = ([tex.roughness], (H, W), 'png')
         if tex.specular is not None: jobs['specular'] = ([tex.specular], (H, W), 'png')
     return jobs
@@ -431,7 +435,7 @@ def encode_textures(textures, layout:str='gltf', encoding:TextureEncoding|None=N
     return out
 
 def texture_images(tex:PartTexture, encoding:TextureEncoding|None=None) -> dict:
-    "The glTF image bytes of a `PartTexture`: 'albedo', 'normal' and 'metallic_roughness' (specular in its alpha when given)."
+    "The glTF image bytes of a `PartTexture`: 'albedo', plus 'normal' and 'metallic_roughness' (specular in its alpha when given) unless they are constant."
     return encode_textures([tex], 'gltf', encoding)[0]
 
 # %% ../nbs/03_export.ipynb #660df81c
@@ -563,10 +567,11 @@ def glb_bytes(asset:FaceAsset,                # the face to write
         for g in geoms:
             # Material.
             tex, img = texs[g.material], images[id(texs[g.material])]
-            mat = {'name': g.material,
-                   'pbrMetallicRoughness': {'baseColorTexture': w.texture(img['albedo']), 'metallicFactor': 0.0,
-                                            'roughnessFactor': 1.0, 'metallicRoughnessTexture': w.texture(img['metallic_roughness'])},
-                   'normalTexture': w.texture(img['normal'])}
+            pbr = {'baseColorTexture': w.texture(img['albedo']), 'metallicFactor': 0.0, 'roughnessFactor': 1.0}
+            if 'metallic_roughness' in img: pbr['metallicRoughnessTexture'] = w.texture(img['metallic_roughness'])
+            else: pbr['roughnessFactor'] = round(tex.roughness, 6)                         # a constant roughness is its factor
+            mat = {'name': g.material, 'pbrMetallicRoughness': pbr}
+            if 'normal' in img: mat['normalTexture'] = w.texture(img['normal'])            # flat: no texture, no tangents
             if tex.has_alpha and node == 'lashes': mat.update(alphaMode='BLEND', doubleSided=True)   # thin cards, seen from both sides
             elif tex.has_alpha: mat.update(alphaMode='MASK', alphaCutoff=0.5)                     # sclera: cornea cut out
             if tex.specular is not None:   # read from the alpha channel of the metallic-roughness image
@@ -577,10 +582,10 @@ def glb_bytes(asset:FaceAsset,                # the face to write
             pos = (g.positions * CM_TO_M).astype(np.float32)
             prim = {'attributes': {'POSITION': w.accessor(pos, 34962, minmax=True),
                                    'NORMAL': w.accessor(g.normals.astype(np.float32), 34962),
-                                   'TANGENT': w.accessor(g.tangents, 34962),
                                    'TEXCOORD_0': w.accessor(np.stack([g.uv[:, 0], 1 - g.uv[:, 1]], 1).astype(np.float32), 34962)},
                     'indices': w.accessor(g.triangles.reshape(-1).astype(np.uint16 if len(pos) < 65536 else np.uint32), 34963),
                     'material': len(w.gltf['materials']) - 1, 'mode': 4}
+            if 'normal' in img: prim['attributes']['TANGENT'] = w.accessor(g.tangents, 34962)
             if moves:
                 prim['targets'] = [{k: w.morph_target(len(pos), *t[k]) for k in ('POSITION', 'NORMAL')} for t in targets[g.material]]
             prims.append(prim)

@@ -17,8 +17,8 @@ from .core import FaceDivError, ParamsError, PACKAGE_DIR
 from .taxonomy import ATTRIBUTES, Attributes, parse_label
 
 # %% auto #0
-__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'UPDATE_MAGIC', 'CONTENT_TYPES', 'parse_face_query', 'face_name',
-           'FaceServer', 'face_update', 'read_update', 'make_handler', 'start_server', 'serve']
+__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'UPDATE_MAGIC', 'UPDATE_TEXTURES', 'CONTENT_TYPES', 'parse_face_query',
+           'face_name', 'FaceServer', 'face_update', 'read_update', 'make_handler', 'start_server', 'serve']
 
 # %% ../nbs/20_viewer.ipynb #2c2e10cf
 STATIC_DIR = PACKAGE_DIR/'viewer_static'
@@ -63,6 +63,9 @@ class FaceServer:
         self.photo_models, self.photos = photo_models, collections.OrderedDict()   # uploaded photos: id -> asset, record, arrays
         # Photos are fitted on one worker thread: its OpenGL context (for the UV projection) is made once, there.
         self.photo_worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='facediv-photo')
+        # A face update draws its eye, teeth, gum and lash textures here while the generator and mesh solve run.
+        self.part_worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='facediv-parts')
+        self._threadpools = None   # threadpoolctl's view of the BLAS and OpenMP pools, at the first update
         self.stats = collections.Counter()
         self.download_res, self._maps_models = download_res, maps_models
 
@@ -116,7 +119,7 @@ class FaceServer:
         from facediv.export import glb_bytes, template_asset
         if not self.trained: return glb_bytes(template_asset(self.texture_res))
         from facediv.assets import face_asset
-        return glb_bytes(face_asset(self.faces(req), 0, face_name(req), texture_res=self.texture_res))
+        return glb_bytes(face_asset(self.faces(req), 0, face_name(req), texture_res=self.texture_res, seed=req['seed']))   # the CLI's eyes and teeth
 
 # %% ../nbs/20_viewer.ipynb #0bb0f54f
 @patch
@@ -173,24 +176,34 @@ def _update_bytes(header:dict, blobs:dict) -> bytes:
     js += b' ' * (-len(js) % 4)
     return UPDATE_MAGIC + struct.pack('<I', len(js)) + js + bytes(data)
 
-@functools.lru_cache(maxsize=64)
-def _part_images(ethnicity:str, age:str, gender:str, seed:int, res:int) -> dict:
-    "{'<part>/albedo': image bytes} of the eye, teeth, gum and lash textures `make_asset` draws for these labels and seed."
-    from facediv.assets import part_textures
-    from facediv.export import TextureEncoding, _encode
-    parts, _ = part_textures(Attributes(ethnicity, age, gender), seed, res)
-    enc = TextureEncoding(jpeg_quality=90, threads=1)
-    # opaque parts as JPEG; the sclera's cut-out cornea and the lashes need their alpha (PNG)
-    return {f'{k}/albedo': _encode([t.albedo[..., c] for c in range(t.albedo.shape[2])], t.albedo.shape[:2], 'png' if t.has_alpha else 'jpeg', enc)
-            for k, t in parts.items()}
+UPDATE_TEXTURES = ('raw', 'jpeg')   # RGBA8 pixels: nothing to decode (loopback); JPEG/PNG: a tenth of the bytes (a network)
 
-def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int=256) -> bytes:
-    "What the page needs to turn the head it shows into generated face `i` of a `generate(seed=seed)` batch: per material positions and normals (metres, the GLB's vertex order), eye-node origins, both skin tiles as preview-size JPEGs and the face's eye, teeth, gum and lash textures."
+def _texture_blob(image:np.ndarray, fmt:str) -> bytes:
+    "One texture of an update from sRGB floats [H,W,3|4]: RGBA8 pixels ('raw'), or JPEG (PNG where there is alpha) ('jpeg')."
+    from facediv.export import TextureEncoding, _encode, _uint8
+    channels = [image[..., c] for c in range(image.shape[2])]
+    if fmt == 'raw': return _uint8(channels + [1.0] * (4 - len(channels)), image.shape[:2]).tobytes()   # WebGL 2 textures are RGBA
+    return _encode(channels, image.shape[:2], 'png' if len(channels) == 4 else 'jpeg', TextureEncoding(jpeg_quality=90, threads=1))
+
+@functools.lru_cache(maxsize=64)
+def _part_images(ethnicity:str, age:str, gender:str, seed:int, res:int, fmt:str='jpeg') -> tuple:
+    "({'<part>/albedo': texture bytes}, {name: [H, W]}) of the eye, teeth, gum and lash textures `make_asset` draws for these labels and part seed."
+    from facediv.assets import part_textures
+    parts, _ = part_textures(Attributes(ethnicity, age, gender), seed, res)
+    return ({f'{k}/albedo': _texture_blob(t.albedo, fmt) for k, t in parts.items()},
+            {f'{k}/albedo': list(t.albedo.shape[:2]) for k, t in parts.items()})
+
+def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int=256,
+                textures:str='jpeg',     # 'raw' RGBA8 pixels or 'jpeg' (UPDATE_TEXTURES)
+                parts:tuple|None=None,   # `_part_images` of this face when already made (the server draws them while the generator runs)
+               ) -> bytes:
+    "What the page needs to turn the head it shows into generated face `i` of a `generate(seed=seed)` batch: per material positions and normals (metres, the GLB's vertex order), eye-node origins, both skin tiles at preview size and the face's eye, teeth, gum and lash textures."
     from facediv.assets import part_seed
     from facediv.core import linear_to_srgb
-    from facediv.export import CM_TO_M, EXPORT_MATERIALS, TextureEncoding, _encode, part_vertices
+    from facediv.export import CM_TO_M, EXPORT_MATERIALS, part_vertices
     from facediv.sr import resize_maps
     from facediv.template import vertex_normals
+    if textures not in UPDATE_TEXTURES: raise ParamsError(f"unknown update texture format {textures!r}", f"use one of {', '.join(UPDATE_TEXTURES)}")
     verts = faces['vertices'][i]
     normals = vertex_normals(verts)
     blobs, origins = {}, {}
@@ -200,13 +213,15 @@ def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int
         blobs[f'{m}/position'] = (pos * CM_TO_M).astype(np.float32).tobytes()
         blobs[f'{m}/normal'] = n.astype(np.float32).tobytes()
     albedo = linear_to_srgb(resize_maps(faces['albedo'][i:i + 1], 'albedo', texture_res)[0])    # [2,R,R,3] sRGB
-    enc = TextureEncoding(base_colour='jpeg', jpeg_quality=90, threads=1)
+    images = {}
     for k, tile in enumerate(('face', 'back_head')):
-        blobs[f'{tile}/albedo'] = _encode([albedo[k, ..., c] for c in range(3)], albedo.shape[1:3], 'jpeg', enc)
-    attrs = faces['attributes'][i] if 'attributes' in faces else Attributes.decode(faces['labels'][i])
-    blobs.update(_part_images(attrs.ethnicity, attrs.age, attrs.gender, part_seed(seed, i), part_res))
-    header = {'origins': {k: (v * CM_TO_M).tolist() for k, v in origins.items()}, 'texture_res': texture_res,
-              'sources': {m: src for m, (_, _, src) in EXPORT_MATERIALS.items()}}
+        blobs[f'{tile}/albedo'], images[f'{tile}/albedo'] = _texture_blob(albedo[k], textures), list(albedo.shape[1:3])
+    if parts is None:
+        attrs = faces['attributes'][i] if 'attributes' in faces else Attributes.decode(faces['labels'][i])
+        parts = _part_images(attrs.ethnicity, attrs.age, attrs.gender, part_seed(seed, i), part_res, textures)
+    blobs.update(parts[0]); images.update(parts[1])
+    header = {'origins': {k: (v * CM_TO_M).tolist() for k, v in origins.items()}, 'texture_res': texture_res, 'textures': textures,
+              'images': images, 'sources': {m: src for m, (_, _, src) in EXPORT_MATERIALS.items()}}
     return _update_bytes(header, blobs)
 
 def read_update(data:bytes) -> tuple:
@@ -218,13 +233,22 @@ def read_update(data:bytes) -> tuple:
 
 # %% ../nbs/20_viewer.ipynb #6f023daf
 @patch
-def update(self:FaceServer, req:dict) -> bytes:
-    "The binary update (`face_update`) for a validated request, from the cache or made now; needs a trained model."
+def update(self:FaceServer, req:dict, textures:str='jpeg') -> bytes:
+    "The binary update (`face_update`, textures 'raw' or 'jpeg') for a validated request, from the cache or made now; needs a trained model."
+    from facediv.assets import part_seed
+    from facediv.render import torch_threads
+    from threadpoolctl import ThreadpoolController
     if not self.trained: raise FaceDivError("face updates need a trained generator", "load /api/face.glb (the template) instead")
-    key = ('update',) + self.key(req)
+    if textures not in UPDATE_TEXTURES: raise ParamsError(f"unknown update texture format {textures!r}", f"use one of {', '.join(UPDATE_TEXTURES)}")
+    key = ('update', textures) + self.key(req)
     with self.lock:
         if (data := self.cached(key)) is not None: return data
-    data = face_update(self.faces(req), 0, self.texture_res)
+    parts = self.part_worker.submit(_part_images, req['ethnicity'], req['age'], req['gender'], part_seed(req['seed'], 0), 256, textures)
+    # One torch and one BLAS thread while the part thread draws: their idle workers spinning on the same cores cost
+    # more than they give (74 → 42 ms per update on 2 cores). The controller is made once: a fresh scan costs 1 ms.
+    if self._threadpools is None: self._threadpools = ThreadpoolController()
+    with torch_threads(1), self._threadpools.limit(limits=1):
+        data = face_update(self.faces(req), 0, self.texture_res, seed=req['seed'], textures=textures, parts=parts.result())
     with self.lock:
         self.stats['updates'] += 1
         return self.remember(key, data)
@@ -247,7 +271,7 @@ def download(self:FaceServer, req:dict) -> bytes:
     if not self.trained: return glb_bytes(template_asset(self.texture_res))
     from facediv.assets import face_asset
     self.stats['downloads'] += 1
-    return glb_bytes(face_asset(self.faces(req), 0, face_name(req), texture_res=self.download_res, maps_models=self.maps_models))
+    return glb_bytes(face_asset(self.faces(req), 0, face_name(req), texture_res=self.download_res, maps_models=self.maps_models, seed=req['seed']))
 
 # %% ../nbs/20_viewer.ipynb #a383d8d4
 CONTENT_TYPES = {'.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -289,7 +313,7 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
                 if path == '/api/stats': return self._json(dict(app.stats))
                 if path == '/api/face.bin':   # a new face for the mesh on the page (fast path)
                     req, t = parse_face_query(query), time.perf_counter()
-                    data = app.update(req)
+                    data = app.update(req, query.get('textures', ['jpeg'])[0])
                     return self._send(200, data, 'application/octet-stream', {'X-Facediv-Seconds': f'{time.perf_counter() - t:.3f}'})
                 if path == '/api/face.glb':
                     req = parse_face_query(query)

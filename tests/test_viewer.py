@@ -81,6 +81,20 @@ def test_viewer_generates_and_poses(tmp_path, browser):
                                        "p = Array.from(o.geometry.attributes.position.array.slice(0, 30)); }); return p;")
         assert max(abs(a - b) for a, b in zip(before, after)) > 1e-5
         print(f"attribute change drawn after {st['lastUpdateMs']} ms (server {st['lastUpdateServerS']} s)")
+        # software WebGL lights with the room's spherical harmonics; a local page gets RGBA pixels, put into the skin
+        # texture on screen: the server's bytes for this face, then refilled in place (the same texture) by the next change
+        assert st['lighting'] == ('probe' if st['softwareGL'] else 'room') and st['textures'] == 'raw'
+        face_map = ("let t = null; window.facediv.scene.traverse(o => { if (o.isMesh && o.material.name === 'face' && !t) t = o.material.map; });"
+                    "return [Boolean(t.isDataTexture), t.uuid, Array.from(t.image.data.slice(0, 256))];")
+        is_data, uuid, pixels = browser.execute_script(face_map)
+        from facediv.viewer import parse_face_query, read_update
+        req = parse_face_query({'ethnicity': 'East African', 'age': '30-34', 'gender': 'female', 'seed': '0', 'psi': '1'})
+        _, blobs = read_update(server.app.update(req, 'raw'))                    # cached: what the page was sent
+        assert is_data and pixels == list(blobs['face/albedo'][:256])
+        browser.execute_script("const s = document.getElementById('seed'); s.value = 5; s.dispatchEvent(new Event('change'));")
+        wait_for(browser, lambda s: s.get('state') == 'ready' and s.get('updates') == 2)
+        _, uuid2, pixels2 = browser.execute_script(face_map)
+        assert uuid2 == uuid and pixels2 != pixels
         # an expression slider sets the morph-target weight on the loaded head (no request)
         browser.execute_script("const s = document.querySelector('#expressions input[data-name=jawOpen]');"
                                "s.value = 0.9; s.dispatchEvent(new Event('input'));")

@@ -15,7 +15,7 @@ src="$work/node_modules/three"
 files=(build/three.module.js build/three.core.js
        examples/jsm/loaders/GLTFLoader.js examples/jsm/controls/OrbitControls.js
        examples/jsm/utils/BufferGeometryUtils.js examples/jsm/utils/SkeletonUtils.js
-       examples/jsm/environments/RoomEnvironment.js LICENSE)
+       examples/jsm/environments/RoomEnvironment.js examples/jsm/lights/LightProbeGenerator.js LICENSE)
 rm -rf "$dest"; mkdir -p "$dest/addons"
 {
   echo "# three.js files vendored for the facediv viewer"

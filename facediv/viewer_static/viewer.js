@@ -5,8 +5,10 @@ import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
+import { LightProbeGenerator } from 'three/addons/lights/LightProbeGenerator.js';
 
 const $ = (id) => document.getElementById(id);
+const options = new URLSearchParams(location.search);   // ?lighting=room|probe, ?textures=raw|jpeg override the choices below
 const status = window.facedivStatus = { state: 'starting', loads: 0, url: null, lastLoadMs: null, error: null, morphMeshes: 0, photo: null };
 const expression = {};          // blendshape name -> weight, applied to every loaded head
 let head = null, framed = false, generation = 0;
@@ -27,7 +29,16 @@ renderer.toneMapping = THREE.NeutralToneMapping;
 view.appendChild(renderer.domElement);
 const scene = new THREE.Scene();
 scene.background = new THREE.Color(0xf4f4f2);
-scene.environment = new THREE.PMREMGenerator(renderer).fromScene(new RoomEnvironment(), 0.04).texture;
+// Image-based light from a neutral room. On a GPU: the prefiltered environment (PMREM), diffuse and glossy. On
+// software WebGL: the room's spherical-harmonics irradiance (a LightProbe): a frame draws in about two thirds of
+// the time (bench/viewer.py), and what it leaves out is the skin's soft glossy reflection of the room.
+status.lighting = options.get('lighting') || (status.softwareGL ? 'probe' : 'room');
+if (status.lighting === 'probe') {
+  const cube = new THREE.WebGLCubeRenderTarget(64, { type: THREE.HalfFloatType });   // half float: the room's lamps exceed 1
+  new THREE.CubeCamera(0.1, 100, cube).update(renderer, new RoomEnvironment());
+  scene.add(await LightProbeGenerator.fromCubeRenderTarget(renderer, cube));
+  cube.dispose();
+} else scene.environment = new THREE.PMREMGenerator(renderer).fromScene(new RoomEnvironment(), 0.04).texture;
 const key = new THREE.DirectionalLight(0xffffff, 1.2); key.position.set(0.5, 0.6, 1.0); scene.add(key);
 const camera = new THREE.PerspectiveCamera(25, 1, 0.01, 20);
 camera.position.set(0, 0.1, 1.0);
@@ -144,6 +155,8 @@ async function load(t0 = performance.now()) {
     const gltf = await new GLTFLoader().parseAsync(await res.arrayBuffer(), '');
     if (mine !== generation) return;            // a newer request won
     if (head) { scene.remove(head); head.traverse((o) => { o.geometry?.dispose(); }); }
+    for (const t of Object.values(live)) t.dispose();
+    live = {};                                  // the new head has its own textures
     head = gltf.scene; scene.add(head);
     if (!framed) { frame(head); framed = true; }
     applyExpression();
@@ -159,21 +172,40 @@ async function load(t0 = performance.now()) {
 }
 // A menu, the seed or psi changed: fetch only the new face's positions, normals and skin textures (/api/face.bin)
 // and put them into the head on screen; its triangles, UVs and morph targets stay. A newer change aborts an older one.
+// Textures come as RGBA pixels from a server on this machine (nothing to decode), as JPEG/PNG over a network.
+status.textures = options.get('textures') || (['localhost', '127.0.0.1', '[::1]'].includes(location.hostname) ? 'raw' : 'jpeg');
 let inflight = null;
+let live = {};   // texture source ('face', 'sclera', ...) -> the texture its materials share, refilled in place
+function liveTexture(source, image, like) {
+  // image: an ImageBitmap or {data, width, height}; the same size reuses the GL texture (a sub-image upload)
+  let t = live[source];
+  if (!t || t.image.width !== image.width || t.image.height !== image.height || Boolean(t.isDataTexture) !== Boolean(image.data)) {
+    t?.dispose();
+    t = live[source] = image.data ? new THREE.DataTexture(image.data, image.width, image.height) : new THREE.Texture(image);
+    for (const p of ['flipY', 'wrapS', 'wrapT', 'magFilter', 'minFilter', 'colorSpace', 'channel', 'generateMipmaps']) t[p] = like[p];
+  } else t.image = image;
+  t.needsUpdate = true;
+  return t;
+}
 async function update(t0 = performance.now()) {
   if (!head || status.photo || !status.info?.trained) return load();
   const url = faceUrl(), mine = ++generation;
   status.url = url; $('download').href = url + '&download=1';
   inflight?.abort(); inflight = new AbortController();
   try {
-    const res = await fetch(url.replace('/api/face.glb', '/api/face.bin'), { signal: inflight.signal });
+    const res = await fetch(url.replace('/api/face.glb', '/api/face.bin') + '&textures=' + status.textures, { signal: inflight.signal });
     if (!res.ok) { const e = await res.json(); throw new Error(e.error + (e.fix ? ' — ' + e.fix : '')); }
     const buf = await res.arrayBuffer(), t1 = performance.now();
     const n = new DataView(buf).getUint32(4, true), data = 8 + n;
     const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, n)));
     const blob = (name) => { const [o, l] = header.blobs[name]; return new Uint8Array(buf, data + o, l); };
     const sources = [...new Set(Object.values(header.sources))].filter((k) => header.blobs[k + '/albedo']);
-    const images = await Promise.all(sources.map((k) => createImageBitmap(new Blob([blob(k + '/albedo')]), { premultiplyAlpha: 'none' })));
+    const image = (k) => {
+      const [h, w] = header.images[k + '/albedo'];
+      return header.textures === 'raw' ? { data: blob(k + '/albedo'), width: w, height: h }
+                                       : createImageBitmap(new Blob([blob(k + '/albedo')]), { premultiplyAlpha: 'none' });
+    };
+    const images = await Promise.all(sources.map(image));
     const bitmaps = Object.fromEntries(sources.map((k, i) => [k, images[i]]));
     if (mine !== generation) return;            // a newer change won
     const t2 = performance.now();
@@ -184,11 +216,10 @@ async function update(t0 = performance.now()) {
       g.attributes.position.array.set(new Float32Array(buf, data + header.blobs[m + '/position'][0], g.attributes.position.count * 3));
       g.attributes.normal.array.set(new Float32Array(buf, data + header.blobs[m + '/normal'][0], g.attributes.normal.count * 3));
       g.attributes.position.needsUpdate = true; g.attributes.normal.needsUpdate = true; g.computeBoundingSphere();
-      const image = bitmaps[header.sources[m]], old = o.material.map;
-      if (image && old && old.image !== image) {   // the two eyes share one material's texture: swap it once
-        const tex = new THREE.Texture(image);
-        for (const p of ['flipY', 'wrapS', 'wrapT', 'magFilter', 'minFilter', 'colorSpace', 'channel']) tex[p] = old[p];
-        tex.needsUpdate = true; o.material.map = tex; old.dispose();
+      const source = header.sources[m], old = o.material.map;
+      if (bitmaps[source] && old) {                // the two eyes share one texture: it is filled once
+        const tex = live[source]?.image === bitmaps[source] ? live[source] : liveTexture(source, bitmaps[source], old);
+        if (old !== tex) { o.material.map = tex; if (!Object.values(live).includes(old)) old.dispose(); }
       }
     });
     const t3 = performance.now();
