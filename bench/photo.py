@@ -45,7 +45,7 @@ def time_cli(photo:Path, repeats:int, variants:dict) -> dict:
     cache (the scan bank is kept there, see facediv.photo.cache_dir), then the median of `repeats` runs, with their
     per-step seconds. Models, scans and judges are this checkout's, named by absolute path."""
     paths = ['--normalizer', ROOT/'models/train_normalizer', '--scans', ROOT/'data/scans', '--translators', ROOT/'models/translate', '--sr', ROOT/'models/sr']
-    walls, steps = {v: [] for v in variants}, {v: [] for v in variants}
+    walls, steps, written = {v: [] for v in variants}, {v: [] for v in variants}, {}
     caches = {v: tempfile.mkdtemp(prefix='facediv-bench-cache-') for v in variants}
     judges = os.environ.get('FACEDIV_JUDGE_MODELS') or str(ROOT/'tools/judge/human-models/models')
     for _ in range(repeats + 1):
@@ -58,12 +58,25 @@ def time_cli(photo:Path, repeats:int, variants:dict) -> dict:
                 walls[v].append(time.perf_counter() - t)
                 if r.returncode: raise SystemExit(f"facediv reconstruct ({v}) failed:\n{r.stderr}")
                 steps[v].append(json.loads((Path(out)/photo.stem/f'{photo.stem}.json').read_text())['seconds'])
+                if code == ROOT: written[v] = glb_check(Path(out)/photo.stem/f'{photo.stem}.glb')
     out = {}
     for v in variants:
         w, s = walls[v][1:], steps[v][1:]
         out[v] = {'first_run_s': round(walls[v][0], 3), 'wall_s_median': round(statistics.median(w), 3), 'wall_s': [round(x, 3) for x in w],
                   'steps_s_median': {k: round(statistics.median(x[k] for x in s), 3) for k in s[0]}}
+        if v in written: out[v]['glb'] = written[v]
     return out
+
+def glb_check(path:Path) -> dict:
+    "What the issue asks of the written GLB: the Khronos glTF-Validator's errors and warnings, and the morph targets."
+    import pygltflib
+    g = pygltflib.GLTF2().load(str(path))
+    targets = max(len(p.targets or []) for m in g.meshes for p in m.primitives)
+    proc = subprocess.run(['node', str(ROOT/'tools/gltf-validator/validate.js'), str(path)], capture_output=True, text=True, timeout=300)
+    issues = json.loads(proc.stdout)['issues'] if proc.returncode == 0 else None
+    return {'mb': round(path.stat().st_size / 1e6, 2), 'morph_targets': targets,
+            'validator_errors': None if issues is None else issues['numErrors'], 'validator_warnings': None if issues is None else issues['numWarnings'],
+            'validator': 'ran' if issues is not None else f'not run: {proc.stderr.strip()[-200:]}'}
 
 def in_domain_delighting(fractions=(0., 1 / 32, 1 / 16, 1 / 8)) -> dict:
     """The normaliser's full output against `smooth_shading` at each sigma (fraction of the tile), where the truth is

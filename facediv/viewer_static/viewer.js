@@ -208,7 +208,7 @@ async function update(t0 = performance.now()) {
     const images = await Promise.all(sources.map(image));
     const bitmaps = Object.fromEntries(sources.map((k, i) => [k, images[i]]));
     if (mine !== generation) return;            // a newer change won
-    const t2 = performance.now();
+    const t2 = performance.now(), filled = {};
     head.traverse((o) => {
       if (header.origins[o.name]) o.position.fromArray(header.origins[o.name]);
       if (!o.isMesh || !header.blobs[o.material.name + '/position']) return;
@@ -218,7 +218,7 @@ async function update(t0 = performance.now()) {
       g.attributes.position.needsUpdate = true; g.attributes.normal.needsUpdate = true; g.computeBoundingSphere();
       const source = header.sources[m], old = o.material.map;
       if (bitmaps[source] && old) {                // the two eyes share one texture: it is filled once
-        const tex = live[source]?.image === bitmaps[source] ? live[source] : liveTexture(source, bitmaps[source], old);
+        const tex = filled[source] ??= liveTexture(source, bitmaps[source], old);
         if (old !== tex) { o.material.map = tex; if (!Object.values(live).includes(old)) old.dispose(); }
       }
     });
