@@ -1,14 +1,17 @@
 """The README's main job, measured: a clean default `dvc repro` in a fresh clone, one stage at a time.
 
-Clones this repository (its committed HEAD) into a scratch folder, then runs `dvc repro -f -s STAGE` for every
-stage of dvc.yaml in the pipeline's order, each under /usr/bin/time: wall seconds, CPU seconds (user + system),
-CPU % (2 cores = 200 %) and the peak RSS of its largest process. The packages are this environment's (what
-`tools/install.sh` installed). Then `tools/compare_runs.py` compares every output of the clone's run with this
-checkout's (the committed run): a reproduction shows up as "same" or "same but timings".
+Clones this repository (its committed HEAD) into a scratch folder, fetches the face judges there as
+`tools/install.sh` does (`tools/judge/fetch_models.sh`: they live outside git, and without them `perceive` and
+`evaluate` skip their judged half), then runs `dvc repro -f -s STAGE` for every stage of dvc.yaml in the
+pipeline's order, each under /usr/bin/time: wall seconds, CPU seconds (user + system), CPU % (2 cores = 200 %)
+and the peak RSS of its largest process. The Python packages are this environment's (what `tools/install.sh`
+installed). Then `tools/compare_runs.py` compares every output of the clone's run with this checkout's (the
+committed run): a reproduction shows up as "same" or "same but timings".
 Run it on an otherwise idle machine: it is a timing. Writes bench/results/default_run.json. Not a test.
 
     python bench/default_run.py                   # about 40 min on 2 cores
     python bench/default_run.py --keep /tmp/run   # keep the clone (its outputs) for a look
+    python bench/default_run.py --reuse /tmp/run/facediv --stages perceive evaluate audit   # re-time some stages of a kept clone
 """
 import argparse, datetime, json, os, platform, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -45,16 +48,24 @@ def timed(cmd:list, cwd:Path, log) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--keep', default=None, help='clone into this folder and keep it (default: a scratch folder, removed)')
+    ap.add_argument('--reuse', default=None, help='a clone kept by --keep: rerun --stages there and update --out in place')
+    ap.add_argument('--stages', nargs='*', default=None, help='with --reuse: the stages to rerun and re-time')
     ap.add_argument('--out', default=str(ROOT/'bench/results/default_run.json'))
     args = ap.parse_args()
-    repo = Path(args.keep or tempfile.mkdtemp(prefix='facediv-default-run-'))/'facediv'
-    if repo.exists(): raise SystemExit(f'{repo} exists: pass an empty --keep folder')
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    subprocess.run(['git', 'clone', '-q', str(ROOT), str(repo)], check=True)
-    env_log = open(repo.parent/'default_run.log', 'w')
-    stages, t0 = {}, time.time()
+    if args.reuse:
+        repo, stages = Path(args.reuse), json.loads(Path(args.out).read_text())['stages']
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    else:
+        repo, stages = Path(args.keep or tempfile.mkdtemp(prefix='facediv-default-run-'))/'facediv', {}
+        if repo.exists(): raise SystemExit(f'{repo} exists: pass an empty --keep folder')
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run(['git', 'clone', '-q', str(ROOT), str(repo)], check=True)
+    env_log = open(repo.parent/'default_run.log', 'a')
+    t0 = time.time()
     try:
-        for stage in stage_order(repo):
+        judges = subprocess.run(['tools/judge/fetch_models.sh'], cwd=repo, stdout=env_log, stderr=subprocess.STDOUT)
+        if judges.returncode: raise SystemExit('tools/judge/fetch_models.sh failed: the judged metrics would not be computed')
+        for stage in (args.stages if args.reuse and args.stages else stage_order(repo)):
             stages[stage] = timed(['dvc', 'repro', '-f', '-s', stage], repo, env_log)
             print(f'{stage}: {stages[stage]}', flush=True)
         report = repo.parent/'compare.json'
@@ -71,9 +82,11 @@ def main():
            'peak_rss_mb': max(s['peak_rss_mb'] for s in stages.values()), 'elapsed_s': round(time.time() - t0, 1),
            'compare': {'exit_code': cmp.returncode, 'summary': cmp.stdout.strip().splitlines()[-3:], 'stages': verdicts},
            'stages': stages}
+    if args.reuse:   # elapsed_s is this rerun's; say which stages it re-timed
+        rec['retimed'] = {'stages': args.stages, 'elapsed_s': rec.pop('elapsed_s')}
     Path(args.out).write_text(json.dumps(rec, indent=1) + '\n')
     print(f"{wall / 60:.1f} min at {rec['cpu_percent']} % CPU, peak {rec['peak_rss_mb']} MB; compare_runs exit {cmp.returncode}")
-    if not args.keep: shutil.rmtree(repo.parent, ignore_errors=True)
+    if not (args.keep or args.reuse): shutil.rmtree(repo.parent, ignore_errors=True)
 
 if __name__ == '__main__':
     main()
