@@ -17,8 +17,9 @@ from .core import FaceDivError, ParamsError, PACKAGE_DIR
 from .taxonomy import ATTRIBUTES, Attributes, parse_label
 
 # %% auto #0
-__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'UPDATE_MAGIC', 'UPDATE_TEXTURES', 'CONTENT_TYPES', 'parse_face_query',
-           'face_name', 'FaceServer', 'face_update', 'read_update', 'make_handler', 'start_server', 'serve']
+__all__ = ['STATIC_DIR', 'NO_MODEL_BANNER', 'MAX_UPLOAD', 'UPDATE_MAGIC', 'UPDATE_TEXTURES', 'PART_RES', 'CONTENT_TYPES',
+           'parse_face_query', 'face_name', 'FaceServer', 'face_update', 'read_update', 'make_handler', 'start_server',
+           'serve']
 
 # %% ../nbs/20_viewer.ipynb #2c2e10cf
 STATIC_DIR = PACKAGE_DIR/'viewer_static'
@@ -177,6 +178,11 @@ def _update_bytes(header:dict, blobs:dict) -> bytes:
     return UPDATE_MAGIC + struct.pack('<I', len(js)) + js + bytes(data)
 
 UPDATE_TEXTURES = ('raw', 'jpeg')   # RGBA8 pixels: nothing to decode (loopback); JPEG/PNG: a tenth of the bytes (a network)
+PART_RES = 256                      # texels of the eye, teeth, gum and lash textures in an update
+
+def _check_textures(textures:str) -> None:
+    "A texture format the page can ask for, or a `ParamsError` naming the choices."
+    if textures not in UPDATE_TEXTURES: raise ParamsError(f"unknown update texture format {textures!r}", f"use one of {', '.join(UPDATE_TEXTURES)}")
 
 def _texture_blob(image:np.ndarray, fmt:str) -> bytes:
     "One texture of an update from sRGB floats [H,W,3|4]: RGBA8 pixels ('raw'), or JPEG (PNG where there is alpha) ('jpeg')."
@@ -193,17 +199,21 @@ def _part_images(ethnicity:str, age:str, gender:str, seed:int, res:int, fmt:str=
     return ({f'{k}/albedo': _texture_blob(t.albedo, fmt) for k, t in parts.items()},
             {f'{k}/albedo': list(t.albedo.shape[:2]) for k, t in parts.items()})
 
-def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int=256,
+def _face_parts(attrs:Attributes, seed:int, i:int, res:int=PART_RES, fmt:str='jpeg') -> tuple:
+    "`_part_images` of face `i` of a `generate(seed=seed)` batch: drawn with the part seed `make_asset` gives it."
+    from facediv.assets import part_seed
+    return _part_images(attrs.ethnicity, attrs.age, attrs.gender, part_seed(seed, i), res, fmt)
+
+def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int=PART_RES,
                 textures:str='jpeg',     # 'raw' RGBA8 pixels or 'jpeg' (UPDATE_TEXTURES)
-                parts:tuple|None=None,   # `_part_images` of this face when already made (the server draws them while the generator runs)
+                parts:tuple|None=None,   # `_face_parts` of this face when already made (the server draws them while the generator runs)
                ) -> bytes:
     "What the page needs to turn the head it shows into generated face `i` of a `generate(seed=seed)` batch: per material positions and normals (metres, the GLB's vertex order), eye-node origins, both skin tiles at preview size and the face's eye, teeth, gum and lash textures."
-    from facediv.assets import part_seed
     from facediv.core import linear_to_srgb
     from facediv.export import CM_TO_M, EXPORT_MATERIALS, part_vertices
     from facediv.sr import resize_maps
     from facediv.template import vertex_normals
-    if textures not in UPDATE_TEXTURES: raise ParamsError(f"unknown update texture format {textures!r}", f"use one of {', '.join(UPDATE_TEXTURES)}")
+    _check_textures(textures)
     verts = faces['vertices'][i]
     normals = vertex_normals(verts)
     blobs, origins = {}, {}
@@ -217,8 +227,7 @@ def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int
     for k, tile in enumerate(('face', 'back_head')):
         blobs[f'{tile}/albedo'], images[f'{tile}/albedo'] = _texture_blob(albedo[k], textures), list(albedo.shape[1:3])
     if parts is None:
-        attrs = faces['attributes'][i] if 'attributes' in faces else Attributes.decode(faces['labels'][i])
-        parts = _part_images(attrs.ethnicity, attrs.age, attrs.gender, part_seed(seed, i), part_res, textures)
+        parts = _face_parts(faces['attributes'][i] if 'attributes' in faces else Attributes.decode(faces['labels'][i]), seed, i, part_res, textures)
     blobs.update(parts[0]); images.update(parts[1])
     header = {'origins': {k: (v * CM_TO_M).tolist() for k, v in origins.items()}, 'texture_res': texture_res, 'textures': textures,
               'images': images, 'sources': {m: src for m, (_, _, src) in EXPORT_MATERIALS.items()}}
@@ -235,15 +244,14 @@ def read_update(data:bytes) -> tuple:
 @patch
 def update(self:FaceServer, req:dict, textures:str='jpeg') -> bytes:
     "The binary update (`face_update`, textures 'raw' or 'jpeg') for a validated request, from the cache or made now; needs a trained model."
-    from facediv.assets import part_seed
     from facediv.render import torch_threads
     from threadpoolctl import ThreadpoolController
     if not self.trained: raise FaceDivError("face updates need a trained generator", "load /api/face.glb (the template) instead")
-    if textures not in UPDATE_TEXTURES: raise ParamsError(f"unknown update texture format {textures!r}", f"use one of {', '.join(UPDATE_TEXTURES)}")
+    _check_textures(textures)
     key = ('update', textures) + self.key(req)
     with self.lock:
         if (data := self.cached(key)) is not None: return data
-    parts = self.part_worker.submit(_part_images, req['ethnicity'], req['age'], req['gender'], part_seed(req['seed'], 0), 256, textures)
+    parts = self.part_worker.submit(_face_parts, Attributes(req['ethnicity'], req['age'], req['gender']), req['seed'], 0, PART_RES, textures)
     # One torch and one BLAS thread while the part thread draws: their idle workers spinning on the same cores cost
     # more than they give (74 → 42 ms per update on 2 cores). The controller is made once: a fresh scan costs 1 ms.
     if self._threadpools is None: self._threadpools = ThreadpoolController()
