@@ -41,6 +41,9 @@ class JudgeModel:
     predicts:str         # what it outputs
     trained_on:str       # training data, from its upstream source
     biases:str           # what that data implies for our use
+    file:str = ''        # model file stem in the package, when it differs from `name`
+    @property
+    def stem(self) -> str: return self.file or self.name
 
 JUDGE_MODELS = {m.name: m for m in [
     JudgeModel('gear', 198, 1., (0., .1, .9, .9), ('gender_output', 'age_output', 'race_output'),
@@ -54,6 +57,10 @@ JUDGE_MODELS = {m.name: m for m in [
                'IMDB-Wiki and Adience/UTKFace',
                'IMDB-Wiki ages come from photo dates and birth dates of celebrities (noisy, young-adult heavy); '
                'celebrity faces are made-up and well lit'),
+    JudgeModel('faceresdeep', 224, 255., (0., 0., 1., 1.), ('gender_pred/Sigmoid:0', 'age_pred/Softmax:0', 'global_pooling/Mean:0'),
+               'gender (P(male)), age (100 one-year bins), 1024-d descriptor: the deeper FaceRes variant',
+               'HSE FaceRes, deeper backbone, same training data as faceres', 'as faceres; its verdicts correlate with faceres (not independent)',
+               file='faceres-deep'),
     JudgeModel('mobileface', 112, 255., (0., 0., 1., 1.), ('batchnorm0/add_1:0',),
                '256-d identity descriptor', 'MobileFace face recognition network (upstream: MS-Celeb-1M style identity data)',
                'celebrity identity data under-represents darker-skinned and older faces'),
@@ -68,7 +75,7 @@ class JudgeUnavailable(FaceDivError):
 def judge_models_dir(folder=None) -> Path:
     "The folder of the judge model files: `folder`, else $FACEDIV_JUDGE_MODELS, else tools/judge/human-models/models."
     d = Path(folder or os.environ.get('FACEDIV_JUDGE_MODELS') or REPO/'tools/judge/human-models/models')
-    missing = [f'{m}.{ext}' for m in JUDGE_MODELS for ext in ('json', 'bin') if not (d/f'{m}.{ext}').is_file()]
+    missing = [f'{m.stem}.{ext}' for m in JUDGE_MODELS.values() for ext in ('json', 'bin') if not (d/f'{m.stem}.{ext}').is_file()]
     if missing: raise JudgeUnavailable(f"face judge model files missing in {d}: {', '.join(missing)}", INSTALL_FIX)
     return d
 
@@ -250,7 +257,7 @@ def _run(self:GraphModel, node:dict, a:list):
 @functools.lru_cache(maxsize=8)
 def load_judge_model(name:str, folder=None) -> GraphModel:
     "Judge `name` as a torch `GraphModel` (cached); a missing or corrupt file is an `AssetError` naming it."
-    path = judge_models_dir(folder)/f'{name}.json'
+    path = judge_models_dir(folder)/f'{JUDGE_MODELS[name].stem}.json'
     try: return GraphModel(path)
     except (ValueError, KeyError, StopIteration, json.JSONDecodeError, OSError) as e:
         raise AssetError(f"face judge {name} ({path}) is corrupt or unreadable: {e}",
@@ -258,7 +265,8 @@ def load_judge_model(name:str, folder=None) -> GraphModel:
 
 def _run_tfjs(name, x, folder, backend, workers) -> dict:
     "Outputs of judge `name` on `x` from TF.js under node (the reference runtime), in `workers` processes."
-    m, model_json, (node, script) = JUDGE_MODELS[name], judge_models_dir(folder)/f'{name}.json', judge_runtime()
+    m, (node, script) = JUDGE_MODELS[name], judge_runtime()
+    model_json = judge_models_dir(folder)/f'{m.stem}.json'
     chunks = [c for c in np.array_split(np.arange(len(x)), max(1, min(workers, len(x)))) if len(c)]
     with tempfile.TemporaryDirectory(prefix='facediv-judge-') as tmp:
         procs = []
@@ -346,10 +354,10 @@ def read_faceres(out:dict) -> dict:
     "FaceRes' raw outputs → P(male) [N], age in years [N] (expectation over its 100 one-year bins), descriptor [N,1024]."
     ages = out['age_pred/Softmax:0']
     return {'male': out['gender_pred/Sigmoid:0'][:, 0], 'age': ages @ np.arange(ages.shape[1], dtype=np.float32),
-            'descriptor': out['global_pooling/Mean']}
+            'descriptor': out['global_pooling/Mean' if 'global_pooling/Mean' in out else 'global_pooling/Mean:0']}
 
 def read_mobileface(out:dict) -> dict: return {'descriptor': out['batchnorm0/add_1:0']}
-READERS = {'gear': read_gear, 'faceres': read_faceres, 'mobileface': read_mobileface}
+READERS = {'gear': read_gear, 'faceres': read_faceres, 'faceresdeep': read_faceres, 'mobileface': read_mobileface}
 
 # %% ../nbs/14b_judge.ipynb #6deb1dc7
 def judge_faces(images,                          # [N,H,W,3] uint8 sRGB images (or a list of them)

@@ -16,7 +16,7 @@ from .core import (Check, NONNEG_INT, SEED, load_npz, load_params, rng, read_man
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
 from .template import template_vertices
 from .recognition import render_faces
-from .judge import (GEAR_RACES, judges_unavailable, judge_faces, calibrate_judges, best_condition,
+from .judge import (JUDGE_MODELS, GEAR_RACES, judges_unavailable, judge_faces, calibrate_judges, best_condition,
                            passing_verdicts, render_conditions, exposed)
 
 # %% auto #0
@@ -150,7 +150,7 @@ PERCEIVE_SCHEMA = {
     'render_size': Check(int, lambda n: 128 <= n <= 1024, 'a size in px from 128 to 1024'),
     'box_scale': Check(float, lambda x: 0.8 <= x <= 2, 'a number in [0.8, 2]'),
     'flip': Check(bool),
-    'tuned_on': Check(list, lambda v: set(v) <= {'gear', 'faceres', 'mobileface'}, 'a list of judge names'),
+    'tuned_on': Check(list, lambda v: set(v) <= set(JUDGE_MODELS), f"a list of judge names ({', '.join(JUDGE_MODELS)})"),
 }
 PREFERENCE = {'gender': ('faceres', 'gear'), 'age': ('faceres', 'gear'), 'race': ('gear',)}
 

@@ -12,7 +12,7 @@ from scipy.spatial import cKDTree
 from fastcore.script import call_parse
 
 from .core import (FaceDivError, ParamsError, AssetError, Check, POW2, POSITIVE_INT, SEED, one_of, load_params,
-                          rng, ShardedOutput, linear_to_srgb, ensure_writable_dir, atomic_write, load_npz, run_shards)
+                          rng, ShardedOutput, linear_to_srgb, asset_path, ensure_writable_dir, atomic_write, load_npz, run_shards)
 from .template import load_template, template_vertices, landmarks68, uv_raster, vertex_normals
 from .taxonomy import (Attributes, ETHNICITIES, sampling_plan, prompt_for, read_labels_csv, taxonomy_spec)
 from .skin import sample_skin_params, skin_maps, iris_colour, hair_colour, scalp_weight, HAIR_COLOURS
@@ -20,11 +20,12 @@ from .render import Camera, Lighting, Textures, named_view, render, sh_ambient, 
 from .diffusion import DIFFUSION_SCHEMA  # light: diffusers itself is imported only when the backend runs
 
 # %% auto #0
-__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'CURL', 'PORTRAITS_SCHEMA', 'OUTPUT_NEUTRAL', 'NECK',
-           'measurement_directions', 'age_shape', 'sample_identity', 'sample_lighting', 'sample_camera', 'hair_strands',
-           'draw_hair', 'body_shape', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed', 'load_photo',
-           'photo_record', 'photo_plan', 'DiffusersBackend', 'portrait_shard', 'make_portraits', 'check_rejections',
-           'scan_test_mask', 'scan_shard', 'make_scans', 'main']
+__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'SEX_SIGN', 'CURL', 'PORTRAITS_SCHEMA', 'OUTPUT_NEUTRAL', 'NECK',
+           'measurement_directions', 'age_shape', 'perceived_directions', 'perceived_age_ramp', 'sample_identity',
+           'sample_lighting', 'sample_camera', 'hair_strands', 'draw_hair', 'body_shape', 'face_geometry',
+           'face_textures', 'procedural_face', 'face_seed', 'load_photo', 'photo_record', 'photo_plan',
+           'DiffusersBackend', 'portrait_shard', 'make_portraits', 'check_rejections', 'scan_test_mask', 'scan_shard',
+           'make_scans', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
@@ -80,11 +81,42 @@ def age_shape(age:float) -> np.ndarray:
     t = np.clip((age - 25) / 50, 0, 1)
     return _shape(lip_thickness=-1.2 * t, nose_protrusion=0.5 * t, chin_height=0.4 * t, face_height=0.3 * t, eye_height=-0.6 * t, jaw_width=0.3 * t)
 
-def sample_identity(attrs:Attributes, g:np.random.Generator, sd:float=1.0, age:float|None=None) -> np.ndarray:
-    "[100] identity coefficients: the group's (and age's) mean shape plus N(0, sd²·I)."
-    mean = np.asarray(GROUP_SHAPE[attrs.ethnicity]) + np.asarray(SEX_SHAPE[attrs.gender])
+SEX_SIGN = {'male': 1.0, 'female': -1.0, 'unisex': 0.0}
+
+@functools.cache
+def perceived_directions() -> tuple:
+    "([100] sex, [100] age): unit identity-space directions along which a face judge trained on real photos reads faces as more male, and as older; each is orthogonal to the other's raw direction, so it moves one verdict only (see the prose)."
+    path = asset_path('judge-derived', 'perceived_directions.json')
+    fix = "reinstall facediv, or re-derive the file with tools/derive_judge_directions.py"
+    try:
+        d = json.loads(path.read_text())
+        sex, age = np.asarray(d['direction'], np.float64), np.asarray(d['age']['direction'], np.float64)
+    except (ValueError, KeyError, TypeError) as e: raise AssetError(f"{path} is corrupt ({type(e).__name__}: {e})", fix) from e
+    for name, u in (('sex', sex), ('age', age)):
+        if u.shape != (100,) or not np.isfinite(u).all() or not np.linalg.norm(u): raise AssetError(f"{path}: its {name} direction is not 100 finite numbers", fix)
+    sex, age = sex / np.linalg.norm(sex), age / np.linalg.norm(age)
+    # The judge reads older faces as more male (the raw directions' cosine is about 0.6): each step must move one verdict only.
+    sex_only, age_only = sex - (sex @ age) * age, age - (age @ sex) * sex
+    return sex_only / np.linalg.norm(sex_only), age_only / np.linalg.norm(age_only)
+
+def perceived_age_ramp(age:float) -> float:
+    "-1 at 15 years, 0 at 45, +1 at 75 and beyond: how far along the perceived-age direction a face of `age` goes."
+    return float(np.clip((age - 45) / 30, -1, 1))
+
+def sample_identity(attrs:Attributes, g:np.random.Generator, sd:float=1.0, age:float|None=None,
+                    sex_step:float=0.0,      # SD units along the perceived-sex direction, + for men, - for women
+                    age_step:float=0.0,      # SD units along the perceived-age direction at 75 years (see `perceived_age_ramp`)
+                    sexed_shape:bool=True,   # False: no sex difference in shape at all (how the directions were derived)
+                   ) -> np.ndarray:
+    "[100] identity coefficients: the group's (age's, sex's) mean shape plus N(0, sd²·I)."
+    mean = np.asarray(GROUP_SHAPE[attrs.ethnicity]) + (np.asarray(SEX_SHAPE[attrs.gender]) if sexed_shape else 0)
     if age is not None: mean = mean + age_shape(age)
-    return (mean @ measurement_directions() + g.normal(0, sd, 100)).astype(np.float32)
+    x = mean @ measurement_directions() + g.normal(0, sd, 100)
+    if (sex_step and sexed_shape) or (age_step and age is not None):
+        sex_dir, age_dir = perceived_directions()
+        if sexed_shape: x = x + sex_step * SEX_SIGN[attrs.gender] * sex_dir
+        if age is not None: x = x + age_step * perceived_age_ramp(age) * age_dir
+    return x.astype(np.float32)
 
 # %% ../nbs/06_portraits.ipynb #fac72dd5
 def sample_lighting(g:np.random.Generator) -> Lighting:
@@ -253,7 +285,9 @@ PORTRAITS_SCHEMA = {
     'n_faces': POSITIVE_INT, 'n_scans': Check(int, lambda n: n >= 0, 'a non-negative integer'),
     'scan_test_fraction': Check(float, lambda x: 0 < x < 1, 'a fraction in (0, 1)'),
     'image_size': POW2, 'uv_res': POW2, 'shard_size': POSITIVE_INT, 'seed': SEED,
-    'identity_sd': Check(float, lambda x: x > 0, 'a positive number'), 'expression_scale': Check(float, lambda x: 0 <= x <= 1, 'a number in [0, 1]'),
+    'identity_sd': Check(float, lambda x: x > 0, 'a positive number'),
+    'perceived_sex_step': Check(float, lambda x: 0 <= x <= 4, 'SD units in [0, 4]'),
+    'perceived_age_step': Check(float, lambda x: 0 <= x <= 4, 'SD units in [0, 4]'), 'expression_scale': Check(float, lambda x: 0 <= x <= 1, 'a number in [0, 1]'),
     'max_yaw': Check(float, lambda x: 0 <= x <= 60, 'degrees in [0, 60]'), 'max_pitch': Check(float, lambda x: 0 <= x <= 30, 'degrees in [0, 30]'),
     'photos': {'folder': Check(str), 'labels_csv': Check(str)},
     'diffusers': DIFFUSION_SCHEMA,
@@ -286,9 +320,9 @@ def body_shape(vertices:np.ndarray, gender:str, g:np.random.Generator) -> np.nda
     out[sel] = v
     return out
 
-def face_geometry(attrs:Attributes, g:np.random.Generator, cfg, age:float|None=None) -> tuple:
+def face_geometry(attrs:Attributes, g:np.random.Generator, cfg, age:float|None=None, sexed_shape:bool=True) -> tuple:
     "(identity [100], expression [53], vertices [V,3]) of one sampled face (of `age` years, if given)."
-    identity = sample_identity(attrs, g, cfg.identity_sd, age)
+    identity = sample_identity(attrs, g, cfg.identity_sd, age, cfg.get('perceived_sex_step', 0.0), cfg.get('perceived_age_step', 0.0), sexed_shape)
     expression = g.uniform(0, cfg.expression_scale, 53).astype(np.float32)
     expression[load_template().expression_names.index('jawOpen')] *= 0.3
     return identity, expression, template_vertices(identity, expression)
@@ -305,11 +339,11 @@ def face_textures(attrs:Attributes, seed:int, uv_res:int, params=None) -> tuple:
                         materials={'M_IrisLeft': {'colour': iris}, 'M_IrisRight': {'colour': iris}, 'M_EyeLashes': {'colour': lash}})
     return textures, maps
 
-def procedural_face(attrs:Attributes, seed:int, cfg, with_image:bool=True) -> dict:
-    "Everything about one procedural face: portrait (uint8 sRGB, with its hair layer) and ground truth."
+def procedural_face(attrs:Attributes, seed:int, cfg, with_image:bool=True, sexed_shape:bool=True) -> dict:
+    "Everything about one procedural face: portrait (uint8 sRGB, with its hair layer) and ground truth (`sexed_shape`: see `sample_identity`)."
     g = rng(seed, 'procedural_face')
     params = sample_skin_params(attrs, seed)
-    identity, expression, vertices = face_geometry(attrs, g, cfg, params.age_years)
+    identity, expression, vertices = face_geometry(attrs, g, cfg, params.age_years, sexed_shape)
     textures, maps = face_textures(attrs, seed, cfg.uv_res, params)
     out = {'attributes': attrs.encode(), 'seed': np.int64(seed), 'gt_identity': identity, 'gt_expression': expression,
            'gt_albedo': maps['albedo'].astype(np.float16), 'gt_specular': maps['specular'].astype(np.float16),
