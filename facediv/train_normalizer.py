@@ -4,7 +4,7 @@
 
 # %% ../nbs/10b_train_normalizer.ipynb #7aa4485b
 from __future__ import annotations
-import copy, json, multiprocessing, os, sys, time
+import copy, hashlib, json, multiprocessing, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -24,9 +24,10 @@ from .normalizer import (MODELS, PatchDiscriminator, full_kwargs, n_params, save
 
 # %% auto #0
 __all__ = ['NON_NEGATIVE', 'TRAIN_NORMALIZER_SCHEMA', 'check_training_data', 'build_networks', 'resume_state', 'save_state',
-           'step_tensors', 'd_step', 'g_step', 'ema_update', 'train_normalizer', 'model_configs', 'load_scans',
-           'scan_normals', 'skin_tone_weights', 'make_test_set', 'load_source', 'plot_comparison', 'plot_groups',
-           'write_plots', 'load_training_data', 'train_networks', 'score_test_scans', 'train_stage', 'main']
+           'step_tensors', 'd_step', 'g_step', 'ema_update', 'array_digest', 'train_normalizer', 'model_configs',
+           'load_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'load_source', 'plot_comparison',
+           'plot_groups', 'write_plots', 'load_training_data', 'train_networks', 'score_test_scans', 'train_stage',
+           'main']
 
 # %% ../nbs/10b_train_normalizer.ipynb #b8e029c1
 def _sample_batch(step:int, seed:int, rank:int, batch:int, target, target_normals, source, source_normals, weights=None) -> dict:
@@ -142,6 +143,14 @@ def ema_update(G_ema:torch.nn.Module, G:torch.nn.Module, beta:float) -> None:
     for p_ema, p in zip(G_ema.parameters(), G.parameters()): p_ema.lerp_(p, 1 - beta)
 
 # %% ../nbs/10b_train_normalizer.ipynb #46ee62e1
+def array_digest(*arrays) -> str:
+    "Short SHA-256 of the bytes, dtypes and shapes of `arrays` (None allowed): what a run was trained on."
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None: h.update(b'none'); continue
+        a = np.ascontiguousarray(a); h.update(f'{a.dtype}{a.shape}'.encode()); h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
 def train_normalizer(
     run_dir,                          # output folder: {name}.safetensors/.json, {name}_state.safetensors, {name}_stats.jsonl
     target,                           # [S,2,res,res,3] linear target-set scan albedos (never test scans)
@@ -179,7 +188,8 @@ def train_normalizer(
     train_cfg = dict(model=model, model_kwargs=model_kwargs, D_kwargs=D_kwargs, batch=batch, lr=lr, betas=list(betas),
                      lambda_adv=lambda_adv, lambda_colour=lambda_colour, lambda_tv=lambda_tv, colour_sigma=colour_sigma,
                      ema_halflife=ema_halflife, seed=seed, n_target=len(target), n_source=0 if source is None else len(source),
-                     weights=None if target_weights is None else config_hash(target_weights.round(6).tolist()))
+                     weights=None if target_weights is None else config_hash(target_weights.round(6).tolist()),
+                     data=array_digest(target, target_normals, source, source_normals))   # new data: train afresh, never resume
     cfg_hash = config_hash(train_cfg)
 
     # Networks, the state to resume from, and their placement.

@@ -17,7 +17,7 @@ from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json,
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
 from .gan import Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
-from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash)
+from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint)
 from .core import POSITIVE, NONNEG, NONNEG_INT, BETAS
 from .gan import network_spec
 from .figures import write_loss_plots, asset_images, save_grid
@@ -59,7 +59,9 @@ def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
                 EG_opt_kwargs=dict(lr=cfg.opt.lr, betas=list(cfg.opt.betas)), D_opt_kwargs=dict(lr=cfg.opt.D_lr, betas=list(cfg.opt.D_betas)),
                 loss_kwargs=net(cfg.loss), label_prior=cfg.label_prior, prior_ridge=cfg.prior_ridge, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
                 log_every=cfg.log_every, device=cfg.device, threads=cfg.threads, profile=cfg.get('profile'))
-    opts['config_hash'] = run_config_hash({k: v for k, v in opts.items() if k not in ('run_dir', 'plots_dir', 'metrics_path')})
+    # The data's content, not only its path: new faces in the same folder must not resume a finished run.
+    opts['config_hash'] = run_config_hash({k: v for k, v in opts.items() if k not in ('run_dir', 'plots_dir', 'metrics_path')}
+                                          | {'data': data_fingerprint(data_dir, 'normalize')})
     return opts
 
 # %% ../nbs/11b_train_step1.ipynb #1c5c732f

@@ -18,7 +18,7 @@ from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, sav
 from .taxonomy import ETHNICITIES, Attributes, one_hot, taxonomy_spec, check_taxonomy
 from .gan import (Generator, Discriminator, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
-from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash)
+from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint)
 from .core import POSITIVE, NONNEG, NONNEG_INT, BETAS
 from .gan import network_spec, load_checkpoint
 from .figures import write_loss_plots, asset_images, save_grid
@@ -80,7 +80,8 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
                 init_from_G1=cfg.init_from_G1, calibrate_samples=cfg.calibrate_samples, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
                 log_every=cfg.log_every, device=cfg.device, threads=cfg.threads, profile=cfg.get('profile'))
     opts['config_hash'] = run_config_hash({k: v for k, v in opts.items()                # calibration runs after training: not part of it
-                                           if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model', 'calibrate_samples')})
+                                           if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model', 'calibrate_samples')}
+                                          | {'data': data_fingerprint(data_dir, 'normalize')})             # new data: train afresh
     return opts
 
 # %% ../nbs/11c_train_step2.ipynb #887fc717

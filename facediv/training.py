@@ -12,13 +12,13 @@ import numpy as np
 import torch
 
 from .core import (FaceDivError, ParamsError, Check, POSITIVE, NONNEG_INT, POSITIVE_INT, RESOLUTION, SEED, one_of, rng,
-                          atomic_write, save_json, ensure_writable_dir, config_hash)
+                          atomic_write, save_json, ensure_writable_dir, config_hash, read_manifest)
 from .checkpoint import save_tensors, load_tensors, optimizer_tensors, load_optimizer
 
 # %% auto #0
 __all__ = ['COMMON_SCHEMA', 'HASH_EXCLUDE', 'batch_indices', 'seed_torch', 'save_checkpoint', 'resume_from', 'peak_ram_mb',
            'StatsLog', 'LossAverager', 'check_stage_io', 'distributed_env', 'accelerate_command', 'launch',
-           'make_accelerator', 'sync_gradients', 'run_config_hash']
+           'make_accelerator', 'sync_gradients', 'run_config_hash', 'data_fingerprint']
 
 # %% ../nbs/00b_training.ipynb #b4521420
 def batch_indices(seed:int, step:int, n:int, batch:int, rank:int=0, world:int=1, stream:str='batch') -> np.ndarray:
@@ -190,3 +190,8 @@ HASH_EXCLUDE = ('steps', 'snapshot_every', 'log_every', 'num_processes', 'device
 def run_config_hash(cfg:dict) -> str:
     "Hash of the options that make a run what it is (not its length, logging or hardware): resume only on a match."
     return config_hash({k: v for k, v in cfg.items() if k not in HASH_EXCLUDE})
+
+def data_fingerprint(folder, stage:str) -> str|None:
+    "Hash of what a finished sharded output holds (its shards' sha256, from the manifest), or None before it exists: a run resumes only on the data it was trained on."
+    if not (Path(folder)/'manifest.json').exists(): return None                   # the stage's own input check names it
+    return config_hash([s.get('sha256') for s in read_manifest(folder, stage)['shards']])
