@@ -277,8 +277,8 @@ def _smooth_below(d, edge, soft): return np.clip((edge + soft - d) / (2 * soft),
 
 def _polyline(points:np.ndarray, n:int=12) -> np.ndarray:
     "Densely resample a polyline of 3D points [K,3]."
-    t = np.linspace(0, 1, n, endpoint=False)[:, None, None]
-    return np.concatenate([(points[:-1] * (1 - t) + points[1:] * t).reshape(-1, 3), points[-1:]])
+    t = np.linspace(0, 1, n, endpoint=False)[None, :, None]                   # segment-major: points stay in order along the line
+    return np.concatenate([(points[:-1, None] * (1 - t) + points[1:, None] * t).reshape(-1, 3), points[-1:]])
 
 NORWOOD = {  # stage: (frontal rise, temple rise, crown bald radius, top of the remaining fringe above the ear; cm)
     1: (0, 0, 0, None), 2: (0.3, 0.7, 0, None), 3: (0.8, 1.8, 0, None), 4: (1.8, 2.4, 2.0, None),
