@@ -1,30 +1,39 @@
 """What the face judges respond to: the same 56 procedural portraits (7 ethnicities × 4 ages × 2 genders, 192 px)
 generated under one change at a time, judged by FaceRes and GEAR. Writes bench/results/judge_ablation.json.
 
+Two views per change: the portraits, and the same faces' ground-truth UV albedo on their geometry rendered as the
+bald asset the GAN learns (perceive's asset view: `recognition.render_faces` under the calibrated condition).
+
 The interventions are fixed what-ifs, to find which cues the judges read; none is tuned on FaceRes or GEAR. The
 portraits themselves carry two directions derived from `faceresdeep` (see the portraits chapter), so that judge is
 recorded as tuned on and not run here.
-Run: python bench/judge_ablation.py [--only base,shape2 ...]   (about 30 s per intervention on 2 cores)"""
+Run: python bench/judge_ablation.py [--only base,shape2 ...]   (about 45 s per intervention on 2 cores)"""
 import argparse, json, time
 from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 import facediv.portraits as P
+import facediv.skin as S
+from facediv.recognition import render_faces
+from facediv.template import template_vertices
 from facediv.core import load_params
 from facediv.taxonomy import Attributes, ETHNICITIES
-from facediv.judge import judge_faces, judges_unavailable
+from facediv.judge import judge_faces, judges_unavailable, render_conditions, exposed
 
 AGES = ('20-24', '35-39', '50-54', '70-74')
 
 def faces(cfg) -> tuple:
-    "(images [56,192,192,3], labels [56,3] as strings): every other ethnicity, 4 ages, both genders, fixed seeds."
-    images, labels = [], []
+    "(portraits [56,192,192,3], bald asset renders [56,192,192,3], labels [56,3] as strings): every other ethnicity, 4 ages, both genders, fixed seeds."
+    out, labels = [], []
     for ei, e in enumerate(ETHNICITIES[::2]):
         for gender in ('female', 'male'):
             for ai, age in enumerate(AGES):
                 seed = 1000 + ei * 37 + ai * 7 + (gender == 'male')
-                images.append(P.procedural_face(Attributes(e, age, gender), seed, cfg)['image']); labels.append((e, age, gender))
-    return np.stack(images), np.array(labels)
+                out.append(P.procedural_face(Attributes(e, age, gender), seed, cfg)); labels.append((e, age, gender))
+    light, _, exposure = render_conditions()['soft/face/bright']                 # perceive's calibrated condition
+    assets, _ = render_faces(np.stack([f['gt_albedo'] for f in out]).astype(np.float32), size=cfg.image_size,
+                             vertices=template_vertices(np.stack([f['gt_identity'] for f in out])), lighting=exposed(light, exposure))
+    return np.stack([f['image'] for f in out]), assets, np.array(labels)
 
 def figures(j:dict, labels:np.ndarray) -> dict:
     "Gender accuracy (all, women, men), mean P(male), age Spearman r and MAE of FaceRes; GEAR's gender and age r."
@@ -71,6 +80,15 @@ def _perceived(sex:bool, age:bool):
         return _patch(P, 'sample_identity', sample)
     return apply
 
+def _steps(sex_step:float, age_step:float):
+    "Other sizes of the two judge-derived steps (params.yaml sets both)."
+    def apply():
+        original = P.sample_identity
+        def sample(attrs, g, sd=1.0, age_years=None, sex=0.0, age=0.0, sexed_shape=True):
+            return original(attrs, g, sd, age_years, sex_step, age_step, sexed_shape)
+        return _patch(P, 'sample_identity', sample)
+    return apply
+
 def _no_hair():
     return _patch(P, 'draw_hair', lambda rgb, depth, *a, **k: (rgb, np.zeros(rgb.shape[:2])))
 
@@ -81,6 +99,10 @@ def _makeup():
         if attrs.gender == 'female': p.lipstick, p.eye_makeup = 0.8, 0.8
         return p
     return _patch(P, 'sample_skin_params', sample)
+
+def _skin_constant(name:str, value):
+    "Set a module constant of `facediv.skin` (texture amplitudes, cosmetics rates, brow greying) for one run."
+    return lambda: _patch(S, name, value)
 
 def _age_shape(scale:float):
     def apply():
@@ -97,7 +119,12 @@ INTERVENTIONS = {
     'identity_sd_0.5': _identity(True, True, 0.5),
     'female_shape_x2': _sex_shape(2.0), 'female_shape_x3': _sex_shape(3.0),
     'recentred_sex_shape': _sex_shape(2.0, 0.0),            # women twice as far, men at the template
-    'no_hair': _no_hair, 'makeup_always': _makeup, 'age_shape_x2': _age_shape(2.0)}
+    'no_hair': _no_hair, 'makeup_always': _makeup, 'age_shape_x2': _age_shape(2.0),
+    # The features added after the first judged run, each taken out again (the values they replaced):
+    'previous_skin_texture': _skin_constant('SKIN_TEXTURE', {'melanin_mottle': (0.05, 0.07), 'melanin_fine': (0.04, 0.03), 'blood_mottle': (0.12, 0.0)}),
+    'previous_cosmetics_rates': _skin_constant('COSMETICS_RATE', {'lipstick': (0.45, 0.3), 'eye_makeup': (0.5, 0.3)}),
+    'brows_grey_with_scalp': _skin_constant('BROW_GREYING_POWER', 1.0),
+    'perceived_steps_3': _steps(3.0, 3.0)}
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--only', default=''); ap.add_argument('--out', default='bench/results/judge_ablation.json')
@@ -106,13 +133,16 @@ if __name__ == '__main__':
     cfg = load_params('portraits', P.PORTRAITS_SCHEMA, 'params.yaml')
     cfg = type(cfg)({**cfg, 'image_size': 192})
     names = [n for n in args.only.split(',') if n] or list(INTERVENTIONS)
-    results = {}
+    results, asset_results = {}, {}
     for name in names:
         undo = INTERVENTIONS[name]()
         try:
-            t = time.time(); images, labels = faces(cfg)
+            t = time.time(); images, assets, labels = faces(cfg)
             row = figures(judge_faces(images, models=('faceres', 'gear')), labels) | {'seconds': round(time.time() - t, 1)}
+            asset_row = figures(judge_faces(assets, models=('faceres', 'gear')), labels)
         finally: undo()
-        results[name] = row; print(name, json.dumps(row), flush=True)
-    out = {'what': __doc__.split('\n')[0], 'n_faces': 56, 'image_size': 192, 'tuned_on': ['faceresdeep'], 'results': results}
+        results[name], asset_results[name] = row, asset_row
+        print(name, json.dumps(row), '\n  assets:', json.dumps(asset_row), flush=True)
+    out = {'what': __doc__.split('\n')[0], 'n_faces': 56, 'image_size': 192, 'tuned_on': ['faceresdeep'], 'results': results,
+           'results_assets': asset_results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True); Path(args.out).write_text(json.dumps(out, indent=1))

@@ -5,7 +5,7 @@
 # %% ../nbs/05_skin.ipynb #62aea859
 from __future__ import annotations
 import functools
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 
 import numpy as np
 from scipy import ndimage
@@ -16,11 +16,11 @@ from .template import load_template, landmarks68, uv_raster, uv_position_map, UV
 
 # %% auto #0
 __all__ = ['WAVELENGTHS', 'XYZ_TO_LINEAR_SRGB', 'D65_WHITE', 'ITA_CATEGORIES', 'MELANIN_RANGE', 'BLOOD_RANGE', 'ITA_BY_ETHNICITY',
-           'IRIS_COLOURS', 'HAIR_COLOURS', 'HAIR_TEXTURES', 'GREYING_MIDPOINT', 'BALDING_RATE', 'NORWOOD', 'GREY_HAIR',
-           'LIPSTICK', 'cie_xyz_cmf', 'illuminant', 'spectrum_to_rgb', 'absorption_spectra', 'skin_reflectance',
-           'linear_rgb_to_lab', 'ita', 'ita_category', 'albedo_from_chromophores', 'melanin_for_ita', 'SkinParams',
-           'sample_skin_params', 'scalp_weight', 'brow_region', 'face_regions', 'hair_colour', 'iris_colour',
-           'facial_hair', 'skin_maps']
+           'IRIS_COLOURS', 'HAIR_COLOURS', 'HAIR_TEXTURES', 'GREYING_MIDPOINT', 'BALDING_RATE', 'COSMETICS_RATE',
+           'NORWOOD', 'GREY_HAIR', 'SKIN_TEXTURE', 'BROW_GREYING_POWER', 'LIPSTICK', 'cie_xyz_cmf', 'illuminant',
+           'spectrum_to_rgb', 'absorption_spectra', 'skin_reflectance', 'linear_rgb_to_lab', 'ita', 'ita_category',
+           'albedo_from_chromophores', 'melanin_for_ita', 'SkinParams', 'sample_skin_params', 'scalp_weight',
+           'brow_region', 'face_regions', 'hair_colour', 'iris_colour', 'facial_hair', 'skin_maps']
 
 # %% ../nbs/05_skin.ipynb #ea6094d2
 WAVELENGTHS = np.arange(400, 701, 10, dtype=np.float64)  # nm
@@ -231,6 +231,8 @@ def _beard_style(male:float, age:float, ethnicity:str, g) -> str:
     return _pick(g, {'none': .45, 'stubble': .22, 'moustache': .07 + .05 * (age > 45), 'goatee': .08, 'full': .15 * full})
 
 # %% ../nbs/05_skin.ipynb #40b36231
+COSMETICS_RATE = {'lipstick': (0.65, 0.45), 'eye_makeup': (0.7, 0.45)}   # share of women under 60, 60 and over (see the prose)
+
 def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
     "Draw `SkinParams` for a face with attributes `attrs` (reproducible from `seed`)."
     g = rng(seed, 'skin', attrs.slug())
@@ -256,6 +258,7 @@ def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
              'goatee': g.uniform(0.6, 0.9), 'full': g.uniform(0.7, 0.95)}[beard_style] * density
     thinning = (g.uniform(0.15, 0.4) if male < 1 and g.uniform() < np.clip(0.12 + (age - 25) * 0.008, 0, 0.6) else 0)
     cosmetic = male == 0 and age >= 15
+    lipstick_rate, eye_makeup_rate = (COSMETICS_RATE[k][age >= 60] for k in ('lipstick', 'eye_makeup'))
     p = SkinParams(
         ita=target, melanin=melanin_for_ita(target, haemoglobin, eumelanin, oxygenation), haemoglobin=haemoglobin,
         eumelanin_ratio=eumelanin, oxygenation=oxygenation, age_years=age, beard=float(beard),
@@ -266,8 +269,8 @@ def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
         male=male, hair_texture=texture, hair_style=style, hair_length=length, norwood=norwood, beard_style=beard_style,
         brow_width=float(g.normal(0.36, 0.05) if sexed == 'male' else g.normal(0.24, 0.04)) * (1 - 0.2 * greying),
         brow_arch=float(g.normal(0.08, 0.08) if sexed == 'male' else g.normal(0.35, 0.1)),
-        lipstick=float(g.uniform(0.4, 0.9) if cosmetic and g.uniform() < (0.45 if age < 60 else 0.3) else 0),
-        eye_makeup=float(g.uniform(0.4, 1.0) if cosmetic and g.uniform() < (0.5 if age < 60 else 0.3) else 0))
+        lipstick=float(g.uniform(0.4, 0.9) if cosmetic and g.uniform() < lipstick_rate else 0),
+        eye_makeup=float(g.uniform(0.4, 1.0) if cosmetic and g.uniform() < eye_makeup_rate else 0))
     if attrs.gender == 'male' and age >= 18 and beard_style == 'none':     # drawn last: earlier draws are unchanged
         p.stubble_shadow = float(g.uniform(0.12, 0.3) * density)
     return p
@@ -384,6 +387,9 @@ def _spots(g:np.random.Generator, shape:tuple, count:int, radius:float, where:np
     return ndimage.gaussian_filter(out, sigma=(0, radius, radius)) * (2 * np.pi * radius ** 2)
 
 GREY_HAIR = (0.45, 0.44, 0.42)   # linear RGB of unpigmented hair
+# Log-amplitudes of skin-colour noise: (at 20 years or in women, added by 75 years or in men); see the prose.
+SKIN_TEXTURE = {'melanin_mottle': (0.03, 0.09), 'melanin_fine': (0.025, 0.035), 'blood_mottle': (0.06, 0.06)}
+BROW_GREYING_POWER = 2.0         # brows' grey share = scalp's ** this (brows grey later; Tobin & Paus 2001)
 LIPSTICK = (0.32, 0.025, 0.04)   # linear RGB of a mid red lipstick
 
 def hair_colour(params:SkinParams) -> np.ndarray:
@@ -418,11 +424,13 @@ def skin_maps(params:SkinParams, r:UVRaster, seed:int=0) -> dict:
     # Solar lentigines: none before ~40, then in most fair-skinned people over 60 (Bastiaens et al. 2004).
     lentigo = np.clip((params.age_years - 40) / 30, 0, 1) * (1.0 if params.ita > 28 else 0.4)
     age_spots = _spots(g, shape, int(lentigo ** 1.5 * 30 * s ** 2), 2.0 * s, face * (reg['cheeks'] + reg['forehead'] + 0.2))
-    melanin = params.melanin * np.exp((0.05 + 0.07 * age) * mottle + (0.04 + 0.03 * params.male) * fine) * (1 + 0.25 * reg['periorbital'] - 0.3 * reg['lips']) \
+    # Pigment and redness grow patchier with age (Fink et al. 2006); men's skin has the coarser texture (see the prose).
+    (m0, m1), (f0, f1), (b0, b1) = SKIN_TEXTURE['melanin_mottle'], SKIN_TEXTURE['melanin_fine'], SKIN_TEXTURE['blood_mottle']
+    melanin = params.melanin * np.exp((m0 + m1 * age) * mottle + (f0 + f1 * params.male) * fine) * (1 + 0.25 * reg['periorbital'] - 0.3 * reg['lips']) \
         * (1 + 0.6 * np.clip(freckles, 0, 2) + 0.7 * np.clip(age_spots, 0, 2))
     female = 1 - params.male
     lip_blood = 2.0 + 0.8 * female - 0.8 * age                                          # redder lips in women, paler with age (Russell 2009)
-    blood = params.haemoglobin * np.exp(0.12 * mottle) * (1 + 0.9 * reg['cheeks'] + 0.6 * reg['nose'] + lip_blood * reg['lips'])
+    blood = params.haemoglobin * np.exp((b0 + b1 * age) * mottle) * (1 + 0.9 * reg['cheeks'] + 0.6 * reg['nose'] + lip_blood * reg['lips'])
     albedo = albedo_from_chromophores(melanin, blood, params.eumelanin_ratio, params.oxygenation)  # [T,R,R,3]
     albedo *= np.array([1, 1, 1 - 0.06 * age], np.float32)                              # yellowing with age
     # Forehead lines: 3-5 wavy, broken lines bowed with the brows (spacing ~1 cm), not a regular grating.
@@ -451,7 +459,8 @@ def skin_maps(params:SkinParams, r:UVRaster, seed:int=0) -> dict:
     beard = facial_hair(params, reg) * stubble
     # Shaved men still show the beard below the skin: a grey-blue shadow of cut hairs (see the prose).
     beard = np.maximum(beard, params.stubble_shadow * np.maximum(reg['beard'], reg['moustache']) * np.clip(0.7 + 0.4 * strands, 0, 1))[..., None]
-    for weight in (beard, brows, scalp_hair): albedo = albedo * (1 - weight) + hair * weight
+    brow_hair = hair_colour(replace(params, greying=params.greying ** BROW_GREYING_POWER)) * (1 + 0.35 * strands[..., None])
+    for weight, colour in ((beard, hair), (brows, brow_hair), (scalp_hair, hair)): albedo = albedo * (1 - weight) + colour * weight
     specular = 0.028 * (1 + 0.5 * reg['t_zone'] + 0.3 * reg['lips']) * (1 - 0.7 * scalp_hair[..., 0]) * (1 + 0.05 * fine)
     roughness = 0.5 - 0.12 * reg['t_zone'] - 0.15 * reg['lips'] + 0.3 * beard[..., 0] + 0.3 * scalp_hair[..., 0] + 0.03 * fine
     displacement = (0.02 * _noise(g, shape, 0.6 * s) * (1 + reg['nose'] + reg['cheeks'])   # pores
