@@ -19,8 +19,8 @@ from .relight import check_textures, shard_normals, evaluate_methods, group_repo
 from .normalizer import load_model, normalize_textures, model_method
 
 # %% auto #0
-__all__ = ['NORMALIZE_SCHEMA', 'normalize_shard', 'normalize_dataset', 'portrait_albedo_lookup', 'score_end_to_end',
-           'write_records', 'apply_stage', 'main']
+__all__ = ['NORMALIZE_SCHEMA', 'normalize_shard', 'normalize_dataset', 'portrait_albedo_lookup', 'score_shard',
+           'score_end_to_end', 'write_records', 'apply_stage', 'main']
 
 # %% ../nbs/10c_normalize.ipynb #c8fffbdd
 NORMALIZE_SCHEMA = {
@@ -83,32 +83,39 @@ def portrait_albedo_lookup(portraits_dir):
     return lookup, None
 
 # %% ../nbs/10c_normalize.ipynb #463a7372
-def score_end_to_end(cfg, lookup, model_dir, out_dir, manifest:dict, R:int, records_path=None) -> dict:
-    "Every method vs the portraits' true albedo on the observed face texels of `eval_faces` sampled faces: the metrics entries (per face to `records_path`, CSV)."
-    stats = dict(np.load(Path(model_dir)/'baselines.npz'))
-    unet = load_model(model_dir, 'unet_baseline')
+def score_shard(portraits_dir:str, model_dir:str, out_dir:str, scored:np.ndarray, threads:int, k:int) -> dict|None:
+    "Every method vs the true albedo on shard `k`'s sampled faces (`scored`, over all faces): {'scores', 'attributes', 'face_id'}, or None. A unit of work for `run_shards`."
+    if threads: torch.set_num_threads(threads)                                 # spawned workers start with torch's default
+    entries = read_manifest(out_dir, 'normalize')['shards']
+    first = sum(e['n'] for e in entries[:k])
+    sel = scored[first:first + entries[k]['n']]
+    if not sel.any(): return None
+    shard = load_npz(Path(out_dir)/entries[k]['file'], 'normalize')
+    shard = {key: v[sel] for key, v in shard.items() if key != 'config_hash'}
+    gt = portrait_albedo_lookup(portraits_dir)[0](shard['face_id'])            # scored at the smaller of the two resolutions
+    methods = {**baseline_methods(dict(np.load(Path(model_dir)/'baselines.npz'))), 'unet': model_method(load_model(model_dir, 'unet_baseline')),
+               'normalizer': lambda x, n, a=shard['uv_albedo'].astype(np.float32): a}
+    seen = shard['uv_confidence'][:, 0].astype(np.float32) > 0.5
+    R = shard['uv_texture'].shape[2]
+    scores = evaluate_methods(methods, shard['uv_texture'].astype(np.float32), gt, shard['attributes'], shard_normals(shard, R),
+                              masks=seen, chunk=len(gt))['scores']
+    return {'scores': scores, 'attributes': shard['attributes'], 'face_id': shard['face_id'], 'scored_res': min(R, gt.shape[2])}
+
+def score_end_to_end(cfg, portraits_dir, model_dir, out_dir, manifest:dict, records_path=None, workers:int=1) -> dict:
+    "Every method vs the portraits' true albedo on the observed face texels of `eval_faces` sampled faces, shard by shard in `workers` processes: the metrics entries (per face to `records_path`, CSV)."
     n = manifest['n_items']
     scored = np.zeros(n, bool)
     scored[rng(cfg.seed, 'eval_faces').permutation(n)[:cfg.eval_faces or n]] = True
     report = {'n_scored': int(scored.sum())}
-    parts, attrs, face_ids, start = [], [], [], 0
-    for shard in iter_shards(out_dir, 'normalize'):
-        sel = scored[start:start + len(shard['face_id'])]; start += len(sel)
-        if not sel.any(): continue
-        shard = {k: v[sel] for k, v in shard.items()}
-        gt = lookup(shard['face_id'])                                      # scored at the smaller of the two resolutions
-        methods = {**baseline_methods(stats), 'unet': model_method(unet),
-                   'normalizer': lambda x, n, a=shard['uv_albedo'].astype(np.float32): a}
-        seen = shard['uv_confidence'][:, 0].astype(np.float32) > 0.5
-        parts.append(evaluate_methods(methods, shard['uv_texture'].astype(np.float32), gt, shard['attributes'], shard_normals(shard, R),
-                                      masks=seen, chunk=len(gt))['scores'])
-        attrs.append(shard['attributes']); face_ids.append(shard['face_id'])
+    shards = range(len(read_manifest(out_dir, 'normalize')['shards']))
+    parts = [p for p in run_shards(list(shards), functools.partial(score_shard, str(portraits_dir), str(model_dir), str(out_dir), scored, cfg.threads),
+                                   workers, 'normalize: scoring') if p is not None]
     if parts:
-        scores = {m: {k: np.concatenate([p[m][k] for p in parts]) for k in parts[0][m]} for m in parts[0]}
-        attrs = np.concatenate(attrs)
+        scores = {m: {k: np.concatenate([p['scores'][m][k] for p in parts]) for k in parts[0]['scores'][m]} for m in parts[0]['scores']}
+        attrs = np.concatenate([p['attributes'] for p in parts])
         report.update(summarise({'reports': {m: group_report(s, attrs) for m, s in scores.items()}},
-                                region='face tile, observed texels (uv_confidence > 0.5)', scored_res=min(R, gt.shape[2])))
-        if records_path is not None: write_records(records_path, np.concatenate(face_ids), attrs, scores)
+                                region='face tile, observed texels (uv_confidence > 0.5)', scored_res=parts[0]['scored_res']))
+        if records_path is not None: write_records(records_path, np.concatenate([p['face_id'] for p in parts]), attrs, scores)
     return report
 
 def write_records(path, face_ids:np.ndarray, attributes:np.ndarray, scores:dict) -> None:
@@ -129,7 +136,7 @@ def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_pat
     manifest, R = normalize_dataset(model_dir, dataset_dir, out_dir, workers, cfg.threads)
     lookup, reason = portrait_albedo_lookup(portraits_dir)
     report = {'n_faces': manifest['n_items'], 'computed': lookup is not None, 'reason': reason}
-    if lookup is not None: report.update(score_end_to_end(cfg, lookup, model_dir, out_dir, manifest, R, records_path))
+    if lookup is not None: report.update(score_end_to_end(cfg, portraits_dir, model_dir, out_dir, manifest, records_path, workers))
     report['stage_time_s'] = round(time.time() - t_start, 1)
     save_json(report, metrics_path)
     return report

@@ -131,6 +131,11 @@ def test_normalize_resumes_and_runs_in_workers_to_the_same_bytes(work):
         assert r.returncode == 0, r.stderr[-3000:]
         runs[name] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     assert len(runs['one']) == 3 and runs['two'] == runs['one'] and runs['killed'] == runs['one']   # 2 shards + manifest
+    # Scoring end to end also runs shard by shard in the workers: the same scores as in one process.
+    import json
+    scores = {n: json.loads((work/f'normalize_{n}.json').read_text()) for n in ('one', 'two')}
+    for m in scores.values(): m.pop('stage_time_s')
+    assert scores['one']['computed'] and scores['one']['n_scored'] > 0 and scores['two'] == scores['one']
 
 def test_train_normalizer_in_two_processes_gives_the_same_weights(work):
     "`--workers 2` trains the normaliser and the U-Net side by side: the weights and metrics of training them one after the other."
