@@ -114,7 +114,7 @@ def time_postprocess(params:str) -> dict:
     pc = load_params('portraits', PORTRAITS_SCHEMA, params)
     raw = yaml.safe_load(Path(params).read_text())
     rc = (load_params('reconstruct', RECONSTRUCT_SCHEMA, params) if 'reconstruct' in raw else   # the stage's documented defaults
-          AttrDict(uv_res=pc.uv_res, landmarks='ground_truth', identity_modes=100, ridge=1.0, fit_expression=True, refine=False))
+          AttrDict(uv_res=pc.uv_res, landmarks='ground_truth', identity_modes=100, ridge=1.0, identity_prior='labels', fit_expression=True, refine=False))
     cc = load_params('complete', COMPLETE_SCHEMA, params)
     face = procedural_face(Attributes('South Asian', '40-44', 'female'), 7, pc)
     scans = np.stack([procedural_face(Attributes(e, '30-34', g), 100 + k, pc, with_image=False)['gt_albedo'].astype(np.float32)

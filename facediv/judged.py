@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from .core import ParamsError, atomic_write, linear_to_srgb, load_npz, not_computed, read_manifest, rng
-from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
+from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS, age_midpoint
 from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces
 from .judge import judges_unavailable, judge_faces, render_conditions, exposed
-from .perceive import sample_shards, perceived_metrics, contact_sheet, age_midpoint, gear_race_names, GEAR_CLASS_OF
+from .perceive import sample_shards, perceived_metrics, contact_sheet, gear_race_names, GEAR_CLASS_OF
 from .generate import synthesize, face_codes, encode
 
 # %% auto #0

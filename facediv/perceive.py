@@ -13,25 +13,21 @@ from scipy import stats
 
 from .core import (Check, NONNEG_INT, SEED, load_npz, load_params, rng, read_manifest, save_json, not_computed,
                           ensure_writable_dir)
-from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS
+from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS, age_midpoint
 from .template import template_vertices
 from .recognition import render_faces
 from .judge import (JUDGE_MODELS, GEAR_RACES, judges_unavailable, judge_faces, calibrate_judges, best_condition,
                            passing_verdicts, render_conditions, exposed)
 
 # %% auto #0
-__all__ = ['GEAR_CLASS_OF', 'AGE_BANDS', 'PERCEIVE_SCHEMA', 'PREFERENCE', 'age_midpoint', 'balanced_sample', 'identity_spread',
-           'gear_race_names', 'group_metrics', 'perceived_metrics', 'contact_sheet', 'headline_judges', 'sample_shards',
-           'portrait_view', 'asset_view', 'perceive_stage', 'main']
+__all__ = ['GEAR_CLASS_OF', 'AGE_BANDS', 'PERCEIVE_SCHEMA', 'PREFERENCE', 'balanced_sample', 'identity_spread', 'gear_race_names',
+           'group_metrics', 'perceived_metrics', 'contact_sheet', 'headline_judges', 'sample_shards', 'portrait_view',
+           'asset_view', 'perceive_stage', 'main']
 
 # %% ../nbs/14c_perceive.ipynb #2f6e4256
 GEAR_CLASS_OF = {  # our ethnicities that map onto one of GEAR's (UTKFace's) classes; the rest get their full distribution
     'Northern European': 'white', 'Southern European': 'white', 'Eastern European': 'white',
     'West African': 'black', 'East African': 'black', 'East Asian': 'asian', 'Southeast Asian': 'asian', 'South Asian': 'indian'}
-
-def age_midpoint(group:str) -> float:
-    "Years at the middle of an age group: '30-34' → 32.5; '75+' → 82.5, the middle of the 75–90 span the sources draw."
-    return 82.5 if group.endswith('+') else float(np.mean([int(a) for a in group.split('-')]) + 0.5)
 
 def balanced_sample(attributes:np.ndarray, per_ethnicity:int, seed:int) -> np.ndarray:
     "Indices of up to `per_ethnicity` faces of each ethnicity (all when 0), drawn reproducibly, in index order."

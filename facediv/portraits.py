@@ -14,18 +14,18 @@ from fastcore.script import call_parse
 from .core import (FaceDivError, ParamsError, AssetError, Check, POW2, POSITIVE_INT, SEED, one_of, load_params,
                           rng, ShardedOutput, linear_to_srgb, asset_path, ensure_writable_dir, atomic_write, load_npz, run_shards)
 from .template import load_template, template_vertices, landmarks68, uv_raster, vertex_normals
-from .taxonomy import (Attributes, ETHNICITIES, sampling_plan, prompt_for, read_labels_csv, taxonomy_spec)
+from .taxonomy import (Attributes, ETHNICITIES, sampling_plan, prompt_for, read_labels_csv, taxonomy_spec, age_midpoint)
 from .skin import sample_skin_params, skin_maps, iris_colour, hair_colour, scalp_weight, HAIR_COLOURS
 from .render import Camera, Lighting, Textures, named_view, render, sh_ambient, sh_basis
 from .diffusion import DIFFUSION_SCHEMA  # light: diffusers itself is imported only when the backend runs
 
 # %% auto #0
-__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'SEX_SIGN', 'CURL', 'PORTRAITS_SCHEMA', 'OUTPUT_NEUTRAL', 'NECK',
-           'measurement_directions', 'age_shape', 'perceived_directions', 'perceived_age_ramp', 'sample_identity',
-           'sample_lighting', 'sample_camera', 'hair_strands', 'draw_hair', 'body_shape', 'face_geometry',
-           'face_textures', 'procedural_face', 'face_seed', 'load_photo', 'photo_record', 'photo_plan',
-           'DiffusersBackend', 'portrait_shard', 'make_portraits', 'check_rejections', 'scan_test_mask', 'scan_shard',
-           'make_scans', 'main']
+__all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'SEX_SIGN', 'CURL', 'PORTRAITS_SCHEMA', 'OUTPUT_NEUTRAL', 'SHARD_FORMAT',
+           'NECK', 'measurement_directions', 'age_shape', 'perceived_directions', 'perceived_age_ramp',
+           'sample_identity', 'label_mean_identity', 'sample_lighting', 'sample_camera', 'hair_strands', 'draw_hair',
+           'body_shape', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed', 'load_photo', 'photo_record',
+           'photo_plan', 'DiffusersBackend', 'portrait_shard', 'make_portraits', 'check_rejections', 'scan_test_mask',
+           'scan_shard', 'make_scans', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
@@ -117,6 +117,12 @@ def sample_identity(attrs:Attributes, g:np.random.Generator, sd:float=1.0, age:f
         if sexed_shape: x = x + sex_step * SEX_SIGN[attrs.gender] * sex_dir
         if age is not None: x = x + age_step * perceived_age_ramp(age) * age_dir
     return x.astype(np.float32)
+
+# %% ../nbs/06_portraits.ipynb #2e54d157
+def label_mean_identity(attrs:Attributes, config:dict) -> np.ndarray:
+    "[100] the mean identity of faces labelled `attrs` in a portraits run with `config` (its manifest's): the reconstruction's prior mean."
+    steps = (0.0, 0.0) if config.get('backend') == 'photos' else (config.get('perceived_sex_step', 0.0), config.get('perceived_age_step', 0.0))
+    return sample_identity(attrs, np.random.default_rng(0), 0.0, age_midpoint(attrs.age), *steps)
 
 # %% ../nbs/06_portraits.ipynb #fac72dd5
 def sample_lighting(g:np.random.Generator) -> Lighting:
@@ -294,6 +300,7 @@ PORTRAITS_SCHEMA = {
     'max_rejected': Check(float, lambda x: 0 <= x <= 1, 'a fraction in [0, 1]'),
 }
 OUTPUT_NEUTRAL = ('profile', 'max_rejected')   # params that change no output: kept out of the shards' configuration
+SHARD_FORMAT = 2   # raised when portrait shards gain arrays (2: label_identity), so older shards are remade, not resumed
 
 NECK = {  # sex: (neck width/depth scale, shoulder width scale, neck lengthening cm, laryngeal prominence cm); see the prose
     'male': (1.05, 1.05, 0.0, 0.45), 'female': (0.92, 0.94, 0.7, 0.0), 'unisex': (1.0, 1.0, 0.3, 0.1)}
@@ -425,7 +432,7 @@ def _stack(records:list) -> dict:
     return {k: np.stack([np.asarray(r[k]) for r in records]) for k in records[0]}
 
 def _portraits_output(cfg, n:int, out_dir) -> ShardedOutput:
-    return ShardedOutput(out_dir, n, cfg.shard_size, {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL})
+    return ShardedOutput(out_dir, n, cfg.shard_size, {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL} | {'shard_format': SHARD_FORMAT})
 
 def portrait_shard(cfg, plan:list, files:list|None, out_dir, k:int, backend=None) -> None:
     "Make and write portrait shard `k` (a unit of work for `run_shards`; `backend` only for diffusers)."
@@ -436,7 +443,7 @@ def portrait_shard(cfg, plan:list, files:list|None, out_dir, k:int, backend=None
         if cfg.backend == 'procedural': rec = procedural_face(plan[i], seed, cfg)
         elif cfg.backend == 'diffusers': rec = backend.face(plan[i], seed)
         else: rec = photo_record(plan[i], seed, files[i], cfg.image_size)
-        records.append({'face_id': np.int64(i), **rec})
+        records.append({'face_id': np.int64(i), **rec, 'label_identity': label_mean_identity(plan[i], cfg)})   # reconstruct's prior mean
     out.write(k, **_stack(records))
 
 def make_portraits(cfg, out_dir, workers:int=1) -> dict:

@@ -27,7 +27,8 @@ __all__ = ['MEDIAPIPE_68', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRU
            'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks', 'FaceFit',
            'fit_landmarks', 'project_to_uv', 'Reconstruction', 'reconstruct_portrait', 'camera_from_arrays',
            'similarity_align', 'evaluate_reconstruction', 'empty_reconstruction', 'reconstruct_face',
-           'reconstruct_shard', 'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics', 'main']
+           'reconstruct_shard', 'identity_prior_source', 'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics',
+           'main']
 
 # %% ../nbs/07_reconstruct.ipynb #8d354dce
 def check_image(image, name:str='image') -> np.ndarray:
@@ -241,6 +242,7 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
                   fov_sd:float=0.5,           # prior SD of log focal length
                   max_residual:float=0.1,     # converged only if residual_px < this × inter-ocular distance
                   tol:float=1e-8,             # ftol and xtol of the full fit (scipy's default; interactive use may take 1e-4)
+                  prior_mean:np.ndarray|None=None,  # [100] centre of the identity prior (e.g. the label's mean shape); None = the template
                  ) -> FaceFit:
     "Fit ICT identity (+ expression), pose and focal length to 68 landmarks by regularised least squares."
     lm, W, H = _check_landmarks(lm2d, image_size)
@@ -256,6 +258,7 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
     ws = np.ones(68) * scale; ws[:17] *= jaw_weight                                      # residual weight, 1/px
     f0 = H / 2 / np.tan(np.radians(fov) / 2)
     prior = np.r_[np.full(K, np.sqrt(ridge)), np.full(E, np.sqrt(expression_ridge))]   # [K+E]
+    centre = np.r_[np.zeros(K) if prior_mean is None else np.asarray(prior_mean, np.float64)[:K], np.zeros(E)]  # [K+E] prior means
     # Parameters p: rotvec [3], t [3], log(f/f0) [1], coefficients [n] (n = 0 for the rigid start, K+E after).
     def model(p, n):
         f = focal if focal is not None else f0 * np.exp(p[6])
@@ -265,7 +268,7 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
     def residuals(p, n):
         cam, _, f = model(p, n)
         xy = f * cam[:, :2] / cam[:, 2:] + c
-        return np.concatenate([((xy - lm) * ws[:, None]).ravel(), prior[:n] * p[7:7 + n], [p[6] / fov_sd]])
+        return np.concatenate([((xy - lm) * ws[:, None]).ravel(), prior[:n] * (p[7:7 + n] - centre[:n]), [p[6] / fov_sd]])
     def jacobian(p, n):
         cam, R, f = model(p, n)
         x, y, z = cam.T
@@ -299,7 +302,7 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
             if best is None or sol.cost < best.cost: best = sol
         # 2. Everything, from the best rigid pose; expression weights are bounded to [0, 1].
         lo = np.r_[np.full(7 + K, -np.inf), np.zeros(E)]; hi = np.r_[np.full(7 + K, np.inf), np.ones(E)]
-        p0 = np.r_[best.x, np.zeros(K), np.full(E, 1e-3)]
+        p0 = np.r_[best.x, centre[:K], np.full(E, 1e-3)]
         sol = least_squares(residuals, p0, jacobian, args=(K + E,), bounds=(lo, hi), x_scale='jac', method='trf',
                             ftol=tol, xtol=tol)
         n_evals += sol.nfev
@@ -387,6 +390,7 @@ def reconstruct_portrait(image,                  # [H,W,3] sRGB portrait (uint8,
                          name:str='image',       # how errors refer to the image (e.g. a file or face id)
                          weight:np.ndarray|None=None,  # [H,W] trust per pixel in [0,1] (a skin mask); see project_to_uv
                          tol:float=1e-8,         # fit tolerance (see fit_landmarks)
+                         prior_mean:np.ndarray|None=None,  # [100] centre of the identity prior (see fit_landmarks)
                         ) -> Reconstruction:
     "Landmarks (detected unless given) → template fit → UV texture and confidence of one portrait."
     t0 = time.time()
@@ -401,7 +405,8 @@ def reconstruct_portrait(image,                  # [H,W,3] sRGB portrait (uint8,
                                "use a portrait with one clearly visible, roughly frontal face (crop it so the face "
                                "fills a good part of the image), or pass its 68 landmarks")
     fit = fit_landmarks(landmarks, (img.shape[1], img.shape[0]), identity_modes=identity_modes, ridge=ridge, expression=expression,
-                        jaw_weight=jaw_weight if jaw_weight is not None else JAW_WEIGHT if source == 'mediapipe' else 1., tol=tol)
+                        jaw_weight=jaw_weight if jaw_weight is not None else JAW_WEIGHT if source == 'mediapipe' else 1., tol=tol,
+                        prior_mean=prior_mean)
     texture, confidence = project_to_uv(img, fit.vertices(), fit.camera, uv_raster(uv_res, tuple(tiles)), weight=weight)
     return Reconstruction(fit, texture, confidence, source, tuple(tiles), time.time() - t0)
 
@@ -469,6 +474,7 @@ RECONSTRUCT_SCHEMA = {
     'landmarks': one_of('mediapipe', 'ground_truth'),
     'identity_modes': Check(int, lambda n: 0 <= n <= 100, 'an integer in 0..100'),
     'ridge': Check(float, lambda x: x > 0, 'a positive number'),
+    'identity_prior': one_of('labels', 'template'),
     'fit_expression': Check(bool),
     'refine': Check(bool, lambda b: b is False, 'false (photometric refinement is not implemented yet)'),
 }
@@ -480,12 +486,12 @@ def empty_reconstruction(R:int) -> dict:
                 camera_Rt=np.full((3, 4), nan), landmarks2d=np.full((68, 2), nan), uv_texture=np.zeros((2, R, R, 3), np.float16),
                 uv_confidence=np.zeros((2, R, R), np.float16), fit_residual_px=nan)
 
-def reconstruct_face(image, cfg, gt_landmarks=None, name:str='image') -> tuple:
-    "(arrays dict, status, reason) of one portrait under the `reconstruct` params `cfg`; never raises for a missing face."
+def reconstruct_face(image, cfg, gt_landmarks=None, name:str='image', prior_mean:np.ndarray|None=None) -> tuple:
+    "(arrays dict, status, reason) of one portrait under the `reconstruct` params `cfg` (`prior_mean`: see `fit_landmarks`); never raises for a missing face."
     R, empty = cfg.uv_res, empty_reconstruction(cfg.uv_res)
     try: rec = reconstruct_portrait(image, gt_landmarks if cfg.landmarks == 'ground_truth' else None, uv_res=R,
                                     identity_modes=cfg.identity_modes, ridge=cfg.ridge, expression=cfg.fit_expression,
-                                    refine=cfg.refine, name=name)
+                                    refine=cfg.refine, name=name, prior_mean=prior_mean)
     except NoFaceError: return empty, 'no_face', f"MediaPipe found no face in {name}"
     fit = rec.fit
     arrays = dict(identity=fit.identity, expression=fit.expression, camera_K=fit.camera.K.astype(np.float32),
@@ -505,16 +511,23 @@ def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
     if cfg.landmarks == 'ground_truth' and 'gt_landmarks2d' not in src:
         raise ParamsError(f"reconstruct.landmarks is 'ground_truth' but {portraits_dir} has no gt_landmarks2d (backend {manifest.get('backend')!r})",
                           "set reconstruct.landmarks: mediapipe (ground truth exists only for the procedural backend)")
+    use_labels = identity_prior_source(cfg, src) == 'labels'
     records, statuses = [], []
     for j, face_id in enumerate(src['face_id']):
         name = f"face {int(face_id)} ({manifest['shards'][k]['file']}[{j}])"
         gt = src['gt_landmarks2d'][j] if 'gt_landmarks2d' in src else None
         if 'status' in src and src['status'][j] != 'ok':   # portraits could not read it (photos backend): skipped, reason kept
             arrays, status = empty_reconstruction(cfg.uv_res), 'unreadable'
-        else: arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name)
+        else:
+            prior = src['label_identity'][j] if use_labels else None             # the source's mean shape for the face's labels
+            arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name, prior)
         records.append(arrays); statuses.append(status)
     stacked = {key: np.stack([r[key] for r in records]) for key in records[0]}
     out.write(k, face_id=src['face_id'], attributes=src['attributes'], status=np.array(statuses), **stacked)
+
+def identity_prior_source(cfg, portrait_arrays:dict) -> str:
+    "Where the identity prior is centred: 'labels' (each portrait's `label_identity`) when asked for and present, else 'template'."
+    return 'labels' if cfg.get('identity_prior', 'labels') == 'labels' and 'label_identity' in portrait_arrays else 'template'
 
 def _shard_output(cfg, manifest:dict, out_dir) -> ShardedOutput:
     "The reconstruction's sharded output for the portraits `manifest` (the same in every worker)."
@@ -539,7 +552,9 @@ def reconstruct_shards(cfg, portraits_dir, out_dir, workers:int=1) -> dict:
                                                 'reason': {'no_face': 'MediaPipe found no face', 'unreadable': 'unreadable portrait (see the portraits rejections.csv)'}
                                                           .get(str(status), f'residual {res:.1f} px')})
             if np.isfinite(res): residuals.append(float(res))
-    return out.finish(n_faces=n, uv_res=cfg.uv_res, tiles=[0, 1], landmarks=cfg.landmarks, status_counts=counts,
+    with np.load(Path(portraits_dir)/manifest['shards'][0]['file']) as first:                 # which arrays the portraits carry
+        prior = identity_prior_source(cfg, dict.fromkeys(first.files))
+    return out.finish(n_faces=n, uv_res=cfg.uv_res, tiles=[0, 1], landmarks=cfg.landmarks, status_counts=counts, identity_prior=prior,
                       failures=failures, mean_residual_px=float(np.mean(residuals)) if residuals else None,
                       source_backend=manifest.get('backend'))
 
