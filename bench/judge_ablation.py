@@ -71,21 +71,12 @@ def _identity(keep_group:bool, keep_age:bool, sd:float|None):
         return _patch(P, 'sample_identity', sample)
     return apply
 
-def _perceived(sex:bool, age:bool):
-    "Keep (True) or drop (False) the judge-derived perceived-sex and perceived-age steps of `portraits`."
-    def apply():
-        original = P.sample_identity
-        def sample(attrs, g, sd=1.0, age_years=None, sex_step=0.0, age_step=0.0, sexed_shape=True):
-            return original(attrs, g, sd, age_years, sex_step if sex else 0.0, age_step if age else 0.0, sexed_shape)
-        return _patch(P, 'sample_identity', sample)
-    return apply
-
-def _steps(sex_step:float, age_step:float):
-    "Other sizes of the two judge-derived steps (params.yaml sets both)."
+def _steps(sex_step:float|None, age_step:float|None):
+    "Other sizes of the two judge-derived steps of `portraits` (None keeps params.yaml's, 0 drops it)."
     def apply():
         original = P.sample_identity
         def sample(attrs, g, sd=1.0, age_years=None, sex=0.0, age=0.0, sexed_shape=True):
-            return original(attrs, g, sd, age_years, sex_step, age_step, sexed_shape)
+            return original(attrs, g, sd, age_years, sex if sex_step is None else sex_step, age if age_step is None else age_step, sexed_shape)
         return _patch(P, 'sample_identity', sample)
     return apply
 
@@ -112,8 +103,8 @@ def _age_shape(scale:float):
 
 INTERVENTIONS = {
     'base': lambda: (lambda: None),                          # portraits as params.yaml makes them
-    'published_shape_only': _perceived(False, False),       # without the judge-derived steps (the portraits before them)
-    'no_perceived_sex': _perceived(False, True), 'no_perceived_age': _perceived(True, False),
+    'published_shape_only': _steps(0.0, 0.0),             # without the judge-derived steps (the portraits before them)
+    'no_perceived_sex': _steps(0.0, None), 'no_perceived_age': _steps(None, 0.0),
     'no_identity_noise': _identity(True, True, 0.0),        # group + sex + age means only
     'sex_shape_only': _identity(False, False, 0.0),         # the sex mean alone on the template
     'identity_sd_0.5': _identity(True, True, 0.5),

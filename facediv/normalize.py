@@ -133,7 +133,7 @@ def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_pat
     t_start = time.time()
     read_manifest(dataset_dir, 'filter')                                  # a missing input is named before the model
     load_model(model_dir, 'normalizer')                                   # a missing or broken model is named before any work
-    manifest, R = normalize_dataset(model_dir, dataset_dir, out_dir, workers, cfg.threads)
+    manifest, _ = normalize_dataset(model_dir, dataset_dir, out_dir, workers, cfg.threads)
     lookup, reason = portrait_albedo_lookup(portraits_dir)
     report = {'n_faces': manifest['n_items'], 'computed': lookup is not None, 'reason': reason}
     if lookup is not None: report.update(score_end_to_end(cfg, portraits_dir, model_dir, out_dir, manifest, records_path, workers))

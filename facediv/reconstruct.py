@@ -525,9 +525,9 @@ def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
     stacked = {key: np.stack([r[key] for r in records]) for key in records[0]}
     out.write(k, face_id=src['face_id'], attributes=src['attributes'], status=np.array(statuses), **stacked)
 
-def identity_prior_source(cfg, portrait_arrays:dict) -> str:
-    "Where the identity prior is centred: 'labels' (each portrait's `label_identity`) when asked for and present, else 'template'."
-    return 'labels' if cfg.get('identity_prior', 'labels') == 'labels' and 'label_identity' in portrait_arrays else 'template'
+def identity_prior_source(cfg, portrait_keys) -> str:
+    "Where the identity prior is centred: 'labels' (each portrait's `label_identity`, among `portrait_keys`) when asked for and present, else 'template'."
+    return 'labels' if cfg.get('identity_prior', 'labels') == 'labels' and 'label_identity' in portrait_keys else 'template'
 
 def _shard_output(cfg, manifest:dict, out_dir) -> ShardedOutput:
     "The reconstruction's sharded output for the portraits `manifest` (the same in every worker)."
@@ -553,7 +553,7 @@ def reconstruct_shards(cfg, portraits_dir, out_dir, workers:int=1) -> dict:
                                                           .get(str(status), f'residual {res:.1f} px')})
             if np.isfinite(res): residuals.append(float(res))
     with np.load(Path(portraits_dir)/manifest['shards'][0]['file']) as first:                 # which arrays the portraits carry
-        prior = identity_prior_source(cfg, dict.fromkeys(first.files))
+        prior = identity_prior_source(cfg, first.files)
     return out.finish(n_faces=n, uv_res=cfg.uv_res, tiles=[0, 1], landmarks=cfg.landmarks, status_counts=counts, identity_prior=prior,
                       failures=failures, mean_residual_px=float(np.mean(residuals)) if residuals else None,
                       source_backend=manifest.get('backend'))

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import ndimage
 
 from .core import ParamsError, rng
-from .taxonomy import Attributes, ETHNICITIES, AGE_GROUPS
+from .taxonomy import Attributes, ETHNICITIES, AGE_GROUPS, age_span
 from .template import load_template, landmarks68, uv_raster, uv_position_map, UVRaster, uv_part_mask, fill_empty_texels
 
 # %% auto #0
@@ -238,8 +238,7 @@ def sample_skin_params(attrs:Attributes, seed:int=0) -> SkinParams:
     g = rng(seed, 'skin', attrs.slug())
     mean, sd = ITA_BY_ETHNICITY[attrs.ethnicity]
     target = float(np.clip(g.normal(mean, sd), -60, 68))
-    lo = int(attrs.age.rstrip('+').split('-')[0])
-    age = float(g.uniform(lo, lo + (15 if attrs.age.endswith('+') else 5)))
+    age = float(g.uniform(*age_span(attrs.age)))
     male = {'male': 1.0, 'female': 0.0, 'unisex': 0.5}[attrs.gender]
     haemoglobin = float(np.clip(g.normal(0.022 + 0.006 * male - 0.00012 * (age - 40), 0.005), 0.006, 0.06))
     eumelanin = float(np.clip(0.82 - 0.004 * max(target, 0) + g.normal(0, 0.03), 0.5, 0.95))

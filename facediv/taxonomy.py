@@ -17,7 +17,7 @@ __all__ = ['ETHNICITIES', 'AGE_GROUPS', 'GENDERS', 'GENDER_WEIGHTS', 'ATTRIBUTES
            'PROMPT_TEMPLATE', 'NEGATIVE_PROMPT', 'ETHNICITY_WORDS', 'PERSON_WORDS', 'FAIRFACE_RACES', 'FAIRFACE_AGES',
            'FAIRFACE_GENDERS', 'FAIRFACE_RACE_OF', 'age_group_of', 'parse_label', 'Attributes', 'one_hot',
            'taxonomy_spec', 'check_taxonomy', 'sampling_plan', 'plan_counts', 'save_plan', 'read_labels_csv',
-           'read_plan', 'age_years', 'age_midpoint', 'prompt_for', 'to_fairface']
+           'read_plan', 'age_span', 'age_years', 'age_midpoint', 'prompt_for', 'to_fairface']
 
 # %% ../nbs/04_taxonomy.ipynb #4afd2210
 ETHNICITIES = ('East Asian', 'Southeast Asian', 'South Asian', 'Central Asian', 'Middle Eastern', 'North African',
@@ -176,15 +176,18 @@ ETHNICITY_WORDS = {e: e for e in ETHNICITIES} | {'Hispanic/Latino': 'Hispanic', 
                                                 'Southern European': 'Southern European white', 'Eastern European': 'Eastern European white'}
 PERSON_WORDS = {'male': 'man', 'female': 'woman', 'unisex': 'person with androgynous features'}
 
+def age_span(age_group:str) -> tuple:
+    "(first year, first year after) of an age group: '30-34' → (30, 35); '75+' → (75, 90), the span the sources draw."
+    lo = int(parse_label('age', age_group).rstrip('+').split('-')[0])
+    return lo, lo + (15 if age_group.endswith('+') else 5)
+
 def age_years(age_group:str, g:np.random.Generator) -> int:
     "A whole age in years drawn uniformly inside an age group (75+ draws 75–89)."
-    lo = int(parse_label('age', age_group).rstrip('+').split('-')[0])
-    return int(g.integers(lo, lo + (15 if age_group.endswith('+') else 5)))
+    return int(g.integers(*age_span(age_group)))
 
 def age_midpoint(group:str) -> float:
     "Years at the middle of an age group: '30-34' → 32.5; '75+' → 82.5, the middle of the 75–90 span the sources draw."
-    lo = int(parse_label('age', group).rstrip('+').split('-')[0])
-    return lo + (7.5 if group.endswith('+') else 2.5)
+    return sum(age_span(group)) / 2
 
 def prompt_for(attrs:Attributes, seed:int=0) -> dict:
     "Prompt, negative prompt and the drawn age for one planned face."
