@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_evaluate.ipynb #266498a5
 from __future__ import annotations
-import csv, importlib.util, json, math, sys, time
+import csv, importlib.util, json, math, os, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -189,7 +189,7 @@ EVALUATE_SCHEMA = {
     'knn_k': POSITIVE_INT,                # k of the k-NN coverage
     'kid_subsets': POSITIVE_INT,
     'kid_subset_size': POSITIVE_INT,
-    'threads': NONNEG_INT,            # torch CPU threads (0 = torch default)
+    'threads': NONNEG_INT,            # CPU cores: torch threads and dlib processes (0 = every core)
     'judged': {                           # facediv.judged: the generator judged by real-photo face models, next to the data
         'per_ethnicity': NONNEG_INT,      # data faces per ethnicity (and generated twins at their labels); 0 = all
         'n_edit': Check(int, lambda n: n >= 2, 'an integer ≥ 2'),   # generated faces per edit kind, held-out scans encoded
@@ -243,7 +243,7 @@ def _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots) -> tuple:
 
 def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
     "Renders of the generated faces, their identity embeddings and identity preservation: (embedder, images, embeddings, raw descriptors, metrics entry)."
-    try: embedder = embedder or make_embedder(cfg.arcface_onnx, cfg.arcface_same_person)
+    try: embedder = embedder or make_embedder(cfg.arcface_onnx, cfg.arcface_same_person, workers=cfg.threads or os.cpu_count() or 1)
     except FaceDivError as e: embedder, why = None, str(e)
     images = render_faces(gen['albedo'], gen['offsets'], size=cfg.render_size)
     # Does a detector trained on photos find these faces? The audit leaves the missed ones out of every other metric.

@@ -4,7 +4,7 @@
 
 # %% ../nbs/14b_judge.ipynb #c62d11b4
 from __future__ import annotations
-import base64, functools, json, math, os, shutil, subprocess, tempfile
+import base64, collections, functools, json, math, os, shutil, subprocess, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,7 @@ class JudgeModel:
     trained_on:str       # training data, from its upstream source
     biases:str           # what that data implies for our use
     file:str = ''        # model file stem in the package, when it differs from `name`
+    batch:int = 8        # faces per torch forward pass: the fastest on 2 cores (bench/judge_routes.py); GEAR's wide early layers favour 1
     @property
     def stem(self) -> str: return self.file or self.name
 
@@ -50,7 +51,7 @@ JUDGE_MODELS = {m.name: m for m in [
                'gender (male, female), age (7 bins), race (white, black, asian, indian, other)',
                'UTKFace (≈23k web photos, ages 0-116, race labelled in 5 classes) via the GEAR Predictor',
                "UTKFace's 5 race classes fold Hispanic, Middle Eastern and everyone else into 'other'; "
-               'its web photos skew to white adults; ages are estimated by annotators'),
+               'its web photos skew to white adults; ages are estimated by annotators', batch=1),
     JudgeModel('faceres', 224, 255., (0., 0., 1., 1.), ('gender_pred/Sigmoid:0', 'age_pred/Softmax:0', 'global_pooling/Mean'),
                'gender (P(male)), age (100 one-year bins), 1024-d identity descriptor',
                'HSE FaceRes (Savchenko 2019): MobileNet identity features from VGGFace2, age/gender heads on '
@@ -63,7 +64,7 @@ JUDGE_MODELS = {m.name: m for m in [
                file='faceres-deep'),
     JudgeModel('mobileface', 112, 255., (0., 0., 1., 1.), ('batchnorm0/add_1:0',),
                '256-d identity descriptor', 'MobileFace face recognition network (upstream: MS-Celeb-1M style identity data)',
-               'celebrity identity data under-represents darker-skinned and older faces'),
+               'celebrity identity data under-represents darker-skinned and older faces', batch=32),
 ]}
 GEAR_RACES = ('white', 'black', 'asian', 'indian', 'other')
 GEAR_AGE_BINS = (15, 23, 28, 35.5, 45.5, 55.5, 65)   # representative ages of GEAR's 7 bins (≤20 … >60), as in `human`
@@ -163,27 +164,58 @@ class GraphModel:
         sig = model.get('signature', {})
         self.input = next(k for k, n in self.nodes.items() if n['op'] == 'Placeholder')
         self.outputs = {k: v['name'].split(':')[0] if v['name'].split(':')[0] in self.nodes else k for k, v in sig.get('outputs', {}).items()}
+        self.order, self.uses = self._plan()
 
-    def __call__(self, x) -> dict:
-        "{signature output: tensor} for NHWC float input `x` [N,H,W,C]."
-        import torch
-        with torch.no_grad():
-            cache = {self.input: torch.as_tensor(x, dtype=torch.float32)}
-            return {k: self._eval(v, cache) for k, v in self.outputs.items()}
+    def _inputs(self, name:str) -> list: return [i.split(':')[0] for i in self.nodes[name].get('input', []) if not i.startswith('^')]
 
-    def _eval(self, name:str, cache:dict):
-        "The value of node `name` (iterative post-order: graphs are deep)."
-        stack = [name]
-        while stack:
-            cur = stack[-1]
-            if cur in cache: stack.pop(); continue
-            node = self.nodes[cur]
-            if node['op'] == 'Const': cache[cur] = self.consts[cur]; stack.pop(); continue
-            deps = [i.split(':')[0] for i in node.get('input', []) if not i.startswith('^')]
-            todo = [d for d in deps if d not in cache]
-            if todo: stack.extend(todo); continue
-            cache[cur] = self._run(node, [cache[d] for d in deps]); stack.pop()
-        return cache[name]
+    def _plan(self) -> tuple:
+        "(the nodes the outputs need, in an order that runs each after its inputs; {node: how many later nodes read it})."
+        order, seen = [], set()
+        for out in self.outputs.values():
+            stack = [(out, False)]                                                 # iterative post-order: graphs are deep
+            while stack:
+                cur, ready = stack.pop()
+                if ready: order.append(cur); continue
+                if cur in seen: continue
+                seen.add(cur); stack.append((cur, True)); stack.extend((d, False) for d in self._inputs(cur))
+        uses = collections.Counter(d for k in order for d in self._inputs(k))
+        uses.update(self.outputs.values())                                         # outputs are read by the caller
+        return order, uses
+
+# %% ../nbs/14b_judge.ipynb #9704ba6c
+_IN_PLACE = {'Add': 'add_', 'AddV2': 'add_', 'BiasAdd': 'add_', 'Sub': 'sub_', 'Mul': 'mul_', 'Relu': 'relu_'}
+
+@patch
+def __call__(self:GraphModel, x) -> dict:
+    "{signature output: tensor} for NHWC float input `x` [N,H,W,C]."
+    import torch
+    with torch.no_grad():
+        values, left, owned = {self.input: torch.as_tensor(x, dtype=torch.float32)}, collections.Counter(self.uses), set()
+        for name in self.order:
+            node = self.nodes[name]
+            if node['op'] == 'Placeholder': continue
+            if node['op'] == 'Const': values[name] = self.consts[name]; continue
+            deps = self._inputs(name)
+            a = [values[d] for d in deps]
+            # an intermediate that no later node reads is overwritten rather than copied: same numbers, half the memory traffic
+            values[name] = self._run_in_place(node, a) if deps and deps[0] in owned and left[deps[0]] == 1 else self._run(node, a)
+            if node['op'] not in ('Identity', 'Reshape'): owned.add(name)   # those return views of their input: never overwritten
+            for d in deps:
+                left[d] -= 1
+                if not left[d] and d != self.input: values.pop(d, None)            # free activations after their last reader
+        return {k: values[v] for k, v in self.outputs.items()}
+
+@patch
+def _run_in_place(self:GraphModel, node:dict, a:list):
+    "`_run`, writing into `a[0]` where the operation allows it (elementwise, `a[0]` already of the output's shape and dtype)."
+    import torch
+    op, x = node['op'], a[0]
+    elementwise = op in _IN_PLACE or (op in ('Minimum', 'Maximum') and a[1].numel() == 1)
+    if op == 'Relu': return x.relu_()
+    if elementwise and x.is_floating_point() and a[1].dtype == x.dtype and x.shape == torch.broadcast_shapes(x.shape, a[1].shape):
+        if op in _IN_PLACE: return getattr(x, _IN_PLACE[op])(a[1])
+        return x.clamp_(max=float(a[1])) if op == 'Minimum' else x.clamp_(min=float(a[1]))   # relu6 as min(·, 6), max(·, 0)
+    return self._run(node, a)
 
 # %% ../nbs/14b_judge.ipynb #b0c0605e
 @patch
@@ -286,7 +318,7 @@ def run_judge_model(name:str,                # key of JUDGE_MODELS
                     inputs:np.ndarray,       # [N,S,S,3] float32 crops, already scaled (see JudgeModel.scale)
                     folder=None,             # model folder (see judge_models_dir)
                     runtime:str='torch',     # 'torch' (GraphModel, the default) or TF.js under node: 'tfjs-wasm', 'tfjs-cpu'
-                    batch:int=32,            # faces per forward pass (torch)
+                    batch:int|None=None,     # faces per forward pass (torch); None = the model's `JudgeModel.batch`
                     workers:int=2,           # node processes side by side (TF.js)
                    ) -> dict:
     "Raw outputs {signature name: [N,...] float32} of judge `name` on `inputs`."
@@ -298,6 +330,7 @@ def run_judge_model(name:str,                # key of JUDGE_MODELS
     if runtime.startswith('tfjs-'): return _run_tfjs(name, x, folder, runtime[5:], workers)
     if runtime != 'torch': raise FaceDivError(f"unknown judge runtime {runtime!r}", "use 'torch', 'tfjs-wasm' or 'tfjs-cpu'")
     g = load_judge_model(name, None if folder is None else str(folder))
+    batch = batch or m.batch
     parts = [g(x[i:i + batch]) for i in range(0, len(x), batch)]
     return {k: np.concatenate([p[k].numpy() for p in parts]).astype(np.float32) for k in m.outputs}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import AssetError, linear_to_srgb
+from .core import AssetError, ParamsError, linear_to_srgb
 from .template import uv_raster, vertices_from_uv_offsets, landmarks68
 from .render import render, Textures, named_view, Lighting, sh_ambient
 
@@ -88,30 +88,60 @@ def dlib_model_dir() -> Path:
         raise AssetError("the dlib face models are not installed", "pip install dlib-bin face-recognition-models (or give an ArcFace ONNX path)")
     return Path(list(spec.submodule_search_locations)[0])/'models'
 
+
+# %% ../nbs/14a_recognition.ipynb #7877b797
+_WORKER_DLIB = None
+
+def _dlib_chunk(images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
+    "Raw dlib descriptors of a chunk, in a worker process (its models loaded on its first chunk)."
+    global _WORKER_DLIB
+    if _WORKER_DLIB is None: _WORKER_DLIB = DlibEmbedder()
+    return _WORKER_DLIB.descriptors(images, landmarks)
+
 class DlibEmbedder:
     "Identity embeddings (128-D) from dlib's ResNet face recogniser on its 150×150 5-point face chips."
     name = 'dlib-resnet:dlib_face_recognition_resnet_model_v1'
     same_person_distance = 0.6      # dlib's published threshold: raw descriptors closer than this are one person (LFW 99.38 %)
-    def __init__(self):
+    def __init__(self, workers:int=1):   # processes for large batches (dlib holds the GIL, so threads would not help)
         try: import dlib
         except ImportError as e: raise AssetError("dlib is not installed", "pip install dlib-bin face-recognition-models") from e
+        if not (isinstance(workers, int) and workers >= 1): raise ParamsError(f"dlib workers = {workers!r}", "use a whole number ≥ 1")
         folder = dlib_model_dir()
-        self.dlib = dlib
+        self.dlib, self.workers, self._pool = dlib, workers, None
         self.shape = dlib.shape_predictor(str(folder/'shape_predictor_5_face_landmarks.dat'))
         self.net = dlib.face_recognition_model_v1(str(folder/'dlib_face_recognition_resnet_model_v1.dat'))
-    def __call__(self, images:np.ndarray, landmarks:np.ndarray, raw:bool=False) -> np.ndarray:
-        "[N,128] unit-length embeddings (`raw`: dlib's own descriptors, which its 0.6 distance threshold is for)."
+    def descriptors(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
+        "[N,128] raw descriptors, one face after another in this process."
         out = []
         for im, lm in zip(images, landmarks):
             (x0, y0), (x1, y1) = lm.min(0), lm.max(0)
             box = self.dlib.rectangle(int(x0), int(y0), int(math.ceil(x1)), int(math.ceil(y1)))
             out.append(np.array(self.net.compute_face_descriptor(np.ascontiguousarray(im), self.shape(im, box))))
-        e = np.asarray(out, np.float32).reshape(len(images), -1)
+        return np.asarray(out, np.float32).reshape(len(images), -1)
+    def __call__(self, images:np.ndarray, landmarks:np.ndarray, raw:bool=False) -> np.ndarray:
+        "[N,128] unit-length embeddings (`raw`: dlib's own descriptors, which its 0.6 distance threshold is for)."
+        images, landmarks = np.asarray(images), np.asarray(landmarks)
+        if self.workers > 1 and len(images) >= 8 * self.workers:
+            if self._pool is None:                                               # started once, reused by every later call
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context('spawn'))
+            chunks = np.array_split(np.arange(len(images)), 4 * self.workers)
+            e = np.concatenate(list(self._pool.map(_dlib_chunk, [images[c] for c in chunks], [landmarks[c] for c in chunks])))
+        else: e = self.descriptors(images, landmarks)
         return e if raw else e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-12)
+    def close(self):
+        "Stop the worker processes (they also stop when the embedder is garbage-collected or Python exits)."
+        if self._pool is not None: self._pool.shutdown(); self._pool = None
+    def __del__(self):
+        try: self.close()
+        except Exception: pass                                                     # interpreter shutdown: the pool is already gone
 
-def make_embedder(onnx_path:str='', same_person_similarity:float|None=None) -> ArcFaceEmbedder|DlibEmbedder:
+def make_embedder(onnx_path:str='', same_person_similarity:float|None=None,
+                  workers:int=1,                  # dlib: processes for large batches (ArcFace runs in onnxruntime's threads)
+                 ) -> ArcFaceEmbedder|DlibEmbedder:
     "ArcFace from `onnx_path` when given (with its same-person cosine threshold, if you have one), else dlib's ResNet."
-    return ArcFaceEmbedder(onnx_path, same_person_similarity) if onnx_path else DlibEmbedder()
+    return ArcFaceEmbedder(onnx_path, same_person_similarity) if onnx_path else DlibEmbedder(workers)
 
 def same_person_rule(embedder) -> tuple|None:
     "(distance between `same_person_descriptors` under which a recogniser calls two faces one person, the rule in words), or None without a threshold."
