@@ -84,6 +84,12 @@ def main():
            'stages': stages}
     if args.reuse:   # elapsed_s is this rerun's; say which stages it re-timed
         rec['retimed'] = {'stages': args.stages, 'elapsed_s': rec.pop('elapsed_s')}
+    elif Path(args.out).exists():   # keep the run this one replaces, for the before/after of each stage
+        old = json.loads(Path(args.out).read_text())
+        if old.get('commit') != commit:
+            rec['previous'] = {k: old[k] for k in ('commit', 'wall_s', 'cpu_percent', 'peak_rss_mb') if k in old}
+            rec['previous']['stages_wall_s'] = {k: v['wall_s'] for k, v in old.get('stages', {}).items()}
+        elif 'previous' in old: rec['previous'] = old['previous']
     Path(args.out).write_text(json.dumps(rec, indent=1) + '\n')
     print(f"{wall / 60:.1f} min at {rec['cpu_percent']} % CPU, peak {rec['peak_rss_mb']} MB; compare_runs exit {cmp.returncode}")
     if not (args.keep or args.reuse): shutil.rmtree(repo.parent, ignore_errors=True)
