@@ -42,7 +42,7 @@ class JudgeModel:
     trained_on:str       # training data, from its upstream source
     biases:str           # what that data implies for our use
     file:str = ''        # model file stem in the package, when it differs from `name`
-    batch:int = 8        # faces per torch forward pass: the fastest on 2 cores (bench/judge_routes.py); GEAR's wide early layers favour 1
+    batch:int = 8        # faces per torch forward pass: the fastest on 2 cores (bench/judge_runtime.py); GEAR's wide early layers favour 1
     @property
     def stem(self) -> str: return self.file or self.name
 
