@@ -618,7 +618,7 @@ void main() {
         float q = nh * nh * (a2 - 1.0) + 1.0;
         float D = a2 / (PI * q * q);
         float V = 0.5 / (nl * sqrt(nv * nv * (1.0 - a2) + a2) + nv * sqrt(nl * nl * (1.0 - a2) + a2) + 1e-6);
-        float Fr = ks + (1.0 - ks) * pow(1.0 - vh, 5.0);
+        float Fr = ks + (1.0 - ks) * pow(max(1.0 - vh, 0.0), 5.0);   // vh rounds above 1 when a light lies on the view ray: pow(<0) is NaN
         diffuse += nl * c;
         spec += (Fr * D * V * nl) * c;
     }
