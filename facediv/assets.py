@@ -14,7 +14,7 @@ from PIL import Image
 
 import facediv
 from .core import (AssetError, Check, FaceDivError, ParamsError, POSITIVE_INT, SEED, asset_path, atomic_write,
-                          ensure_writable_dir, file_sha256, linear_to_srgb, load_params, one_of, rng, save_json, srgb_to_linear)
+                          ensure_writable_dir, file_sha256, weights_sha256, linear_to_srgb, load_params, one_of, rng, save_json, srgb_to_linear)
 from .taxonomy import Attributes
 from .template import load_template, uv_mesh, uv_raster, vertices_from_uv_offsets
 from .skin import IRIS_COLOURS, hair_colour, iris_colour, sample_skin_params
@@ -144,7 +144,8 @@ def check_formats(formats) -> list:
 
 def checkpoint_hashes(paths:dict) -> dict:
     "{name: SHA-256} of the model files that made an asset (None where a model was not used)."
-    return {k: file_sha256(p) if p and Path(p).is_file() else None for k, p in paths.items()}
+    digest = lambda p: weights_sha256(p) if Path(p).suffix == '.safetensors' else file_sha256(p)   # weights: the file also records training time
+    return {k: digest(p) if p and Path(p).is_file() else None for k, p in paths.items()}
 
 def export_face(asset:FaceAsset,             # the face to write
                 out:str|Path,                # parent folder; the asset goes to out/<asset.name>/

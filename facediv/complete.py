@@ -133,7 +133,7 @@ def _scans_at(scans_dir:str, res:int) -> tuple:
 def _complete_output(cfg, manifest:dict, scans_dir, out_dir) -> ShardedOutput:
     return ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'],
                          {'complete': {k: v for k, v in cfg.items() if k != 'profile'}, 'input': manifest['config_hash'],
-                          'scans': read_manifest(scans_dir, 'portraits')['config_hash']})
+                          'scans': read_manifest(scans_dir, 'portraits')['config_hash']}, code='complete')
 
 def complete_shard(cfg, recon_dir, scans_dir, out_dir, res:int, k:int) -> None:
     "Complete the faces of reconstruction shard `k` and write them (a unit of work for `run_shards`)."

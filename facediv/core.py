@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #344e38a4
 from __future__ import annotations
-import contextlib, io, json, os, tempfile
+import contextlib, functools, io, json, os, tempfile
 from pathlib import Path
 from typing import Any, Callable
 import hashlib, zipfile, zlib
@@ -18,8 +18,9 @@ __all__ = ['PACKAGE_DIR', 'PROFILES', 'POW2', 'POSITIVE_INT', 'SEED', 'UNIT', 'P
            'RESOLUTION', 'NPZ_DEFLATE_LEVEL', 'FaceDivError', 'ParamsError', 'AssetError', 'asset_path',
            'ensure_writable_dir', 'atomic_write', 'save_json', 'rng', 'srgb_to_linear', 'linear_to_srgb', 'Check',
            'is_pow2', 'one_of', 'validate', 'read_params', 'resolve_profile', 'load_params', 'config_hash',
-           'file_sha256', 'save_npz', 'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards', 'run_shards',
-           'assert_shape', 'not_computed']
+           'file_sha256', 'weights_sha256', 'save_npz', 'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards',
+           'imported_modules', 'module_closure', 'code_text', 'code_version', 'run_shards', 'assert_shape',
+           'not_computed']
 
 # %% ../nbs/00_core.ipynb #e4f43668
 class FaceDivError(Exception):
@@ -230,6 +231,20 @@ def file_sha256(path:str|os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
 
+def weights_sha256(path:str|os.PathLike) -> str:
+    "SHA-256 of a `.safetensors` file's tensors (names, dtypes, shapes, bytes) without its metadata, which records training time."
+    path = Path(path)
+    if not path.is_file(): raise AssetError(f"{path} not found", "train or fetch the model first (dvc repro)")
+    try:
+        with open(path, 'rb') as f:
+            header = json.loads(f.read(int.from_bytes(f.read(8), 'little')))
+            header.pop('__metadata__', None)
+            h = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
+            for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    except (ValueError, MemoryError, OverflowError) as e:   # a bad header: non-JSON, or a length past the file's end
+        raise AssetError(f"{path} is not a safetensors file ({type(e).__name__})", "retrain or re-fetch the model") from e
+    return h.hexdigest()
+
 NPZ_DEFLATE_LEVEL = 1   # zlib level of compressed npz: 2× faster to write than numpy's 6, files within 2-5 % of its size
 
 def save_npz(path:str|os.PathLike, compress:bool=True, **arrays) -> Path:
@@ -257,9 +272,11 @@ def load_npz(path:str|os.PathLike, stage:str|None=None, keys:tuple|None=None) ->
 
 class ShardedOutput:
     "Resumable sharded output folder: `shard_0000.npz`, … plus `manifest.json` once complete."
-    def __init__(self, folder:str|os.PathLike, n_items:int, shard_size:int, config:dict):
+    def __init__(self, folder:str|os.PathLike, n_items:int, shard_size:int, config:dict,
+                 code:str|None=None):   # the stage module whose code made the shards (see code_version); None = config alone
         if n_items <= 0 or shard_size <= 0: raise ParamsError(f"need n_items > 0 and shard_size > 0, got {n_items}, {shard_size}", "check the stage's params")
         self.folder, self.n_items, self.shard_size = ensure_writable_dir(folder), int(n_items), int(shard_size)
+        if code is not None: config = config | {'code': code_version(code)}
         self.config, self.hash = config, config_hash(config)
     @property
     def n_shards(self) -> int: return -(-self.n_items // self.shard_size)
@@ -305,6 +322,56 @@ def iter_shards(folder:str|os.PathLike, stage:str):
         arrays = load_npz(Path(folder)/entry['file'], stage)
         arrays.pop('config_hash', None)
         yield arrays
+
+# %% ../nbs/00_core.ipynb #826ccb84
+_NOT_MODULES = {'__init__', '_modidx'}   # `import facediv` and nbdev's index name no stage code
+
+def imported_modules(path:Path, pkg:Path) -> set:
+    "Names of the package's modules (files pkg/<name>.py) that `path` imports anywhere, functions included."
+    import ast
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):  # import facediv.x (a bare `import facediv` names no module)
+            names |= {a.name.split('.')[1] for a in node.names if a.name.startswith(pkg.name + '.')}
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ''
+            if node.level: parts = mod.split('.') if mod else []  # from .x import y / from . import x
+            elif mod == pkg.name or mod.startswith(pkg.name + '.'): parts = mod.split('.')[1:]
+            else: continue
+            names |= {parts[0]} if parts else {a.name for a in node.names}  # `from facediv import x`: x may be a module
+    return {n for n in names if n not in _NOT_MODULES and (pkg/f'{n}.py').is_file()}
+
+def module_closure(modules, pkg:Path) -> set:
+    "The given modules plus everything they import from the package, transitively (cycles are fine)."
+    seen, todo = set(), list(modules)
+    while todo:
+        m = todo.pop()
+        if m not in seen: seen.add(m); todo += imported_modules(pkg/f'{m}.py', pkg) - seen
+    return seen
+
+def code_text(path:str|os.PathLike) -> str:
+    "A Python file's tokens without comments, blank lines and docstrings: what it runs, not how it reads."
+    import tokenize
+    STRUCTURE = (tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE)
+    out, line = [], []
+    for tok in tokenize.generate_tokens(io.StringIO(Path(path).read_text()).readline):
+        if tok.type in (tokenize.COMMENT, tokenize.NL): continue
+        line.append(tok)
+        if tok.type != tokenize.NEWLINE and tok.type != tokenize.ENDMARKER: continue
+        words = [t for t in line if t.type not in STRUCTURE]
+        if words and all(t.type == tokenize.STRING for t in words): line = [t for t in line if t.type in STRUCTURE]  # a docstring
+        out += [tokenize.tok_name[t.type] if t.type in STRUCTURE else t.string for t in line]
+        line = []
+    return '\x00'.join(out)
+
+@functools.cache
+def code_version(*modules:str) -> str:
+    "Short hash of the code that the package's `modules` run (theirs and every package module they import)."
+    missing = [m for m in modules if not (PACKAGE_DIR/f'{m}.py').is_file()]
+    if missing: raise FaceDivError(f"no module {', '.join(missing)} in {PACKAGE_DIR}", "name a module of the facediv package, e.g. 'portraits'")
+    return config_hash({m: hashlib.sha256(code_text(PACKAGE_DIR/f'{m}.py').encode()).hexdigest()
+                        for m in sorted(module_closure(modules, PACKAGE_DIR))})
+
 
 # %% ../nbs/00_core.ipynb #b128bf3f
 def run_shards(todo:list,              # shard indices still to do (ShardedOutput.todo())

@@ -130,7 +130,7 @@ def filter_dataset(cfg, completed_dir, out_dir, metrics_path, plot_path, workers
     if not report['n_kept']: raise FaceDivError(f"the filter rejected all {len(verdicts)} faces (by check: {report['by_check']})",
                                                 "inspect rejections.csv and the reconstruct/complete outputs, or loosen params.yaml `filter`")
     out = ShardedOutput(out_dir, report['n_kept'], cfg.shard_size, {'filter': {k: v for k, v in cfg.items() if k != 'profile'},
-                                                                    'input': manifest['config_hash']})
+                                                                    'input': manifest['config_hash']}, code='filter')
     write_kept(completed_dir, [[row['kept'] for row in rows] for rows, _ in checked], out)
     with atomic_write(Path(out_dir)/'rejections.csv', 'w') as f:
         fields = list(dict.fromkeys(k for v in verdicts for k in v))

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from fastcore.script import call_parse
 
-from .core import (AssetError, Check, SEED, load_params, rng, save_json, file_sha256, ShardedOutput, read_manifest, iter_shards,
+from .core import (AssetError, Check, SEED, load_params, rng, save_json, weights_sha256, ShardedOutput, read_manifest, iter_shards,
                           load_npz, run_shards, atomic_write)
 from .taxonomy import Attributes, ATTRIBUTES
 from .template import uv_raster, fill_empty_texels
@@ -37,7 +37,7 @@ def normalize_shard(model_dir:str, dataset_dir:str, out_dir:str, config:dict, th
     "Normalise shard `k` of `dataset_dir` into shard `k` of `out_dir`: a unit of work for `run_shards`."
     if threads: torch.set_num_threads(threads)                                 # spawned workers start with torch's default
     manifest = read_manifest(dataset_dir, 'filter')
-    out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'], config)
+    out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'], config, code='normalize')
     shard = load_npz(Path(dataset_dir)/manifest['shards'][k]['file'], 'filter')
     shard.pop('config_hash', None)
     R = shard['uv_texture'].shape[2]
@@ -49,8 +49,8 @@ def normalize_shard(model_dir:str, dataset_dir:str, out_dir:str, config:dict, th
 def normalize_dataset(model_dir, dataset_dir, out_dir, workers:int=1, threads:int=0) -> tuple:
     "Write `uv_albedo` for every face of `dataset_dir` into resumable shards in `out_dir` (`workers` processes): (input manifest, texture resolution)."
     manifest = read_manifest(dataset_dir, 'filter')
-    config = {'normalizer': file_sha256(Path(model_dir)/'normalizer.safetensors'), 'input': manifest['config_hash']}
-    out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'], config)
+    config = {'normalizer': weights_sha256(Path(model_dir)/'normalizer.safetensors'), 'input': manifest['config_hash']}   # weights, not file: it records training time
+    out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'], config, code='normalize')
     run_shards(out.todo(), functools.partial(normalize_shard, str(model_dir), str(dataset_dir), str(out_dir), config, threads),
                workers, 'normalize')
     R = load_npz(Path(dataset_dir)/manifest['shards'][0]['file'], 'filter', keys=('uv_texture',))['uv_texture'].shape[2]

@@ -432,7 +432,7 @@ def _stack(records:list) -> dict:
     return {k: np.stack([np.asarray(r[k]) for r in records]) for k in records[0]}
 
 def _portraits_output(cfg, n:int, out_dir) -> ShardedOutput:
-    return ShardedOutput(out_dir, n, cfg.shard_size, {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL} | {'shard_format': SHARD_FORMAT})
+    return ShardedOutput(out_dir, n, cfg.shard_size, {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL} | {'shard_format': SHARD_FORMAT}, code='portraits')
 
 def portrait_shard(cfg, plan:list, files:list|None, out_dir, k:int, backend=None) -> None:
     "Make and write portrait shard `k` (a unit of work for `run_shards`; `backend` only for diffusers)."
@@ -484,7 +484,7 @@ def scan_test_mask(n:int, test_fraction:float, seed:int) -> np.ndarray:
 
 def _scans_output(cfg, out_dir) -> ShardedOutput:
     n = max(cfg.n_scans, 1)  # an empty folder would leave later stages nothing to score against
-    return ShardedOutput(out_dir, n, cfg.shard_size, {'scans': {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL + ('backend', 'n_faces', 'photos', 'diffusers')}})
+    return ShardedOutput(out_dir, n, cfg.shard_size, {'scans': {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL + ('backend', 'n_faces', 'photos', 'diffusers')}}, code='portraits')
 
 def scan_shard(cfg, out_dir, k:int) -> None:
     "Make and write scan shard `k` (a unit of work for `run_shards`)."

@@ -534,7 +534,7 @@ def _shard_output(cfg, manifest:dict, out_dir) -> ShardedOutput:
     n, shard_size = manifest.get('n_items', manifest.get('n_faces')), manifest.get('shard_size')
     if not n or not shard_size: raise FaceDivError("the portraits manifest.json lacks n_items/shard_size", "rerun `dvc repro portraits`")
     config = {'reconstruct': {k: v for k, v in cfg.items() if k != 'profile'}, 'portraits': manifest.get('config_hash')}
-    return ShardedOutput(out_dir, n, shard_size, config)
+    return ShardedOutput(out_dir, n, shard_size, config, code='reconstruct')
 
 def reconstruct_shards(cfg, portraits_dir, out_dir, workers:int=1) -> dict:
     "Reconstruct every portrait of `portraits_dir` into resumable shards + manifest in `out_dir`, with `workers` processes."

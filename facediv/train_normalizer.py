@@ -13,7 +13,7 @@ import torch
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
-from .core import (ParamsError, AssetError, Check, POW2, POSITIVE_INT, SEED, one_of, load_params, rng, atomic_write,
+from .core import (ParamsError, AssetError, code_version, Check, POW2, POSITIVE_INT, SEED, one_of, load_params, rng, atomic_write,
                           save_json, save_npz, ensure_writable_dir, config_hash, read_manifest, iter_shards, linear_to_srgb)
 from .checkpoint import save_tensors, load_tensors, optimizer_tensors, load_optimizer
 from .relight import (check_textures, neutral_normals, face_normals, shard_normals, sample_relight, shade_uv, relight_uv,
@@ -189,7 +189,8 @@ def train_normalizer(
                      lambda_adv=lambda_adv, lambda_colour=lambda_colour, lambda_tv=lambda_tv, colour_sigma=colour_sigma,
                      ema_halflife=ema_halflife, seed=seed, n_target=len(target), n_source=0 if source is None else len(source),
                      weights=None if target_weights is None else config_hash(target_weights.round(6).tolist()),
-                     data=array_digest(target, target_normals, source, source_normals))   # new data: train afresh, never resume
+                     data=array_digest(target, target_normals, source, source_normals),   # new data: train afresh, never resume
+                     code=code_version('train_normalizer'))                              # new code: likewise
     cfg_hash = config_hash(train_cfg)
 
     # Networks, the state to resume from, and their placement.

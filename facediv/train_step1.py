@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from fastcore.script import call_parse
 
-from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json, ensure_writable_dir
+from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json, ensure_writable_dir, code_version
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
 from .gan import Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
@@ -61,7 +61,7 @@ def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
                 log_every=cfg.log_every, device=cfg.device, threads=cfg.threads, profile=cfg.get('profile'))
     # The data's content, not only its path: new faces in the same folder must not resume a finished run.
     opts['config_hash'] = run_config_hash({k: v for k, v in opts.items() if k not in ('run_dir', 'plots_dir', 'metrics_path')}
-                                          | {'data': data_fingerprint(data_dir, 'normalize')})
+                                          | {'data': data_fingerprint(data_dir, 'normalize'), 'code': code_version('train_step1')})
     return opts
 
 # %% ../nbs/11b_train_step1.ipynb #1c5c732f

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from fastcore.script import call_parse
 
-from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, save_json, ensure_writable_dir
+from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, save_json, ensure_writable_dir, code_version
 from .taxonomy import ETHNICITIES, Attributes, one_hot, taxonomy_spec, check_taxonomy
 from .gan import (Generator, Discriminator, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
@@ -81,7 +81,7 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
                 log_every=cfg.log_every, device=cfg.device, threads=cfg.threads, profile=cfg.get('profile'))
     opts['config_hash'] = run_config_hash({k: v for k, v in opts.items()                # calibration runs after training: not part of it
                                            if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model', 'calibrate_samples')}
-                                          | {'data': data_fingerprint(data_dir, 'normalize')})             # new data: train afresh
+                                          | {'data': data_fingerprint(data_dir, 'normalize'), 'code': code_version('train_step2')})   # new data or code: train afresh
     return opts
 
 # %% ../nbs/11c_train_step2.ipynb #887fc717

@@ -21,13 +21,14 @@ non-code deps as written, then its module, then the other code deps sorted. Comm
 (an item's own comment stays on it). Only the set of code deps is judged, not their order, so --check passes
 exactly when --write would change nothing, and a second --write is a no-op.
 """
-import argparse, ast, json, re, sys
+import argparse, json, re, sys
 from pathlib import Path
 from typing import NamedTuple
 import yaml
+# One import rule for DVC's code deps and for resume (core.code_version hashes the same closure), so the two agree.
+from facediv.core import imported_modules, module_closure as closure
 
 ROOT = Path(__file__).resolve().parents[1]
-SKIP = {'__init__', '_modidx'}
 COMMENT = re.compile(r'(?:^|\s)(#.*)$')
 
 class StageError(Exception): pass
@@ -41,28 +42,6 @@ class Stage(NamedTuple):
     def drift(self):
         "(missing, extra) code deps. Non-code deps are copied into `wanted`, so they never count."
         return [d for d in self.wanted if d not in self.declared], [d for d in self.declared if d not in self.wanted]
-
-def imported_modules(path: Path, pkg: Path) -> set:
-    "Names of the package's modules (files pkg/<name>.py) that `path` imports anywhere, functions included."
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):  # import facediv.x (a bare `import facediv` names no module)
-            names |= {a.name.split('.')[1] for a in node.names if a.name.startswith(pkg.name + '.')}
-        elif isinstance(node, ast.ImportFrom):
-            mod = node.module or ''
-            if node.level: parts = mod.split('.') if mod else []  # from .x import y / from . import x
-            elif mod == pkg.name or mod.startswith(pkg.name + '.'): parts = mod.split('.')[1:]
-            else: continue
-            names |= {parts[0]} if parts else {a.name for a in node.names}  # `from facediv import x`: x may be a module
-    return {n for n in names if n not in SKIP and (pkg/f'{n}.py').is_file()}
-
-def closure(modules, pkg: Path) -> set:
-    "The given modules plus everything they import from the package, transitively (cycles are fine)."
-    seen, todo = set(), list(modules)
-    while todo:
-        m = todo.pop()
-        if m not in seen: seen.add(m); todo += imported_modules(pkg/f'{m}.py', pkg) - seen
-    return seen
 
 def plan(doc: dict, pkg: Path) -> dict:
     "{stage name: Stage}; raises StageError naming every stage whose module cannot be found."
