@@ -143,7 +143,7 @@ def check_formats(formats) -> list:
     return formats
 
 def checkpoint_hashes(paths:dict) -> dict:
-    "{name: SHA-256} of the model files that made an asset (None where a model was not used)."
+    "{name: SHA-256} of the models that made an asset: weights for `.safetensors`, else file bytes (None where a model was not used)."
     digest = lambda p: weights_sha256(p) if Path(p).suffix == '.safetensors' else file_sha256(p)   # weights: the file also records training time
     return {k: digest(p) if p and Path(p).is_file() else None for k, p in paths.items()}
 

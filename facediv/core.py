@@ -18,7 +18,7 @@ __all__ = ['PACKAGE_DIR', 'PROFILES', 'POW2', 'POSITIVE_INT', 'SEED', 'UNIT', 'P
            'RESOLUTION', 'NPZ_DEFLATE_LEVEL', 'FaceDivError', 'ParamsError', 'AssetError', 'asset_path',
            'ensure_writable_dir', 'atomic_write', 'save_json', 'rng', 'srgb_to_linear', 'linear_to_srgb', 'Check',
            'is_pow2', 'one_of', 'validate', 'read_params', 'resolve_profile', 'load_params', 'config_hash',
-           'file_sha256', 'weights_sha256', 'save_npz', 'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards',
+           'file_sha256', 'save_npz', 'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards', 'weights_sha256',
            'imported_modules', 'module_closure', 'code_text', 'code_version', 'run_shards', 'assert_shape',
            'not_computed']
 
@@ -231,20 +231,6 @@ def file_sha256(path:str|os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
 
-def weights_sha256(path:str|os.PathLike) -> str:
-    "SHA-256 of a `.safetensors` file's tensors (names, dtypes, shapes, bytes) without its metadata, which records training time."
-    path = Path(path)
-    if not path.is_file(): raise AssetError(f"{path} not found", "train or fetch the model first (dvc repro)")
-    try:
-        with open(path, 'rb') as f:
-            header = json.loads(f.read(int.from_bytes(f.read(8), 'little')))
-            header.pop('__metadata__', None)
-            h = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
-            for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
-    except (ValueError, MemoryError, OverflowError) as e:   # a bad header: non-JSON, or a length past the file's end
-        raise AssetError(f"{path} is not a safetensors file ({type(e).__name__})", "retrain or re-fetch the model") from e
-    return h.hexdigest()
-
 NPZ_DEFLATE_LEVEL = 1   # zlib level of compressed npz: 2× faster to write than numpy's 6, files within 2-5 % of its size
 
 def save_npz(path:str|os.PathLike, compress:bool=True, **arrays) -> Path:
@@ -323,7 +309,23 @@ def iter_shards(folder:str|os.PathLike, stage:str):
         arrays.pop('config_hash', None)
         yield arrays
 
-# %% ../nbs/00_core.ipynb #826ccb84
+# %% ../nbs/00_core.ipynb #752457f4
+def weights_sha256(path:str|os.PathLike) -> str:
+    "SHA-256 of a `.safetensors` file's tensors (names, dtypes, shapes, bytes) without its metadata, which records training time."
+    path = Path(path)
+    if not path.is_file(): raise AssetError(f"{path} not found", "train or fetch the model first (dvc repro)")
+    try:
+        with open(path, 'rb') as f:
+            header = json.loads(f.read(int.from_bytes(f.read(8), 'little')))
+            header.pop('__metadata__', None)
+            h = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
+            for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    except (ValueError, MemoryError, OverflowError) as e:   # a bad header: non-JSON, or a length past the file's end
+        raise AssetError(f"{path} is not a safetensors file ({type(e).__name__})", "retrain or re-fetch the model") from e
+    return h.hexdigest()
+
+
+# %% ../nbs/00_core.ipynb #e5a6bead
 _NOT_MODULES = {'__init__', '_modidx'}   # `import facediv` and nbdev's index name no stage code
 
 def imported_modules(path:Path, pkg:Path) -> set:
