@@ -25,9 +25,10 @@ from .figures import write_loss_plots, asset_images, save_grid
 from .checkpoint import save_tensors, load_tensors
 
 # %% auto #0
-__all__ = ['TRAIN_STEP2_SCHEMA', 'TINY_STEP2', 'step1_model_info', 'step2_options', 'calibrate_prior', 'init_from', 'grid_labels',
-           'ethnicity_grid', 'Step2Run', 'load_step1', 'step2_setup', 'step2_batch', 'step2_G_step', 'step2_pl_step',
-           'step2_D_step', 'ema_beta', 'update_ema', 'step2_snapshot', 'step2_finish', 'train_step2', 'main']
+__all__ = ['TRAIN_STEP2_SCHEMA', 'TINY_STEP2', 'COND_CACHE_MB', 'step1_model_info', 'step2_options', 'calibrate_prior',
+           'init_from', 'grid_labels', 'ethnicity_grid', 'Step2Run', 'load_step1', 'real_conditions', 'step2_setup',
+           'step2_batch', 'step2_G_step', 'step2_pl_step', 'step2_D_step', 'ema_beta', 'update_ema', 'step2_snapshot',
+           'step2_finish', 'train_step2', 'main']
 
 # %% ../nbs/11c_train_step2.ipynb #7069dcd4
 TRAIN_STEP2_SCHEMA = {
@@ -171,6 +172,7 @@ class Step2Run:
     start: int                                                       # first step to run (> 0 after a resume)
     log: object; losses: object                                      # StatsLog (main process only), LossAverager
     meta: dict                                                       # metadata of checkpoints and model
+    cond_real: torch.Tensor|None = None                              # [N,12,R,R] G1(E(x), l_x) of every training face, when it fits
     @property
     def nets(self) -> dict: return {'G': self.G, 'D': self.D, 'G_ema': self.G_ema}
     @property
@@ -190,6 +192,18 @@ def load_step1(step1_model, step1_hash, data_kwargs:dict, G_kwargs:dict, dev) ->
     if got != want: raise ParamsError(f"step-1 model {step1_model} was made for {got}, step 2 asks for {want}",
                                       "rerun `dvc repro train_step1 train_step2` so both steps use one configuration")
     return E, G1, step1_meta, info
+
+COND_CACHE_MB = 1024   # G1(E(x)) of every training face is computed once when it fits: 197 MB for 1000 faces at 64²
+
+@torch.no_grad()
+def real_conditions(E:torch.nn.Module, G1:torch.nn.Module, ts, dev, chunk:int=64) -> torch.Tensor|None:
+    "[N,12,R,R] G1(E(x), l_x) of every training face, or None when that would pass COND_CACHE_MB (compute per batch then)."
+    if len(ts) * IMG_CHANNELS * ts.resolution ** 2 * 4 > COND_CACHE_MB * 2 ** 20: return None
+    parts = []
+    for s in range(0, len(ts), chunk):
+        x, c = ts.batch(np.arange(s, min(s + chunk, len(ts))), dev)
+        parts.append(G1(E(x), c))                                                # frozen, no noise: the same every step
+    return torch.cat(parts)
 
 def step2_setup(run_dir, data_dir, step1_model, plots_dir, metrics_path, step1_hash, data_kwargs, G_kwargs, D_kwargs, G_opt_kwargs,
                 D_opt_kwargs, loss_kwargs, ema_kwargs, init_from_G1, seed, steps, log_every, device, threads, config_hash) -> Step2Run:
@@ -221,16 +235,17 @@ def step2_setup(run_dir, data_dir, step1_model, plots_dir, metrics_path, step1_h
     meta = dict(config_hash=config_hash, seed=seed, data=dict(data_kwargs, encoding=ENCODING), taxonomy=taxonomy_spec(), stage='train_step2',
                 step1_hash=info['config_hash'])
     return Step2Run(acc, dev, rank, world, is_main, run_dir, plots_dir, metrics_path, ckpt, L, EMA, ts, E, G1, step1_meta,
-                    G, D, G_ema, specs, opt_G, opt_D, pl, start, log, losses, meta)
+                    G, D, G_ema, specs, opt_G, opt_D, pl, start, log, losses, meta, real_conditions(E, G1, ts, dev))
 
 # %% ../nbs/11c_train_step2.ipynb #2305cac9
 def step2_batch(s:Step2Run, seed:int, step:int, batch:int) -> tuple:
     "(x, l_x, l, z, G1(E(x), l_x), G1(z, l)) of step `step` on this process."
-    x, c = s.ts.batch(batch_indices(seed, step, len(s.ts), batch, s.rank, s.world), s.dev)
+    idx = np.sort(batch_indices(seed, step, len(s.ts), batch, s.rank, s.world))   # TrainingSet.batch's row order
+    x, c = s.ts.batch(idx, s.dev)
     _, c_gen = s.ts.batch(batch_indices(seed, step, len(s.ts), batch, s.rank, s.world, stream='gen_labels'), s.dev)
     z = torch.randn([len(x), s.G.z_dim], device=s.dev)                           # [NZ]
     with torch.no_grad():
-        cond_real = s.G1(s.E(x), c)                                              # [NCHW] G1(E(x), l_x)
+        cond_real = s.G1(s.E(x), c) if s.cond_real is None else s.cond_real[torch.from_numpy(idx)]  # [NCHW] G1(E(x), l_x)
         cond_gen = s.G1(z, c_gen)                                                # [NCHW] G1(z, l)
     return x, c, c_gen, z, cond_real, cond_gen
 
