@@ -12,6 +12,7 @@ import torch
 from .core import AssetError, ParamsError, iter_shards, load_npz, rng
 from .template import uv_raster
 from .skin import sample_skin_params, skin_maps
+from .relight import ssim_map
 from .taxonomy import sampling_plan
 
 # %% auto #0
@@ -84,15 +85,14 @@ def procedural_pairs(n:int=6, res:int=32, seed:int=0) -> dict:
 # %% ../nbs/12_maps.ipynb #cbf40117
 def map_scores(pred:np.ndarray, gt:np.ndarray, mask:np.ndarray, data_range:float) -> dict:
     "Mean PSNR (dB, covered texels) and SSIM (averaged over covered texels) of maps pred, gt [N,H,W]; mask [H,W] or [N,H,W]."
-    from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
+    from torchmetrics.functional.image import peak_signal_noise_ratio
     P, G = torch.as_tensor(np.asarray(pred, np.float32)), torch.as_tensor(np.asarray(gt, np.float32))
     if P.shape != G.shape: raise ParamsError(f"prediction {tuple(P.shape)} and ground truth {tuple(G.shape)} differ in shape", "resample to one resolution")
     M = torch.as_tensor(np.broadcast_to(mask, P.shape).copy())
     psnr = [peak_signal_noise_ratio(P[i][M[i]], G[i][M[i]], data_range=data_range).item() for i in range(len(P)) if M[i].any()]
     ssim = []
     for s in range(0, len(P), 16):                     # SSIM keeps several full-size intermediates: 16 maps at a time bounds memory
-        _, smap = structural_similarity_index_measure(torch.where(M[s:s + 16], P[s:s + 16], G[s:s + 16])[:, None], G[s:s + 16, None],
-                                                      data_range=data_range, return_full_image=True, reduction='none')
+        smap = ssim_map(torch.where(M[s:s + 16], P[s:s + 16], G[s:s + 16])[:, None], G[s:s + 16, None], data_range=data_range)
         ssim.append(((smap[:, 0] * M[s:s + 16]).sum((1, 2)) / M[s:s + 16].sum((1, 2)).clamp_min(1)).numpy())
     ssim = np.concatenate(ssim)
     return {'psnr': float(np.mean(psnr)), 'ssim': float(np.mean(ssim))}

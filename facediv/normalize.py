@@ -19,8 +19,8 @@ from .relight import check_textures, shard_normals, evaluate_methods, group_repo
 from .normalizer import load_model, normalize_textures, model_method
 
 # %% auto #0
-__all__ = ['NORMALIZE_SCHEMA', 'normalize_shard', 'normalize_dataset', 'portrait_albedo_lookup', 'score_shard',
-           'score_end_to_end', 'write_records', 'apply_stage', 'main']
+__all__ = ['NORMALIZE_SCHEMA', 'normalize_shard', 'normalize_dataset', 'portrait_albedo_lookup', 'scored_faces', 'score_shard',
+           'end_to_end_report', 'write_records', 'apply_stage', 'main']
 
 # %% ../nbs/10c_normalize.ipynb #c8fffbdd
 NORMALIZE_SCHEMA = {
@@ -33,30 +33,42 @@ NORMALIZE_SCHEMA = {
 @functools.lru_cache(maxsize=1)
 def _normalizer(model_dir:str): return load_model(model_dir, 'normalizer')   # once per process
 
-def normalize_shard(model_dir:str, dataset_dir:str, out_dir:str, config:dict, threads:int, k:int) -> None:
-    "Normalise shard `k` of `dataset_dir` into shard `k` of `out_dir`: a unit of work for `run_shards`."
+def normalize_shard(model_dir:str, dataset_dir:str, out_dir:str, config:dict, threads:int, k:int,
+                    score:tuple|None=None,   # (portraits_dir, scored [n_items] bool): also score the shard's sampled faces
+                   ) -> dict|None:
+    "Normalise shard `k` of `dataset_dir` into shard `k` of `out_dir` (unless done), and score it with `score`: a unit of work for `run_shards`."
     if threads: torch.set_num_threads(threads)                                 # spawned workers start with torch's default
     manifest = read_manifest(dataset_dir, 'filter')
     out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'], config, code='normalize')
-    shard = load_npz(Path(dataset_dir)/manifest['shards'][k]['file'], 'filter')
-    shard.pop('config_hash', None)
-    R = shard['uv_texture'].shape[2]
-    albedo = normalize_textures(_normalizer(model_dir), check_textures(shard['uv_texture'], f'{dataset_dir} shard {k} uv_texture'),
-                                shard_normals(shard, R))
-    albedo = np.stack([fill_empty_texels(a, uv_raster(R)) for a in albedo])                # texture padding outside the islands
-    out.write(k, **shard, uv_albedo=albedo.astype(np.float16))
+    normals = None
+    if out.is_done(k):
+        if score is None: return None
+        shard = load_npz(out.path(k), 'normalize')
+    else:
+        shard = load_npz(Path(dataset_dir)/manifest['shards'][k]['file'], 'filter')
+        shard.pop('config_hash', None)
+        R = shard['uv_texture'].shape[2]
+        normals = shard_normals(shard, R)
+        albedo = normalize_textures(_normalizer(model_dir), check_textures(shard['uv_texture'], f'{dataset_dir} shard {k} uv_texture'), normals)
+        shard['uv_albedo'] = np.stack([fill_empty_texels(a, uv_raster(R)) for a in albedo]).astype(np.float16)  # texture padding outside the islands
+        out.write(k, **shard)
+    if score is None: return None
+    portraits_dir, scored = score
+    first = sum(e['n'] for e in manifest['shards'][:k])
+    return score_shard(portraits_dir, model_dir, shard, scored[first:first + len(shard['face_id'])], normals)
 
-def normalize_dataset(model_dir, dataset_dir, out_dir, workers:int=1, threads:int=0) -> tuple:
-    "Write `uv_albedo` for every face of `dataset_dir` into resumable shards in `out_dir` (`workers` processes): (input manifest, texture resolution)."
+def normalize_dataset(model_dir, dataset_dir, out_dir, workers:int=1, threads:int=0, score:tuple|None=None) -> tuple:
+    "Write `uv_albedo` for every face of `dataset_dir` into resumable shards in `out_dir` (`workers` processes): (input manifest, texture resolution, each shard's scores or None)."
     manifest = read_manifest(dataset_dir, 'filter')
     config = {'normalizer': weights_sha256(Path(model_dir)/'normalizer.safetensors'), 'input': manifest['config_hash']}   # weights, not file: it records training time
     out = ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'], config, code='normalize')
-    run_shards(out.todo(), functools.partial(normalize_shard, str(model_dir), str(dataset_dir), str(out_dir), config, threads),
-               workers, 'normalize')
-    R = load_npz(Path(dataset_dir)/manifest['shards'][0]['file'], 'filter', keys=('uv_texture',))['uv_texture'].shape[2]
+    parts = run_shards(out.todo() if score is None else list(range(out.n_shards)),
+                       functools.partial(normalize_shard, str(model_dir), str(dataset_dir), str(out_dir), config, threads, score=score),
+                       workers, 'normalize')
+    R = manifest.get('uv_res') or load_npz(Path(dataset_dir)/manifest['shards'][0]['file'], 'filter', keys=('uv_texture',))['uv_texture'].shape[2]
     out.finish(uv_res=R, normalizer=str(Path(model_dir)/'normalizer.safetensors'),
                **{k: v for k, v in manifest.items() if k in ('backend', 'taxonomy', 'image_size')})
-    return manifest, R
+    return manifest, R, parts
 
 
 # %% ../nbs/10c_normalize.ipynb #046e8ffa
@@ -83,33 +95,28 @@ def portrait_albedo_lookup(portraits_dir):
     return lookup, None
 
 # %% ../nbs/10c_normalize.ipynb #463a7372
-def score_shard(portraits_dir:str, model_dir:str, out_dir:str, scored:np.ndarray, threads:int, k:int) -> dict|None:
-    "Every method vs the true albedo on shard `k`'s sampled faces (`scored`, over all faces): {'scores', 'attributes', 'face_id'}, or None. A unit of work for `run_shards`."
-    if threads: torch.set_num_threads(threads)                                 # spawned workers start with torch's default
-    entries = read_manifest(out_dir, 'normalize')['shards']
-    first = sum(e['n'] for e in entries[:k])
-    sel = scored[first:first + entries[k]['n']]
+def scored_faces(cfg, n:int) -> np.ndarray:
+    "[n] bool: the seeded sample of `eval_faces` faces (all when 0) scored end to end."
+    scored = np.zeros(n, bool)
+    scored[rng(cfg.seed, 'eval_faces').permutation(n)[:cfg.eval_faces or n]] = True
+    return scored
+
+def score_shard(portraits_dir:str, model_dir:str, shard:dict, sel:np.ndarray, normals:np.ndarray|None=None) -> dict|None:
+    "Every method vs the true albedo on rows `sel` of a normalised shard (its UV normals computed unless given): {'scores', 'attributes', 'face_id', 'scored_res'}, or None."
     if not sel.any(): return None
-    shard = load_npz(Path(out_dir)/entries[k]['file'], 'normalize')
     shard = {key: v[sel] for key, v in shard.items() if key != 'config_hash'}
+    R = shard['uv_texture'].shape[2]
+    normals = shard_normals(shard, R) if normals is None else normals[sel]
     gt = portrait_albedo_lookup(portraits_dir)[0](shard['face_id'])            # scored at the smaller of the two resolutions
     methods = {**baseline_methods(dict(np.load(Path(model_dir)/'baselines.npz'))), 'unet': model_method(load_model(model_dir, 'unet_baseline')),
                'normalizer': lambda x, n, a=shard['uv_albedo'].astype(np.float32): a}
     seen = shard['uv_confidence'][:, 0].astype(np.float32) > 0.5
-    R = shard['uv_texture'].shape[2]
-    scores = evaluate_methods(methods, shard['uv_texture'].astype(np.float32), gt, shard['attributes'], shard_normals(shard, R),
-                              masks=seen, chunk=len(gt))['scores']
+    scores = evaluate_methods(methods, shard['uv_texture'].astype(np.float32), gt, shard['attributes'], normals, masks=seen, chunk=len(gt))['scores']
     return {'scores': scores, 'attributes': shard['attributes'], 'face_id': shard['face_id'], 'scored_res': min(R, gt.shape[2])}
 
-def score_end_to_end(cfg, portraits_dir, model_dir, out_dir, manifest:dict, records_path=None, workers:int=1) -> dict:
-    "Every method vs the portraits' true albedo on the observed face texels of `eval_faces` sampled faces, shard by shard in `workers` processes: the metrics entries (per face to `records_path`, CSV)."
-    n = manifest['n_items']
-    scored = np.zeros(n, bool)
-    scored[rng(cfg.seed, 'eval_faces').permutation(n)[:cfg.eval_faces or n]] = True
-    report = {'n_scored': int(scored.sum())}
-    shards = range(len(read_manifest(out_dir, 'normalize')['shards']))
-    parts = [p for p in run_shards(list(shards), functools.partial(score_shard, str(portraits_dir), str(model_dir), str(out_dir), scored, cfg.threads),
-                                   workers, 'normalize: scoring') if p is not None]
+def end_to_end_report(parts:list, n_scored:int, records_path=None) -> dict:
+    "The metrics entries from the shards' `score_shard` results (None for shards with no sampled face); per face to `records_path` (CSV)."
+    report, parts = {'n_scored': n_scored}, [p for p in parts if p is not None]
     if parts:
         scores = {m: {k: np.concatenate([p['scores'][m][k] for p in parts]) for k in parts[0]['scores'][m]} for m in parts[0]['scores']}
         attrs = np.concatenate([p['attributes'] for p in parts])
@@ -127,16 +134,19 @@ def write_records(path, face_ids:np.ndarray, attributes:np.ndarray, scores:dict)
              'input_psnr': float(scores['none']['psnr'][i])} for i, (f, l) in enumerate(zip(face_ids, attributes))]
     with atomic_write(path, 'w') as fh: pd.DataFrame(rows).to_csv(fh, index=False)
 
+
 # %% ../nbs/10c_normalize.ipynb #99e285e0
 def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_path, workers:int=1, records_path=None) -> dict:
     "Stage `normalize`: normalise every dataset face (resumable shards + uv_albedo, `workers` processes); score end to end where ground truth exists."
     t_start = time.time()
     read_manifest(dataset_dir, 'filter')                                  # a missing input is named before the model
     load_model(model_dir, 'normalizer')                                   # a missing or broken model is named before any work
-    manifest, _ = normalize_dataset(model_dir, dataset_dir, out_dir, workers, cfg.threads)
     lookup, reason = portrait_albedo_lookup(portraits_dir)
+    scored = None if lookup is None else scored_faces(cfg, read_manifest(dataset_dir, 'filter')['n_items'])
+    manifest, _, parts = normalize_dataset(model_dir, dataset_dir, out_dir, workers, cfg.threads,
+                                           None if scored is None else (str(portraits_dir), scored))
     report = {'n_faces': manifest['n_items'], 'computed': lookup is not None, 'reason': reason}
-    if lookup is not None: report.update(score_end_to_end(cfg, portraits_dir, model_dir, out_dir, manifest, records_path, workers))
+    if lookup is not None: report.update(end_to_end_report(parts, int(scored.sum()), records_path))
     report['stage_time_s'] = round(time.time() - t_start, 1)
     save_json(report, metrics_path)
     return report

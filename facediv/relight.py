@@ -21,7 +21,7 @@ __all__ = ['N_TILES', 'RELIGHT_RANGES', 'GROUPS', 'METHODS', 'check_textures', '
            'shard_normals', 'sample_relight', 'shade_uv', 'relight_uv', 'procedural_albedos', 'srgb_encode',
            'srgb_decode', 'to_images', 'tile_images', 'from_images', 'downsample', 'resample_normals', 'tile_condition',
            'face_condition', 'uv_condition', 'net_input', 'lab_to_linear_rgb', 'domain_stats', 'colour_transfer',
-           'histogram_match', 'face_scores', 'group_report', 'evaluate_methods', 'skin_tones', 'pick_faces',
+           'histogram_match', 'ssim_map', 'face_scores', 'group_report', 'evaluate_methods', 'skin_tones', 'pick_faces',
            'baseline_methods', 'summarise']
 
 # %% ../nbs/10_relight.ipynb #8ca3928c
@@ -236,10 +236,33 @@ def histogram_match(textures:np.ndarray, stats:dict) -> np.ndarray:
         out[i, t] = srgb_to_linear(s)
     return out
 
+# %% ../nbs/10_relight.ipynb #bbfb46ad
+def _gaussian_taps(size:int, sigma:float) -> list:
+    d = np.arange(size) - (size - 1) / 2
+    g = np.exp(-0.5 * (d / sigma) ** 2)
+    return [float(w) for w in g / g.sum()]
+
+def ssim_map(pred:torch.Tensor, target:torch.Tensor, data_range:float=1.0, sigma:float=1.5, k1:float=0.01, k2:float=0.03) -> torch.Tensor:
+    "[N,C,H,W] SSIM per pixel of images pred, target [N,C,H,W] (torchmetrics' Gaussian window and padding, as two 1-D passes)."
+    if pred.shape != target.shape or pred.ndim != 4: raise ParamsError(f"SSIM needs two [N,C,H,W] images of one shape, got {tuple(pred.shape)} and {tuple(target.shape)}", "pass matching image batches")
+    size = int(3.5 * sigma + 0.5) * 2 + 1; pad = (size - 1) // 2
+    taps, (N, C, H, W) = _gaussian_taps(size, sigma), pred.shape
+    x = F.pad(torch.cat([pred, target, pred * pred, target * target, pred * target]), (pad,) * 4, mode='reflect')  # [5N,C,H+2p,W+2p]
+    def window(x, dim:int, n:int):                                            # valid Gaussian along `dim`: sum of shifted views
+        out = x.narrow(dim, 0, n) * taps[0]
+        for i in range(1, size): out.add_(x.narrow(dim, i, n), alpha=taps[i])
+        return out
+    mu_p, mu_t, pp, tt, pt = window(window(x, 3, W), 2, H).split(N)          # local means of p, t, p², t², pt
+    c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
+    mpp, mtt, mpt = mu_p * mu_p, mu_t * mu_t, mu_p * mu_t
+    var_p, var_t, cov = (pp - mpp).clamp_min(0), (tt - mtt).clamp_min(0), pt - mpt
+    return ((2 * mpt + c1) * (2 * cov + c2)) / ((mpp + mtt + c1) * (var_p + var_t + c2))
+
+
 # %% ../nbs/10_relight.ipynb #f5918586
 def face_scores(pred:np.ndarray, gt:np.ndarray, mask:np.ndarray, skin:np.ndarray|None=None) -> dict:
     "PSNR, SSIM (sRGB, in `mask`) and ITA (median colour in `skin`) of face tiles pred, gt [N,R,R,3] (linear); masks [R,R] or [N,R,R]."
-    from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
+    from torchmetrics.functional.image import peak_signal_noise_ratio
     pred, gt = np.asarray(pred, np.float32), np.asarray(gt, np.float32)
     if pred.shape != gt.shape: raise ParamsError(f"normalised {pred.shape} and true albedo {gt.shape} differ in shape", "resample to one resolution")
     N = len(pred)
@@ -249,8 +272,9 @@ def face_scores(pred:np.ndarray, gt:np.ndarray, mask:np.ndarray, skin:np.ndarray
     M = torch.from_numpy(np.ascontiguousarray(mask))
     psnr = np.array([peak_signal_noise_ratio(P[i][M[i]], G_[i][M[i]], data_range=1.0).item() if M[i].any() else np.nan for i in range(N)])
     Pm = torch.where(M[..., None], P, G_).permute(0, 3, 1, 2)                                            # [N,3,R,R]
-    _, ssim_map = structural_similarity_index_measure(Pm, G_.permute(0, 3, 1, 2), data_range=1.0, return_full_image=True, reduction='none')
-    ssim = ((ssim_map.mean(1) * M).sum((1, 2)) / M.sum((1, 2)).clamp_min(1)).numpy()
+    Gp = G_.permute(0, 3, 1, 2)
+    per_texel = lambda s: ssim_map(Pm[s:s + 16], Gp[s:s + 16]).mean(1) * M[s:s + 16]                    # 16 at a time bounds memory
+    ssim = np.array([v for s in range(0, N, 16) for v in (per_texel(s).sum((1, 2)) / M[s:s + 16].sum((1, 2)).clamp_min(1)).tolist()])
     med = lambda x: np.stack([np.median(x[i][skin[i]], 0) if skin[i].any() else np.full(3, np.nan) for i in range(N)])
     ita_gt, ita_pred = ita(med(gt)), ita(med(pred))
     return {'psnr': psnr, 'ssim': ssim, 'ita_err': ita_pred - ita_gt, 'ita_gt': ita_gt}
