@@ -4,7 +4,7 @@
 
 # %% ../nbs/10b_train_normalizer.ipynb #7aa4485b
 from __future__ import annotations
-import copy, hashlib, json, multiprocessing, os, sys, time
+import copy, functools, hashlib, json, multiprocessing, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -14,7 +14,8 @@ from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
 from .core import (ParamsError, AssetError, code_version, Check, POW2, POSITIVE_INT, SEED, one_of, load_params, rng, atomic_write,
-                          save_json, save_npz, ensure_writable_dir, config_hash, read_manifest, iter_shards, linear_to_srgb)
+                          save_json, save_npz, ensure_writable_dir, config_hash, read_manifest, iter_shards, linear_to_srgb,
+                          load_npz, run_shards)
 from .checkpoint import save_tensors, load_tensors, optimizer_tensors, load_optimizer
 from .relight import (check_textures, neutral_normals, face_normals, shard_normals, sample_relight, shade_uv, relight_uv,
                              to_images, from_images, tile_images, downsample, resample_normals, tile_condition, domain_stats,
@@ -25,9 +26,9 @@ from .normalizer import (MODELS, PatchDiscriminator, full_kwargs, n_params, save
 # %% auto #0
 __all__ = ['NON_NEGATIVE', 'TRAIN_NORMALIZER_SCHEMA', 'check_training_data', 'build_networks', 'resume_state', 'save_state',
            'step_tensors', 'd_step', 'g_step', 'ema_update', 'array_digest', 'train_normalizer', 'model_configs',
-           'load_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'load_source', 'plot_comparison',
-           'plot_groups', 'write_plots', 'load_training_data', 'train_networks', 'score_test_scans', 'train_stage',
-           'main']
+           'load_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'source_shard', 'load_source',
+           'plot_comparison', 'plot_groups', 'write_plots', 'load_training_data', 'train_networks', 'score_test_scans',
+           'train_stage', 'main']
 
 # %% ../nbs/10b_train_normalizer.ipynb #b8e029c1
 def _sample_batch(step:int, seed:int, rank:int, batch:int, target, target_normals, source, source_normals, weights=None) -> dict:
@@ -289,19 +290,24 @@ def make_test_set(scans:dict, test_idx, relights:int, seed:int) -> dict:
     return {'lit': np.stack(lit), 'albedo': rep(scans['albedo']), 'normals': np.repeat(normals, relights, 0),
             'attributes': rep(scans['attributes']), 'face_id': rep(scans['face_id'])}
 
-def load_source(dataset_dir, res:int, max_source:int=0, seed:int=0) -> tuple:
-    "(lit dataset textures [N,2,res,res,3] area-downsampled, their UV normals from the fitted geometry); a seeded subset of `max_source` when > 0."
+def source_shard(dataset_dir:str, res:int, keep:np.ndarray, k:int) -> tuple|None:
+    "(textures, normals) of the `keep` rows of filter shard `k` at `res`, or None when it keeps none: a unit of work for `run_shards`."
+    entries = read_manifest(dataset_dir, 'filter')['shards']
+    first = sum(e['n'] for e in entries[:k])
+    sel = keep[first:first + entries[k]['n']]
+    if not sel.any(): return None
+    shard = load_npz(Path(dataset_dir)/entries[k]['file'], 'filter')
+    tex = check_textures(shard['uv_texture'][sel], f'{dataset_dir} shard {k} uv_texture')
+    return from_images(downsample(to_images(tex), res)), shard_normals(shard, res, sel)
+
+def load_source(dataset_dir, res:int, max_source:int=0, seed:int=0, workers:int=1) -> tuple:
+    "(lit dataset textures [N,2,res,res,3] area-downsampled, their UV normals from the fitted geometry); a seeded subset of `max_source` when > 0; shards read in `workers` processes."
     manifest = read_manifest(dataset_dir, 'filter')
     n = manifest['n_items']
     keep = np.ones(n, bool) if not max_source or max_source >= n else np.isin(np.arange(n), rng(seed, 'source').choice(n, max_source, replace=False))
-    out, normals, start = [], [], 0
-    for k, shard in enumerate(iter_shards(dataset_dir, 'filter')):
-        sel = keep[start:start + len(shard['uv_texture'])]; start += len(sel)
-        if sel.any():
-            tex = check_textures(shard['uv_texture'][sel], f'{dataset_dir} shard {k} uv_texture')
-            out.append(from_images(downsample(to_images(tex), res)))
-            normals.append(shard_normals(shard, res, sel))
-    return np.concatenate(out), np.concatenate(normals)
+    parts = [p for p in run_shards(list(range(len(manifest['shards']))), functools.partial(source_shard, str(dataset_dir), res, keep),
+                                   workers, 'train_normalizer: dataset textures') if p is not None]
+    return np.concatenate([t for t, _ in parts]), np.concatenate([nrm for _, nrm in parts])
 
 # %% ../nbs/10b_train_normalizer.ipynb #01ce8960
 def _save_fig(fig, path) -> Path:
@@ -363,7 +369,7 @@ def write_plots(evaluation:dict, test:dict, picks:list, runs:dict, plots_dir) ->
     return paths
 
 # %% ../nbs/10b_train_normalizer.ipynb #6f164279
-def load_training_data(cfg, dataset_dir, scans_dir) -> dict:
+def load_training_data(cfg, dataset_dir, scans_dir, workers:int=1) -> dict:
     "Scans and their split, the target set and its normals at `res`, the dataset's lit textures at `res`, sampling weights."
     scans = load_scans(scans_dir)
     R = scans['albedo'].shape[2]
@@ -373,7 +379,7 @@ def load_training_data(cfg, dataset_dir, scans_dir) -> dict:
         raise AssetError(f"{scans_dir} has {len(target_idx)} target and {len(test_idx)} test scans; both are needed",
                          "raise portraits.n_scans to 2 or more (portraits.scan_test_fraction picks the test share)")
     target = from_images(downsample(to_images(scans['albedo'][target_idx]), cfg.res))
-    source, source_normals = load_source(dataset_dir, cfg.res, cfg.train.max_source, cfg.seed)
+    source, source_normals = load_source(dataset_dir, cfg.res, cfg.train.max_source, cfg.seed, workers)
     weights = skin_tone_weights(scans['albedo'][target_idx]) if cfg.train.balance == 'skin_tone' else None
     return {'scans': scans, 'R': R, 'target_idx': target_idx, 'test_idx': test_idx, 'target': target,
             'target_normals': scan_normals(scans, target_idx, cfg.res), 'source': source, 'source_normals': source_normals, 'weights': weights}
@@ -420,7 +426,7 @@ def train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir,
     "Stage `train_normalizer`: train normaliser + U-Net, fit baselines, score all on relit held-out scans, write metrics/plots."
     t_start = time.time()
     model_dir = ensure_writable_dir(model_dir)
-    data = load_training_data(cfg, dataset_dir, scans_dir)
+    data = load_training_data(cfg, dataset_dir, scans_dir, workers)
     runs = train_networks(cfg, data, model_dir, progress, workers)
     stats = domain_stats(data['scans']['albedo'][data['target_idx']], seed=cfg.seed)
     save_npz(model_dir/'baselines.npz', compress=False, **stats)
