@@ -236,7 +236,7 @@ def histogram_match(textures:np.ndarray, stats:dict) -> np.ndarray:
         out[i, t] = srgb_to_linear(s)
     return out
 
-# %% ../nbs/10_relight.ipynb #2220486f
+# %% ../nbs/10_relight.ipynb #b61a2493
 def _gaussian_taps(size:int, sigma:float) -> list:
     d = np.arange(size) - (size - 1) / 2
     g = np.exp(-0.5 * (d / sigma) ** 2)
@@ -306,7 +306,9 @@ def group_report(scores:dict, attributes:np.ndarray) -> dict:
 METHODS = ('none', 'colour_transfer', 'histogram', 'unet', 'normalizer')   # report order; the last is ours
 
 def evaluate_methods(methods:dict, lit:np.ndarray, gt:np.ndarray, attributes:np.ndarray, normals:np.ndarray|None=None,
-                     masks:np.ndarray|None=None, keep:tuple=(), chunk:int=16) -> dict:
+                     masks:np.ndarray|None=None, keep:tuple=(), chunk:int=16,
+                     threads:int=1,   # chunks scored at once (numpy and torch release the GIL); the scores do not depend on it
+                    ) -> dict:
     "Score `methods` {name: (textures, normals)→textures} on lit [N,2,R,R,3] vs gt [N,2,R',R',3] at min(R, R'): {'reports', 'scores', 'kept'}."
     R = min(lit.shape[2], gt.shape[2])                                       # score where both exist
     at = lambda a: a if a.shape[2] == R else from_images(downsample(to_images(a), R))
@@ -314,15 +316,20 @@ def evaluate_methods(methods:dict, lit:np.ndarray, gt:np.ndarray, attributes:np.
     face, skin = uv_part_mask('face', r)[0], uv_part_mask('narrow_face', r)[0]
     if masks is not None and masks.shape[-1] != R:
         masks = F.adaptive_avg_pool2d(torch.as_tensor(masks, dtype=torch.float32)[:, None], R)[:, 0].numpy() > 0.5
-    parts, kept = {m: [] for m in methods}, {m: {} for m in methods}
-    for i in range(0, len(lit), chunk):
+    def score_chunk(i:int) -> dict:
         sl = slice(i, min(i + chunk, len(lit)))
         region = face if masks is None else face & masks[sl]
-        g = at(gt[sl])
+        g, out = at(gt[sl]), {}
         for m, f in methods.items():
             y = at(f(lit[sl], None if normals is None else normals[sl]))
-            parts[m].append(face_scores(y[:, 0], g[:, 0], region, skin))
-            kept[m].update({j: y[j - i, 0] for j in keep if sl.start <= j < sl.stop})
+            out[m] = face_scores(y[:, 0], g[:, 0], region, skin), {j: y[j - i, 0] for j in keep if sl.start <= j < sl.stop}
+        return out
+    starts = range(0, len(lit), chunk)
+    if threads > 1 and len(starts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(threads) as pool: done = list(pool.map(score_chunk, starts))     # in order
+    else: done = [score_chunk(i) for i in starts]
+    parts, kept = {m: [d[m][0] for d in done] for m in methods}, {m: {j: y for d in done for j, y in d[m][1].items()} for m in methods}
     scores = {m: {k: np.concatenate([p[k] for p in v]) for k in v[0]} for m, v in parts.items()}
     return {'reports': {m: group_report(s, attributes) for m, s in scores.items()}, 'scores': scores,
             'kept': {m: np.stack([v[j] for j in keep]) if keep else None for m, v in kept.items()}}

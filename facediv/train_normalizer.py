@@ -409,15 +409,16 @@ def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True, workers:i
         futures = {name: pool.submit(_train_in_process, cfg.threads, job) for name, job in jobs.items()}
         return {name: f.result() for name, f in futures.items()}
 
-def score_test_scans(cfg, data:dict, stats:dict, runs:dict) -> tuple:
+def score_test_scans(cfg, data:dict, stats:dict, runs:dict, workers:int=1) -> tuple:
     "(evaluation at full resolution, at `res` or None, the relit test set, the faces picked for the figure)."
     test = make_test_set(data['scans'], data['test_idx'], cfg.test_relights, cfg.seed)
     picks = pick_faces(test['albedo'])
     methods = {**baseline_methods(stats), 'unet': model_method(runs['unet_baseline']['model']),
                'normalizer': model_method(runs['normalizer']['model'])}
-    full = evaluate_methods(methods, test['lit'], test['albedo'], test['attributes'], test['normals'], keep=tuple(i for _, i in picks))
+    threads = workers or os.cpu_count() or 1                                  # chunks scored side by side: the same scores
+    full = evaluate_methods(methods, test['lit'], test['albedo'], test['attributes'], test['normals'], keep=tuple(i for _, i in picks), threads=threads)
     lo_ = lambda a: from_images(downsample(to_images(a), cfg.res))
-    lo = (evaluate_methods(methods, lo_(test['lit']), lo_(test['albedo']), test['attributes'], resample_normals(test['normals'], cfg.res))
+    lo = (evaluate_methods(methods, lo_(test['lit']), lo_(test['albedo']), test['attributes'], resample_normals(test['normals'], cfg.res), threads=threads)
           if cfg.res < data['R'] else None)
     return full, lo, test, picks
 
@@ -430,7 +431,7 @@ def train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir,
     runs = train_networks(cfg, data, model_dir, progress, workers)
     stats = domain_stats(data['scans']['albedo'][data['target_idx']], seed=cfg.seed)
     save_npz(model_dir/'baselines.npz', compress=False, **stats)
-    full, lo, test, picks = score_test_scans(cfg, data, stats, runs)
+    full, lo, test, picks = score_test_scans(cfg, data, stats, runs, workers)
     metrics = summarise(full, lo, uv_res=data['R'], res=cfg.res, n_target_scans=len(data['target_idx']), n_test_scans=len(data['test_idx']),
                         n_test_inputs=len(test['lit']), n_source=len(data['source']), steps=cfg.train.steps,
                         train_time_s={n: round(r['train_time_s'], 1) for n, r in runs.items()},
