@@ -5,6 +5,7 @@
 # %% ../nbs/15_evaluate.ipynb #266498a5
 from __future__ import annotations
 import csv, importlib.util, json, math, os, sys, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from .core import NONNEG_INT, not_computed
 from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
-from .recognition import vary_lighting, render_faces, make_embedder, same_person_rule, same_person_descriptors
+from .recognition import vary_lighting, render_faces, face_vertices, make_embedder, same_person_rule, same_person_descriptors
 from .judge import face_box, detection_score
 from .judged import judged_generator, retention
 
@@ -58,10 +59,11 @@ def identity_similarity(gm, embedder, n:int, seed:int, psi:float=1.0, size:int=2
     "Per-source cosine similarities (same identity re-rendered, each edit, mean to other sources) and their summary."
     src = eval_set(gm, n, seed + 1, psi)
     g = rng(seed, 'identity_eval')
-    e_src = embedder(*render_faces(src['albedo'], src['offsets'], size=size))
-    again = embedder(*render_faces(src['albedo'], src['offsets'], size=size, yaw=g.uniform(-12, 12, n), pitch=g.uniform(-6, 6, n),
+    verts = face_vertices(src['offsets'])                                                # one mesh solve per source, three renders
+    e_src = embedder(*render_faces(src['albedo'], vertices=verts, size=size))
+    again = embedder(*render_faces(src['albedo'], vertices=verts, size=size, yaw=g.uniform(-12, 12, n), pitch=g.uniform(-6, 6, n),
                                    lighting=[vary_lighting(g) for _ in range(n)]))
-    turned = embedder(*render_faces(src['albedo'], src['offsets'], size=size, yaw=6.))   # matched: same light, a 6° turn
+    turned = embedder(*render_faces(src['albedo'], vertices=verts, size=size, yaw=6.))   # matched: same light, a 6° turn
     per = {'labels': src['labels'], 'same_identity': cosine(e_src, again), 'same_identity_turned': cosine(e_src, turned)}
     for kind in EDITS:
         e = synthesize(gm, src['codes'], edit_labels(src['labels'], kind, g), psi)
@@ -345,6 +347,12 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     metrics = {'model': str(model), 'resolution': gm.resolution, 'psi': cfg.psi,
                'paper': {'attribute_accuracy': {'ethnicity': 0.7588, 'gender': 0.9193, 'age': 0.4990},
                          'identity': {'gender_edit': 0.9594, 'random_pairs': 0.8703}, 'clip_score': 31.6, 'normalization_psnr': 24.67}}
+    # The judges (this process's heaviest work) run in a second thread, beside the metrics below, which spend
+    # much of their time waiting on dlib's worker processes. Nothing is shared but read-only models, and
+    # MediaPipe is locked (reconstruct.MEDIAPIPE_LOCK), so the numbers do not depend on the overlap.
+    beside = ThreadPoolExecutor(1, thread_name_prefix='judged')
+    judged = beside.submit(judged_generator, gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,
+                           log=lambda s: print(s, file=sys.stderr), records_dir=records)
     # Attribute accuracy.
     gen, probs, metrics['attribute_accuracy'] = _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots)
     # Renders, identity embeddings and identity preservation.
@@ -364,8 +372,7 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     metrics['ita'] = {'generated_minus_dataset_mean_abs_deg': float(np.mean(np.abs(gen_ita - np.array([ita_mean.get(k, np.nan) for k in gen['labels'][:, 0]]))))}
     metrics['normalization_psnr'] = normalization_psnr(normalize_metrics)
     # The generator judged by face models trained on real photos, next to the data rendered the same way.
-    metrics['judged'] = judged_generator(gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,
-                                         log=lambda s: print(s, file=sys.stderr), records_dir=records)
+    metrics['judged'] = judged.result(); beside.shutdown()
     # Per-face records for the audit.
     _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records, look_gen, look_real)
     metrics['stage_seconds'] = round(time.time() - t0, 1)

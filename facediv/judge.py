@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from scipy import ndimage
 
 from .core import FaceDivError, AssetError
-from .reconstruct import detect_mediapipe, check_image, _quiet_native_stderr
+from .reconstruct import detect_mediapipe, check_image, _quiet_native_stderr, MEDIAPIPE_LOCK
 
 import facediv
 REPO = Path(facediv.__file__).resolve().parent.parent   # the checkout of an editable install: tools/judge lives there
@@ -352,7 +352,7 @@ def _face_detector():
 def detection_score(image, name:str='image') -> float:
     "MediaPipe's face-detector confidence in the most likely face of `image` (0 when it finds none): how face-like a detector finds it."
     img = check_image(image, name)
-    with _quiet_native_stderr(): found = _face_detector().process(np.ascontiguousarray(img)).detections
+    with MEDIAPIPE_LOCK, _quiet_native_stderr(): found = _face_detector().process(np.ascontiguousarray(img)).detections
     return float(max(d.score[0] for d in found)) if found else 0.0
 
 def crop_faces(images,                   # [N,H,W,3] uint8 sRGB (or a list of differently sized images)

@@ -12,7 +12,7 @@ import numpy as np
 from .core import ParamsError, atomic_write, linear_to_srgb, load_npz, not_computed, read_manifest, rng
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS, age_midpoint
 from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
-from .recognition import render_faces
+from .recognition import render_faces, face_vertices
 from .judge import judges_unavailable, judge_faces, render_conditions, exposed
 from .perceive import sample_shards, perceived_metrics, contact_sheet, gear_race_names, GEAR_CLASS_OF
 from .generate import synthesize, face_codes, encode
@@ -68,9 +68,10 @@ def judged_lighting(perceive_metrics=None) -> tuple:
     light, _, exposure = conditions[name]
     return exposed(light, exposure), name, how, m.get('headline', DEFAULT_HEADLINE)
 
-def render_judged(albedo:np.ndarray, offsets:np.ndarray, lighting, size:int=256, yaw=0.) -> np.ndarray:
-    "[N,size,size,3] uint8 frontal renders (or turned by `yaw`°) of faces given as albedo + UV offsets, for the judges."
-    return render_faces(np.asarray(albedo, np.float32), np.asarray(offsets, np.float32), size=size, yaw=yaw, lighting=lighting)[0]
+def render_judged(albedo:np.ndarray, offsets:np.ndarray, lighting, size:int=256, yaw=0., vertices=None) -> np.ndarray:
+    "[N,size,size,3] uint8 frontal renders (or turned by `yaw`°) of faces given as albedo + UV offsets (or their `vertices`), for the judges."
+    if vertices is None: vertices = face_vertices(np.asarray(offsets, np.float32))
+    return render_faces(np.asarray(albedo, np.float32), vertices=vertices, size=size, yaw=yaw, lighting=lighting)[0]
 
 # %% ../nbs/14d_judged.ipynb #d06cca50
 def _unit(d:np.ndarray) -> np.ndarray: return d / np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-12)
@@ -227,8 +228,9 @@ def edit_retention(j_src:dict, j_same:dict, j_edit:dict) -> dict:
 # %% ../nbs/14d_judged.ipynb #e12aa746
 def _judged_triplet(src:dict, new:dict, lighting, size:int, box_scale:float, flip:bool) -> dict:
     "{'renders', 'judged', 'labels'} of a source set frontal and turned 6°, and of its edited/regenerated twin, frontal."
-    ims = {'source': render_judged(src['albedo'], src['offsets'], lighting, size),
-           'turned': render_judged(src['albedo'], src['offsets'], lighting, size, yaw=6.),
+    verts = face_vertices(np.asarray(src['offsets'], np.float32))                       # one mesh solve, two renders
+    ims = {'source': render_judged(src['albedo'], src['offsets'], lighting, size, vertices=verts),
+           'turned': render_judged(src['albedo'], src['offsets'], lighting, size, yaw=6., vertices=verts),
            'edit': render_judged(new['albedo'], new['offsets'], lighting, size)}
     return {'renders': ims, 'judged': {k: judge_faces(v, box_scale=box_scale, flip=flip) for k, v in ims.items()},
             'labels': (src['labels'], new['labels'])}

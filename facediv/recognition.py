@@ -14,8 +14,8 @@ from .template import uv_raster, vertices_from_uv_offsets, landmarks68
 from .render import render, Textures, named_view, Lighting, sh_ambient
 
 # %% auto #0
-__all__ = ['face_camera', 'vary_lighting', 'render_faces', 'five_points', 'ArcFaceEmbedder', 'dlib_model_dir', 'DlibEmbedder',
-           'make_embedder', 'same_person_rule', 'same_person_descriptors']
+__all__ = ['face_camera', 'vary_lighting', 'face_vertices', 'render_faces', 'five_points', 'ArcFaceEmbedder', 'dlib_model_dir',
+           'DlibEmbedder', 'make_embedder', 'same_person_rule', 'same_person_descriptors']
 
 # %% ../nbs/14a_recognition.ipynb #9242c68b
 def face_camera(size:int=224, yaw:float=0., pitch:float=0.):
@@ -27,15 +27,18 @@ def vary_lighting(g:np.random.Generator) -> Lighting:
     key = g.uniform(0.5, 1.1); d = np.array([g.uniform(-0.8, 0.8), g.uniform(0.0, 0.6), 0.7])
     return Lighting(sh_ambient(g.uniform(0.2, 0.4)), directions=[d, [-d[0], 0.05, 0.7]], colours=[[key] * 3, [key * 0.3] * 3])
 
+def face_vertices(offsets:np.ndarray) -> list:
+    "[N] template vertices [V,3] of faces given as UV offset maps [N,2,R,R,3] (solve once, render many times)."
+    r = uv_raster(offsets.shape[2])
+    return [vertices_from_uv_offsets(o, r) for o in offsets]
+
 def render_faces(albedo:np.ndarray,        # [N,2,R,R,3] linear albedo
                  offsets:np.ndarray|None=None,  # [N,2,R,R,3] offsets (cm); or give vertices
                  vertices:np.ndarray|None=None, # [N,V,3] template vertices
                  size:int=224, yaw=0., pitch=0., lighting=None) -> tuple:
     "(uint8 sRGB images [N,S,S,3], projected 68 landmarks [N,68,2]); yaw/pitch/lighting scalar or one per face."
     n = len(albedo)
-    if vertices is None:
-        r = uv_raster(offsets.shape[2])
-        vertices = [vertices_from_uv_offsets(o, r) for o in offsets]
+    if vertices is None: vertices = face_vertices(offsets)
     yaw, pitch = np.broadcast_to(yaw, n), np.broadcast_to(pitch, n)
     lights = lighting if isinstance(lighting, (list, tuple)) else [lighting] * n
     images, marks = np.empty((n, size, size, 3), np.uint8), np.empty((n, 68, 2), np.float32)

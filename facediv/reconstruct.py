@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_reconstruct.ipynb #1f4678ad
 from __future__ import annotations
-import contextlib, functools, os, sys, time
+import contextlib, functools, os, sys, threading, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +23,9 @@ from .template import (load_template, template_vertices, landmarks68, vertex_nor
 from .render import Camera, render
 
 # %% auto #0
-__all__ = ['MEDIAPIPE_68', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'GROUP_ERRORS', 'check_image',
-           'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks', 'FaceFit',
-           'fit_landmarks', 'project_to_uv', 'Reconstruction', 'reconstruct_portrait', 'camera_from_arrays',
+__all__ = ['MEDIAPIPE_68', 'MEDIAPIPE_LOCK', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'GROUP_ERRORS',
+           'check_image', 'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks',
+           'FaceFit', 'fit_landmarks', 'project_to_uv', 'Reconstruction', 'reconstruct_portrait', 'camera_from_arrays',
            'similarity_align', 'evaluate_reconstruction', 'empty_reconstruction', 'reconstruct_face',
            'reconstruct_shard', 'identity_prior_source', 'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics',
            'main']
@@ -152,6 +152,8 @@ def _quiet_native_stderr():
     finally:
         os.dup2(saved, fd); os.close(saved); os.close(devnull)
 
+MEDIAPIPE_LOCK = threading.RLock()   # MediaPipe's graphs and the fd-2 silencing are not thread-safe: one call at a time per process
+
 @functools.cache
 def _face_mesh():
     "The process-wide MediaPipe FaceMesh (static images, one face, with iris refinement)."
@@ -169,8 +171,9 @@ class NoFaceError(FaceDivError):
 def detect_mediapipe(image, name:str='image') -> np.ndarray|None:
     "[478,2] MediaPipe Face Mesh points in pixels (x right, y down) of the most prominent face, or None."
     img = check_image(image, name)
-    mesh = _face_mesh()
-    with _quiet_native_stderr(): result = mesh.process(np.ascontiguousarray(img))
+    with MEDIAPIPE_LOCK:
+        mesh = _face_mesh()
+        with _quiet_native_stderr(): result = mesh.process(np.ascontiguousarray(img))
     if not result.multi_face_landmarks: return None
     H, W = img.shape[:2]
     return np.array([(p.x * W, p.y * H) for p in result.multi_face_landmarks[0].landmark], np.float32)
