@@ -309,7 +309,7 @@ def iter_shards(folder:str|os.PathLike, stage:str):
         arrays.pop('config_hash', None)
         yield arrays
 
-# %% ../nbs/00_core.ipynb #78787cf3
+# %% ../nbs/00_core.ipynb #947ec6ad
 def weights_sha256(path:str|os.PathLike) -> str:
     "SHA-256 of a `.safetensors` file's tensors (names, dtypes, shapes, bytes) without its metadata, which records training time."
     path = Path(path)
@@ -325,7 +325,7 @@ def weights_sha256(path:str|os.PathLike) -> str:
     return h.hexdigest()
 
 
-# %% ../nbs/00_core.ipynb #18dc729d
+# %% ../nbs/00_core.ipynb #1044c274
 _NOT_MODULES = {'__init__', '_modidx'}   # `import facediv` and nbdev's index name no stage code
 
 def imported_modules(path:Path, pkg:Path) -> set:

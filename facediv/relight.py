@@ -236,7 +236,7 @@ def histogram_match(textures:np.ndarray, stats:dict) -> np.ndarray:
         out[i, t] = srgb_to_linear(s)
     return out
 
-# %% ../nbs/10_relight.ipynb #5b4add39
+# %% ../nbs/10_relight.ipynb #f605f462
 def _gaussian_taps(size:int, sigma:float) -> list:
     d = np.arange(size) - (size - 1) / 2
     g = np.exp(-0.5 * (d / sigma) ** 2)

@@ -193,7 +193,7 @@ def load_step1(step1_model, step1_hash, data_kwargs:dict, G_kwargs:dict, dev) ->
                                       "rerun `dvc repro train_step1 train_step2` so both steps use one configuration")
     return E, G1, step1_meta, info
 
-COND_CACHE_MB = 1024   # G1(E(x)) of every training face is computed once when it fits: 197 MB for 1000 faces at 64²
+COND_CACHE_MB = 1024   # G1(E(x)) of every training face is computed once when it fits: 188 MB for 1000 faces at 64²
 
 @torch.no_grad()
 def real_conditions(E:torch.nn.Module, G1:torch.nn.Module, ts, dev, chunk:int=64) -> torch.Tensor|None:
