@@ -8,14 +8,18 @@ itself, so no WebDriver round trip shares the cores while the server and the ren
 
 Pages, side by side in one run, in interleaved blocks (every variant's block of changes once per round, so slow drifts
 of a shared machine fall on all of them alike):
-  this page        the defaults: on software WebGL the room's spherical-harmonics light (a LightProbe) and RGBA
-                   textures from a server on the same machine
+  this page        the defaults: on software WebGL the room's spherical-harmonics light (a LightProbe), textures
+                   without mipmaps, and RGBA textures from a server on the same machine
+  with mipmaps     ?mipmaps=1: every texture's mip chain built at each upload and sampled trilinearly (a GPU's default)
+  full resolution  ?scale=1: the canvas drawn at the display's resolution (software WebGL draws at 3/4 by default)
   room lighting    ?lighting=room: the prefiltered room environment (PMREM) a GPU browser gets
   jpeg textures    ?textures=jpeg: JPEG/PNG textures decoded in the page (what a remote page gets)
   previous page    the page and server of --previous (their own process, from a clean export of that commit)
 The page before any of this work (b6942b2: a GLB per change, 1,375 ms in the first run of this benchmark) is no
 longer measured: its server cannot load today's generator (the model gained `basis_components`).
-The two lightings are also compared as pictures (the same face, PSNR over the head) in bench/results/viewer_lighting.png.
+The two lightings, mipmaps against none and full against 3/4 resolution are also compared as pictures (the same
+face, PSNR over the head; a 3/4-resolution canvas scaled up bilinearly, as the browser shows it) in
+bench/results/viewer_lighting.png, viewer_mipmaps.png and viewer_scale.png. Both servers run in their own process, as `facediv view` does.
 Software WebGL (SwiftShader) draws the frames here; a GPU browser draws faster. Writes bench/results/viewer.json.
 Not a test.
 
@@ -28,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'bench'))
 from asset import base_checkout  # noqa: E402   (a clean export of a commit, as the asset benchmark makes it)
-PREVIOUS = '15eb27e'    # the viewer as the last stop left it (binary updates, PMREM light, JPEG textures)
+PREVIOUS = 'dd2eca8'    # the viewer as the last stop left it (139 ms: probe light, RGBA textures, part textures on a thread)
 PAUSE_S = 0.5           # seconds between two changes, as a user clicks
 
 def browser(window:str):
@@ -73,34 +77,36 @@ def measure(d, n:int, seed0:int) -> list:
                      'server': round(1000 * st['lastUpdateServerS'], 1)})
     return rows
 
-def code_server(model:str, rev:str, texture_res:int):
-    "(process, url) of the viewer server of commit `rev`, from a clean export, in its own process."
-    code = base_checkout(rev)
+def code_server(model:str, rev:str|None, texture_res:int):
+    "(process, url) of the viewer server of commit `rev` (a clean export; None: this working tree) in its own process, as `facediv view` runs."
+    code = ROOT if rev is None else base_checkout(rev)
     proc = subprocess.Popen([sys.executable, '-c', 'import sys, time; from facediv.viewer import start_server; '
-                             f's, u = start_server({model!r}, texture_res={texture_res}); print(u, flush=True); time.sleep(10 ** 6)'],
+                             f's, u = start_server({model!r}, texture_res={texture_res}, maps_models={{}}); print(u, flush=True); time.sleep(10 ** 6)'],
                             stdout=subprocess.PIPE, text=True, cwd=code, env={**os.environ, 'PYTHONPATH': str(code)})
     return proc, proc.stdout.readline().strip()
 
 HEAD_JS = '''const done = arguments[0], f = window.facediv; f.drawNow(); done(f.renderer.domElement.toDataURL('image/png'));'''
 
-def lighting_pictures(d, url:str, seed:int, out:Path) -> dict:
-    "The same face under both lightings: PSNR (dB) and mean colour over the head's pixels, and a side-by-side PNG."
+def lighting_pictures(d, url:str, seed:int, out:Path, queries:tuple=('lighting=room', 'lighting=probe')) -> dict:
+    "The same face on two pages (`queries`): PSNR (dB) and mean colour over the head's pixels, and a side-by-side PNG."
     import numpy as np
     from PIL import Image
     shots = {}
-    for lighting in ('room', 'probe'):
-        open_page(d, f'{url}?lighting={lighting}')
+    for q in queries:
+        open_page(d, f'{url}?{q}')
         d.execute_async_script(CHANGE_JS, seed)
         png = d.execute_async_script(HEAD_JS)
-        shots[lighting] = np.asarray(Image.open(io.BytesIO(base64.b64decode(png.split(',')[1]))).convert('RGB')).astype(np.float64)
-    room, probe = shots['room'], shots['probe']
+        shot = Image.open(io.BytesIO(base64.b64decode(png.split(',')[1]))).convert('RGB')
+        if shots: shot = shot.resize(next(iter(shots.values())).shape[1::-1], Image.BILINEAR)   # a smaller canvas, as the page shows it
+        shots[q] = np.asarray(shot).astype(np.float64)
+    room, probe = (shots[q] for q in queries)   # named for the lightings, the first comparison
     head = (room != room[0, 0]).any(-1) | (probe != probe[0, 0]).any(-1)            # not the plain background
     ys, xs = np.nonzero(head)
     crop = lambda a: a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     Image.fromarray(np.concatenate([crop(room), crop(probe)], 1).astype(np.uint8)).save(out)
     mse = ((room - probe)[head] ** 2).mean()
-    return {'seed': seed, 'psnr_db': round(float(10 * np.log10(255 ** 2 / mse)), 2), 'head_pixels': int(head.sum()),
-            'mean_rgb_room': room[head].mean(0).round(1).tolist(), 'mean_rgb_probe': probe[head].mean(0).round(1).tolist(),
+    return {'seed': seed, 'pages': list(queries), 'psnr_db': round(float(10 * np.log10(255 ** 2 / mse)), 2), 'head_pixels': int(head.sum()),
+            'mean_rgb': [room[head].mean(0).round(1).tolist(), probe[head].mean(0).round(1).tolist()],
             'picture': str(out.relative_to(ROOT))}
 
 def summary(rows:list) -> dict:
@@ -117,12 +123,11 @@ def main():
     ap.add_argument('--out', default=str(ROOT/'bench/results/viewer.json'))
     args = ap.parse_args()
     if not Path(args.model).exists(): raise SystemExit(f'{args.model} not found: run `dvc repro train_step2` first')
-    from facediv.viewer import start_server
     from facediv.core import save_json
-    server, url = start_server(args.model, texture_res=args.texture_res, maps_models={})
+    server, url = code_server(args.model, None, args.texture_res)
     previous, previous_url = code_server(args.model, args.previous, args.texture_res)
-    variants = {'this page': url, 'room lighting': url + '?lighting=room', 'jpeg textures': url + '?textures=jpeg',
-                'previous page': previous_url}
+    variants = {'this page': url, 'with mipmaps': url + '?mipmaps=1', 'full resolution': url + '?scale=1', 'room lighting': url + '?lighting=room',
+                'jpeg textures': url + '?textures=jpeg', 'previous page': previous_url}
     rows, d = {k: [] for k in variants}, browser(args.window)
     try:
         seed = 1000
@@ -132,10 +137,12 @@ def main():
                 rows[name] += measure(d, args.n, seed); seed += args.n
                 print(f'round {r + 1}/{args.rounds} {name}: {summary(rows[name])}', flush=True)
         open_page(d, url)
-        settings = d.execute_script('const s = window.facedivStatus; return {lighting: s.lighting, textures: s.textures, softwareGL: s.softwareGL}')
+        settings = d.execute_script('const s = window.facedivStatus; return {lighting: s.lighting, textures: s.textures, softwareGL: s.softwareGL, mipmaps: s.mipmaps, pixelScale: s.pixelScale}')
         lighting = lighting_pictures(d, url, 1234, ROOT/'bench/results/viewer_lighting.png')
+        mipmaps = lighting_pictures(d, url, 1234, ROOT/'bench/results/viewer_mipmaps.png', ('mipmaps=1', 'mipmaps=0'))
+        scale = lighting_pictures(d, url, 1234, ROOT/'bench/results/viewer_scale.png', ('scale=1', 'scale=0.75'))
     finally:
-        d.quit(); server.shutdown(); server.server_close(); previous.kill()
+        d.quit(); server.kill(); previous.kill()
     med = {k: summary(v) for k, v in rows.items()}
     rec = {'machine': {'platform': platform.platform(), 'cpu_count': os.cpu_count(), 'python': platform.python_version()},
            'what': 'ms from a seed change in the page to the new face drawn, headless Chromium (SwiftShader), median over changes',
@@ -143,10 +150,11 @@ def main():
            'rounds': args.rounds, 'n_per_round': args.n, 'pause_s': PAUSE_S, 'previous': args.previous,
            'this_page_settings': settings, 'median_ms': med,
            'speedup_vs_previous': round(med['previous page']['total'] / med['this page']['total'], 2),
-           'lighting': lighting, 'changes': rows}
+           'lighting': lighting, 'mipmaps': mipmaps, 'scale': scale, 'changes': rows}
     save_json(rec, args.out)
     print(json.dumps(rec['median_ms'], indent=1))
-    print(f"this page {med['this page']['total']:.0f} ms vs previous {med['previous page']['total']:.0f} ms; lighting PSNR {lighting['psnr_db']} dB")
+    print(f"this page {med['this page']['total']:.0f} ms vs previous {med['previous page']['total']:.0f} ms; "
+          f"lighting PSNR {lighting['psnr_db']} dB, no mipmaps vs mipmaps PSNR {mipmaps['psnr_db']} dB, 3/4 vs full resolution PSNR {scale['psnr_db']} dB")
     print(f'wrote {args.out}')
 
 if __name__ == '__main__':

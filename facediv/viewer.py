@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_viewer.ipynb #602f1029
 from __future__ import annotations
-import collections, concurrent.futures, functools, hashlib, ipaddress, json, mimetypes, struct, sys, threading, time, urllib.parse, webbrowser
+import collections, concurrent.futures, functools, hashlib, ipaddress, json, mimetypes, multiprocessing, os, signal, struct, sys, threading, time, urllib.parse, webbrowser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -64,8 +64,10 @@ class FaceServer:
         self.photo_models, self.photos = photo_models, collections.OrderedDict()   # uploaded photos: id -> asset, record, arrays
         # Photos are fitted on one worker thread: its OpenGL context (for the UV projection) is made once, there.
         self.photo_worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='facediv-photo')
-        # A face update draws its eye, teeth, gum and lash textures here while the generator and mesh solve run.
-        self.part_worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='facediv-parts')
+        # A face update's textures (eyes, teeth, gums, lashes, and the skin once generated) are drawn in a process of
+        # their own while the mesh solve runs here: a thread would share the GIL (44 → 31 ms per update, bench/viewer.py).
+        # Started at the first update, only where there is a generator; `close()` ends it.
+        self._texture_worker = None
         self._threadpools = None   # threadpoolctl's view of the BLAS and OpenMP pools, at the first update
         self.stats = collections.Counter()
         self.download_res, self._maps_models = download_res, maps_models
@@ -111,10 +113,10 @@ class FaceServer:
             self.stats['generated'] += 1
             return self.remember(key, data)
 
-    def faces(self, req:dict) -> dict:
-        "The generated face of a request, with its mesh."
+    def faces(self, req:dict, mesh:bool=True) -> dict:
+        "The generated face of a request, with its mesh (`mesh`)."
         from facediv.generate import generate
-        return generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=True, model=self.model)
+        return generate(req['ethnicity'], req['age'], req['gender'], seed=req['seed'], n=1, psi=req['psi'], mesh=mesh, model=self.model)
 
     def _make(self, req:dict) -> bytes:
         from facediv.export import glb_bytes, template_asset
@@ -178,7 +180,8 @@ def _update_bytes(header:dict, blobs:dict) -> bytes:
     return UPDATE_MAGIC + struct.pack('<I', len(js)) + js + bytes(data)
 
 UPDATE_TEXTURES = ('raw', 'jpeg')   # RGBA8 pixels: nothing to decode (loopback); JPEG/PNG: a tenth of the bytes (a network)
-PART_RES = 256                      # texels of the eye, teeth, gum and lash textures in an update
+PART_RES = 128                      # texels of the eye, sclera and lash textures in an update: preview size (an eye spans ~30 px of
+                                    # the page); 4x fewer texels than the GLB's 256 to draw and upload (bench/viewer.py). Teeth and gums are 64.
 
 def _check_textures(textures:str) -> None:
     "A texture format the page can ask for, or a `ParamsError` naming the choices."
@@ -204,14 +207,21 @@ def _face_parts(attrs:Attributes, seed:int, i:int, res:int=PART_RES, fmt:str='jp
     from facediv.assets import part_seed
     return _part_images(attrs.ethnicity, attrs.age, attrs.gender, part_seed(seed, i), res, fmt)
 
+def _skin_images(albedo:np.ndarray, texture_res:int, fmt:str='jpeg') -> tuple:
+    "({'face/albedo', 'back_head/albedo': texture bytes}, {name: [H, W]}) of a generated face's linear albedo [2,R,R,3] at `texture_res`."
+    from facediv.core import linear_to_srgb
+    from facediv.sr import resize_maps
+    srgb = linear_to_srgb(resize_maps(albedo[None], 'albedo', texture_res)[0])      # [2,texture_res,texture_res,3]
+    tiles = ('face', 'back_head')
+    return {f'{t}/albedo': _texture_blob(srgb[k], fmt) for k, t in enumerate(tiles)}, {f'{t}/albedo': list(srgb.shape[1:3]) for t in tiles}
+
 def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int=PART_RES,
                 textures:str='jpeg',     # 'raw' RGBA8 pixels or 'jpeg' (UPDATE_TEXTURES)
-                parts:tuple|None=None,   # `_face_parts` of this face when already made (the server draws them while the generator runs)
+                parts:tuple|None=None,   # `_face_parts` of this face when already made (the server draws them beside the mesh solve)
+                skin:tuple|None=None,    # `_skin_images` of this face when already made (likewise)
                ) -> bytes:
     "What the page needs to turn the head it shows into generated face `i` of a `generate(seed=seed)` batch: per material positions and normals (metres, the GLB's vertex order), eye-node origins, both skin tiles at preview size and the face's eye, teeth, gum and lash textures."
-    from facediv.core import linear_to_srgb
     from facediv.export import CM_TO_M, EXPORT_MATERIALS, part_vertices
-    from facediv.sr import resize_maps
     from facediv.template import vertex_normals
     _check_textures(textures)
     verts = faces['vertices'][i]
@@ -222,10 +232,8 @@ def face_update(faces:dict, i:int, texture_res:int=256, seed:int=0, part_res:int
         if node.startswith('eye_'): origins[node] = origin
         blobs[f'{m}/position'] = (pos * CM_TO_M).astype(np.float32).tobytes()
         blobs[f'{m}/normal'] = n.astype(np.float32).tobytes()
-    albedo = linear_to_srgb(resize_maps(faces['albedo'][i:i + 1], 'albedo', texture_res)[0])    # [2,R,R,3] sRGB
-    images = {}
-    for k, tile in enumerate(('face', 'back_head')):
-        blobs[f'{tile}/albedo'], images[f'{tile}/albedo'] = _texture_blob(albedo[k], textures), list(albedo.shape[1:3])
+    if skin is None: skin = _skin_images(faces['albedo'][i], texture_res, textures)
+    blobs.update(skin[0]); images = dict(skin[1])
     if parts is None:
         parts = _face_parts(faces['attributes'][i] if 'attributes' in faces else Attributes.decode(faces['labels'][i]), seed, i, part_res, textures)
     blobs.update(parts[0]); images.update(parts[1])
@@ -251,15 +259,60 @@ def update(self:FaceServer, req:dict, textures:str='jpeg') -> bytes:
     key = ('update', textures) + self.key(req)
     with self.lock:
         if (data := self.cached(key)) is not None: return data
-    parts = self.part_worker.submit(_face_parts, Attributes(req['ethnicity'], req['age'], req['gender']), req['seed'], 0, PART_RES, textures)
-    # One torch and one BLAS thread while the part thread draws: their idle workers spinning on the same cores cost
+    # One torch and one BLAS thread while the texture process draws: idle pool workers spinning on the same cores cost
     # more than they give (74 → 42 ms per update on 2 cores). The controller is made once: a fresh scan costs 1 ms.
     if self._threadpools is None: self._threadpools = ThreadpoolController()
     with torch_threads(1), self._threadpools.limit(limits=1):
-        data = face_update(self.faces(req), 0, self.texture_res, seed=req['seed'], textures=textures, parts=parts.result())
+        try: data = _update_with(self, self.texture_worker, req, textures)
+        except concurrent.futures.process.BrokenProcessPool:
+            # e.g. a script that starts the server without `if __name__ == '__main__':` cannot spawn: draw in a thread instead
+            print("facediv viewer: the texture process could not run; drawing textures in a thread (slower)", file=sys.stderr)
+            with self.lock: self._texture_worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='facediv-textures')
+            data = _update_with(self, self._texture_worker, req, textures)
     with self.lock:
         self.stats['updates'] += 1
         return self.remember(key, data)
+
+def _update_with(server:FaceServer, worker, req:dict, textures:str) -> bytes:
+    "`face_update` of a request, its textures drawn by `worker` (an executor) while this thread solves the mesh."
+    from facediv import viewer   # the package's functions: a spawned process finds them there (not in a notebook's __main__)
+    from facediv.template import uv_raster, vertices_from_uv_offsets
+    parts = worker.submit(viewer._face_parts, Attributes(req['ethnicity'], req['age'], req['gender']), req['seed'], 0, PART_RES, textures)
+    faces = server.faces(req, mesh=False)
+    skin = worker.submit(viewer._skin_images, faces['albedo'][0], server.texture_res, textures)
+    faces['vertices'] = vertices_from_uv_offsets(faces['offsets'][0], uv_raster(server.model.resolution))[None]   # as generate(mesh=True)
+    return face_update(faces, 0, server.texture_res, seed=req['seed'], textures=textures, parts=parts.result(), skin=skin.result())
+
+def _exit_with_parent(parent:int, every_s:float=1.0) -> None:
+    "Exit this process once `parent` is gone (killed without closing its pool, the worker would otherwise live on)."
+    import os
+    def watch():
+        while os.getppid() == parent: time.sleep(every_s)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True, name='facediv-parent-watch').start()
+
+def _texture_worker_init(parent:int):
+    "A texture process draws on one thread (the server's own process has the other core) and ends with the server."
+    import torch
+    from threadpoolctl import threadpool_limits
+    _exit_with_parent(parent)
+    threadpool_limits(1); torch.set_num_threads(1)
+    import facediv.assets, facediv.sr   # noqa: F401   (imported now, not in the first update)
+
+@patch(as_prop=True)
+def texture_worker(self:FaceServer) -> concurrent.futures.ProcessPoolExecutor:
+    "The process that draws the updates' textures (`_face_parts`, `_skin_images`), started at first use."
+    from facediv import viewer   # as in `_update_with`
+    with self.lock:
+        if self._texture_worker is None:
+            self._texture_worker = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn'),
+                                                                          initializer=viewer._texture_worker_init, initargs=(os.getpid(),))
+        return self._texture_worker
+
+@patch
+def close(self:FaceServer) -> None:
+    "End the texture process (a running update finishes first)."
+    if self._texture_worker is not None: self._texture_worker.shutdown(); self._texture_worker = None
 
 @patch(as_prop=True)
 def maps_models(self:FaceServer) -> dict:
@@ -291,6 +344,7 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
     static_root = Path(static_dir).resolve()
     class Handler(BaseHTTPRequestHandler):
         server_version = f'facediv-viewer/{facediv.__version__}'
+        protocol_version = 'HTTP/1.1'   # keep-alive: a change reuses the page's connection (every answer has a Content-Length)
         def log_message(self, fmt, *args):
             if verbose: super().log_message(fmt, *args)
         def handle(self):
@@ -359,7 +413,7 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
 # %% ../nbs/20_viewer.ipynb #56860ddf
 def start_server(model=None, host:str='127.0.0.1', port:int=0, device:str='cpu', texture_res:int=256,
                  missing_model:str|None=None, verbose:bool=False, photo_models:dict|None=None, maps_models:dict|None=None) -> tuple:
-    "Start the viewer in a background thread: (server, url). `port=0` picks a free port; `server.shutdown()` stops it."
+    "Start the viewer in a background thread: (server, url). `port=0` picks a free port; `server.shutdown()` stops it and `server.app.close()` its texture process."
     app = FaceServer(model, device, texture_res, missing_model=missing_model, photo_models=photo_models, maps_models=maps_models)
     try: server = ThreadingHTTPServer((host, port), make_handler(app, verbose=verbose))
     except OSError as e:
@@ -378,7 +432,9 @@ def serve(model=None, host:str='127.0.0.1', port:int=8765, open_browser:bool=Tru
     server, url = start_server(model, host, port, device, texture_res, missing_model, verbose=False)
     print(f"facediv viewer on {url}  ({'model ' + str(model) if model else 'no trained model: template only'}); Ctrl-C to stop", file=sys.stderr)
     if open_browser: webbrowser.open(url)
+    if threading.current_thread() is threading.main_thread():   # `kill` (SIGTERM) stops it as Ctrl-C does, texture process included
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         while True: time.sleep(3600)
     except KeyboardInterrupt: pass
-    finally: server.shutdown(); server.server_close()
+    finally: server.shutdown(); server.server_close(); server.app.close()

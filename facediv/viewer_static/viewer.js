@@ -24,7 +24,10 @@ function softwareGL() {
 }
 status.softwareGL = softwareGL();
 const renderer = new THREE.WebGLRenderer({ antialias: !status.softwareGL, preserveDrawingBuffer: true });
-renderer.setPixelRatio(window.devicePixelRatio);
+// Software WebGL shades every pixel on the CPU: it draws at 3/4 of the display's resolution (the browser scales the
+// canvas up), 43 → 34 ms a frame (bench/viewer.py, which also shows what that costs the picture). `?scale=1` overrides.
+status.pixelScale = Math.min(2, Math.max(0.25, Number(options.get('scale')) || (status.softwareGL ? 0.75 : 1)));
+renderer.setPixelRatio(window.devicePixelRatio * status.pixelScale);
 renderer.toneMapping = THREE.NeutralToneMapping;
 view.appendChild(renderer.domElement);
 const scene = new THREE.Scene();
@@ -33,6 +36,14 @@ scene.background = new THREE.Color(0xf4f4f2);
 // software WebGL: the room's spherical-harmonics irradiance (a LightProbe): a frame draws in about two thirds of
 // the time (bench/viewer.py), and what it leaves out is the skin's soft glossy reflection of the room.
 status.lighting = options.get('lighting') || (status.softwareGL ? 'probe' : 'room');
+// Mipmaps: software WebGL builds every texture's mip chain on the CPU at each upload (14 ms of a change) and samples
+// trilinearly; the skin is magnified in this view, so it draws the base level only. `?mipmaps=1|0` overrides.
+status.mipmaps = options.has('mipmaps') ? options.get('mipmaps') !== '0' : !status.softwareGL;
+function useMipmaps(t) {
+  if (status.mipmaps || !t) return t;
+  if (t.generateMipmaps || t.minFilter !== THREE.LinearFilter) { t.generateMipmaps = false; t.minFilter = THREE.LinearFilter; t.needsUpdate = true; }
+  return t;
+}
 if (status.lighting === 'probe') {
   const cube = new THREE.WebGLCubeRenderTarget(64, { type: THREE.HalfFloatType });   // half float: the room's lamps exceed 1
   new THREE.CubeCamera(0.1, 100, cube).update(renderer, new RoomEnvironment());
@@ -158,6 +169,7 @@ async function load(t0 = performance.now()) {
     for (const t of Object.values(live)) t.dispose();
     live = {};                                  // the new head has its own textures
     head = gltf.scene; scene.add(head);
+    head.traverse((o) => { if (o.isMesh) useMipmaps(o.material.map); });
     if (!framed) { frame(head); framed = true; }
     applyExpression();
     drawNow();
@@ -183,6 +195,7 @@ function liveTexture(source, image, like) {
     t?.dispose();
     t = live[source] = image.data ? new THREE.DataTexture(image.data, image.width, image.height) : new THREE.Texture(image);
     for (const p of ['flipY', 'wrapS', 'wrapT', 'magFilter', 'minFilter', 'colorSpace', 'channel', 'generateMipmaps']) t[p] = like[p];
+    useMipmaps(t);
   } else t.image = image;
   t.needsUpdate = true;
   return t;
