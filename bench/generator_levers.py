@@ -27,6 +27,8 @@ VARIANTS = {  # name: ({step-1 overrides}, {step-2 overrides}, what it changes)
     'baseline': ({'basis_components': 0}, {}, 'label prior + StyleGAN2 synthesis (the generator before this work)'),
     'basis64':  ({'basis_components': 64}, {}, 'plus a head weighing the 64 leading principal directions of the data around the prior'),
     'basis64_adv1': ({'basis_components': 64, 'loss': {'adv_weight': 1.0}}, {}, 'basis64 with a weaker code discriminator (D_E weight 1 instead of 3)'),
+    'basis64_fixed': ({'basis_components': 64, 'basis_head': 'fixed'}, {},
+                      "basis64 with no head layer: the code's 64 entries are the directions' coefficients (each at the data's s.d.)"),
     'consistency1': (None, {'loss': {'consistency_weight': 1.0}},
                      "step 2 less tied to G1's low frequencies: consistency weight 1 instead of 10 (step 1: the dvc repro model)"),
     'consistency0': (None, {'loss': {'consistency_weight': 0.0}},
@@ -119,7 +121,8 @@ if __name__ == '__main__':
             full = judge(model, OUT/name/'plots')
         step1 = OUT/name/'s1'/'model.safetensors'
         step1 = step1 if step1.exists() else STEP1_DVC                                   # --metrics / --model / step-2-only rows
-        row |= {'g1_spread': g1_spread(step1), 'summary': summary(full), 'judged': full}
+        row |= {'g1_spread': g1_spread(step1), 'summary': summary(full), 'judged': full,
+                'data_of': subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}   # the data and code judged
         res[name] = row
         for sheet in ('judged_generated', 'judged_edits'):                            # what a person looks at, per variant
             src = (ROOT/'plots/evaluate' if metrics else OUT/name/'plots')/f'{sheet}.png'

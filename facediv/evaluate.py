@@ -4,8 +4,8 @@
 
 # %% ../nbs/15_evaluate.ipynb #266498a5
 from __future__ import annotations
-import csv, importlib.util, json, math, os, sys, time
-from concurrent.futures import ThreadPoolExecutor
+import csv, importlib.util, json, math, os, sys, threading, time
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -336,6 +336,15 @@ def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, r
                 for i, (f, l) in enumerate(zip(real['face_id'], real['labels']))], records/'dataset.csv')
 
 # %% ../nbs/15_evaluate.ipynb #0146df57
+def _beside(fn, *args, **kwargs) -> Future:
+    "Run `fn(*args, **kwargs)` in a daemon thread: its future. A failure elsewhere ends the process without waiting for it."
+    out = Future()
+    def run():
+        try: out.set_result(fn(*args, **kwargs))
+        except BaseException as e: out.set_exception(e)
+    threading.Thread(target=run, daemon=True, name=getattr(fn, '__name__', 'beside')).start()
+    return out
+
 def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir, embedder=None,
                    perceive_metrics=None, scans_dir=None) -> dict:
     "Every generator metric; writes metrics JSON, plots and per-face records. `embedder` overrides the configured one."
@@ -350,8 +359,8 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     # The judges (this process's heaviest work) run in a second thread, beside the metrics below, which spend
     # much of their time waiting on dlib's worker processes. Nothing is shared but read-only models, and
     # MediaPipe is locked (reconstruct.MEDIAPIPE_LOCK), so the numbers do not depend on the overlap.
-    beside = ThreadPoolExecutor(1, thread_name_prefix='judged')
-    judged = beside.submit(judged_generator, gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,
+    # A daemon thread: should a metric here fail, the process exits at once rather than after the judges.
+    judged = _beside(judged_generator, gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,
                            log=lambda s: print(s, file=sys.stderr), records_dir=records)
     # Attribute accuracy.
     gen, probs, metrics['attribute_accuracy'] = _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots)
@@ -372,7 +381,7 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     metrics['ita'] = {'generated_minus_dataset_mean_abs_deg': float(np.mean(np.abs(gen_ita - np.array([ita_mean.get(k, np.nan) for k in gen['labels'][:, 0]]))))}
     metrics['normalization_psnr'] = normalization_psnr(normalize_metrics)
     # The generator judged by face models trained on real photos, next to the data rendered the same way.
-    metrics['judged'] = judged.result(); beside.shutdown()
+    metrics['judged'] = judged.result()
     # Per-face records for the audit.
     _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, real, rec, div_real, idiv_real, records, look_gen, look_real)
     metrics['stage_seconds'] = round(time.time() - t0, 1)

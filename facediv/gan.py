@@ -339,6 +339,7 @@ class Generator(nn.Module):
         synthesis_kwargs= {},       # Arguments for SynthesisNetwork.
         prior_resolution= 64,       # Resolution of the label prior buffers (upsampled to img_resolution), ≤ img_resolution.
         basis_components= 0,        # K > 0: a head maps the code z to coefficients of K principal directions of the data (`set_basis`).
+        basis_head      = 'learned',# 'learned': a dense layer z → K coefficients; 'fixed': the coefficients are z's first K entries (K ≤ z_dim).
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -352,8 +353,11 @@ class Generator(nn.Module):
         self.register_buffer('prior_mean', torch.zeros([img_channels, P, P]))           # the data's mean asset
         self.register_buffer('prior_labels', torch.zeros([c_dim, img_channels, P, P]))  # each label bit's linear effect
         # The basis head: z → K coefficients of the data's principal directions (set once from the data, saved with the weights).
-        self.basis_components = basis_components
-        self.basis_head = FullyConnectedLayer(z_dim, basis_components) if basis_components else None
+        if basis_head not in ('learned', 'fixed'): raise ParamsError(f"basis_head = {basis_head!r}", "use 'learned' or 'fixed'")
+        if basis_head == 'fixed' and basis_components > z_dim:
+            raise ParamsError(f"a fixed basis head reads {basis_components} coefficients from a code of {z_dim}", "set basis_components <= z_dim")
+        self.basis_components, self.basis_mode = basis_components, basis_head
+        self.basis_head = FullyConnectedLayer(z_dim, basis_components) if basis_components and basis_head == 'learned' else None
         if basis_components: self.register_buffer('basis', torch.zeros([basis_components, img_channels, P, P]))  # directions × their s.d.
 
     def set_prior(self, mean:torch.Tensor, label_effects:torch.Tensor) -> None:
@@ -372,7 +376,8 @@ class Generator(nn.Module):
 
     def basis_image(self, z, truncation_psi=1) -> torch.Tensor:
         "[N,C,R,R] the basis head's part of the image: coefficients from the code z [N,Z] (as the mapping sees it) times the directions."
-        coeffs = self.basis_head(normalize_2nd_moment(z) * truncation_psi)           # [NK] linear: psi < 1 shrinks towards the mean
+        z = normalize_2nd_moment(z) * truncation_psi                                  # linear: psi < 1 shrinks towards the mean
+        coeffs = z[:, :self.basis_components] if self.basis_head is None else self.basis_head(z)   # [NK]
         return self._upsampled(torch.einsum('nk,kchw->nchw', coeffs, self.basis))
 
     def _upsampled(self, img) -> torch.Tensor:
@@ -384,7 +389,7 @@ class Generator(nn.Module):
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, w_avg=w_avg,
                           update_emas=update_emas)                               # [NLW]
         img = self.synthesis(ws, noise_mode=noise_mode) + self.prior(c)          # [NCHW]
-        return img if self.basis_head is None else img + self.basis_image(z, truncation_psi)
+        return img if not self.basis_components else img + self.basis_image(z, truncation_psi)
 
 # %% ../nbs/11_gan.ipynb #61260674
 def memory_batch(G:Generator, batch:int, budget_mb:float=2048) -> int:

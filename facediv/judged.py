@@ -68,8 +68,9 @@ def judged_lighting(perceive_metrics=None) -> tuple:
     light, _, exposure = conditions[name]
     return exposed(light, exposure), name, how, m.get('headline', DEFAULT_HEADLINE)
 
-def render_judged(albedo:np.ndarray, offsets:np.ndarray, lighting, size:int=256, yaw=0., vertices=None) -> np.ndarray:
-    "[N,size,size,3] uint8 frontal renders (or turned by `yaw`°) of faces given as albedo + UV offsets (or their `vertices`), for the judges."
+def render_judged(albedo:np.ndarray, offsets:np.ndarray|None, lighting, size:int=256, yaw=0., vertices=None) -> np.ndarray:
+    "[N,size,size,3] uint8 frontal renders (or turned by `yaw`°) of faces given as albedo + UV offsets, or albedo + their `vertices` (offsets None), for the judges."
+    if (offsets is None) == (vertices is None): raise ValueError("render_judged needs the faces' UV offsets or their vertices, not both")
     if vertices is None: vertices = face_vertices(np.asarray(offsets, np.float32))
     return render_faces(np.asarray(albedo, np.float32), vertices=vertices, size=size, yaw=yaw, lighting=lighting)[0]
 
@@ -229,8 +230,8 @@ def edit_retention(j_src:dict, j_same:dict, j_edit:dict) -> dict:
 def _judged_triplet(src:dict, new:dict, lighting, size:int, box_scale:float, flip:bool) -> dict:
     "{'renders', 'judged', 'labels'} of a source set frontal and turned 6°, and of its edited/regenerated twin, frontal."
     verts = face_vertices(np.asarray(src['offsets'], np.float32))                       # one mesh solve, two renders
-    ims = {'source': render_judged(src['albedo'], src['offsets'], lighting, size, vertices=verts),
-           'turned': render_judged(src['albedo'], src['offsets'], lighting, size, yaw=6., vertices=verts),
+    ims = {'source': render_judged(src['albedo'], None, lighting, size, vertices=verts),
+           'turned': render_judged(src['albedo'], None, lighting, size, yaw=6., vertices=verts),
            'edit': render_judged(new['albedo'], new['offsets'], lighting, size)}
     return {'renders': ims, 'judged': {k: judge_faces(v, box_scale=box_scale, flip=flip) for k, v in ims.items()},
             'labels': (src['labels'], new['labels'])}

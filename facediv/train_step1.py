@@ -42,6 +42,7 @@ TRAIN_STEP1_SCHEMA = {
     'label_prior': Check(bool),                                                  # add the data's linear label prior to G1 (and G2)
     'prior_ridge': POSITIVE,                                                     # its ridge λ (> 0: the one-hot blocks are collinear)
     'basis_components': NONNEG_INT,                                              # K > 0: G1 (and G2) weigh K principal directions of the data
+    'basis_head': Check(str, lambda h: h in ('learned', 'fixed'), "'learned' or 'fixed'"),   # how the code weighs them (gan.Generator)
 }
 
 def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
@@ -51,7 +52,7 @@ def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
     E_kwargs = dict(img_resolution=R, img_channels=IMG_CHANNELS, z_dim=z, **net(cfg.E))
     G_kwargs = dict(z_dim=z, c_dim=C_DIM, w_dim=cfg.G.w_dim, img_resolution=R, img_channels=IMG_CHANNELS,
                     mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs={**net(cfg.G.synthesis), 'use_noise': False},
-                    basis_components=cfg.basis_components)
+                    basis_components=cfg.basis_components, basis_head=cfg.basis_head)
     D_kwargs = dict(z_dim=z, c_dim=C_DIM, **net(cfg.D))
     opts = dict(run_dir=str(out_dir), data_dir=str(data_dir), plots_dir=str(plots_dir), metrics_path=str(metrics_path),
                 data_kwargs=dict(resolution=R, offset_scale=cfg.offset_scale, max_faces=cfg.max_faces),
@@ -72,7 +73,7 @@ TINY_STEP1 = {'seed': 0, 'resolution': 16, 'offset_scale': 2.0, 'max_faces': 0, 
          'D': {'num_layers': 2, 'layer_features': 32, 'embed_features': 8, 'cmap_dim': 8, 'mbstd_group_size': 4},
          'opt': {'lr': 0.002, 'betas': [0.9, 0.99], 'D_lr': 0.002, 'D_betas': [0.0, 0.99]},
          'loss': {'rec_weight': 1.0, 'adv_weight': 0.05, 'r1_gamma': 0.1, 'r1_interval': 2},
-         'label_prior': True, 'prior_ridge': 1.0, 'basis_components': 4}
+         'label_prior': True, 'prior_ridge': 1.0, 'basis_components': 4, 'basis_head': 'learned'}
 
 # %% ../nbs/11b_train_step1.ipynb #714cb314
 def label_probe(features:np.ndarray,        # [N,F] features (codes, or flattened images for contrast)
