@@ -351,16 +351,20 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
             try: super().handle()
             except (BrokenPipeError, ConnectionResetError): pass   # the browser went away mid-response
         def _send(self, code:int, body:bytes, ctype:str, headers:dict|None=None):
+            if not self._body_read and (self.headers.get('Content-Length', '0').strip() not in ('0', '') or 'Transfer-Encoding' in self.headers):
+                self.close_connection = True   # keep-alive: a request body left unread would be taken for the next request
             self.send_response(code)
             self.send_header('Content-Type', ctype); self.send_header('Content-Length', str(len(body)))
             self.send_header('Cache-Control', 'no-store')
             for k, v in (headers or {}).items(): self.send_header(k, v)
+            if self.close_connection: self.send_header('Connection', 'close')
             self.end_headers()
             if self.command != 'HEAD': self.wfile.write(body)
         def _json(self, obj, code:int=200): self._send(code, json.dumps(obj).encode(), 'application/json')
         def do_HEAD(self): self.do_GET()
         def _answer(self, respond):
             "Send what `respond()` sends; a facediv error becomes a 400 with its fix, any other a 500 (a closed browser: nothing)."
+            self._body_read = False
             try: return respond()
             except FaceDivError as e: return self._json({'error': e.problem, 'fix': e.fix}, 400)
             except (BrokenPipeError, ConnectionResetError): pass
@@ -401,10 +405,12 @@ def make_handler(app:FaceServer, static_dir:Path=STATIC_DIR, verbose:bool=False)
                     self.close_connection = True
                     return self._json({'error': f'the photo is {int(size) / 1e6:.0f} MB, more than {MAX_UPLOAD / 1e6:.0f} MB',
                                        'fix': 'upload a smaller JPEG (the fit uses at most 1024 px)'}, 413)
-                return self._json(app.photo(self.rfile.read(int(size))))
+                data = self.rfile.read(int(size)); self._body_read = True
+                return self._json(app.photo(data))
             return self._answer(respond)
         def _static(self, rel:str):
-            f = (static_root/rel).resolve()
+            try: f = (static_root/rel).resolve()
+            except (ValueError, OSError): f = static_root     # a NUL byte, a path too long: no such file either
             if not f.is_relative_to(static_root) or not f.is_file():
                 return self._json({'error': f'no such file {rel}', 'fix': 'reinstall facediv (viewer_static/ is incomplete)'}, 404)
             self._send(200, f.read_bytes(), CONTENT_TYPES.get(f.suffix, mimetypes.guess_type(f.name)[0] or 'application/octet-stream'))
