@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_viewer.ipynb #602f1029
 from __future__ import annotations
-import collections, concurrent.futures, functools, hashlib, ipaddress, json, mimetypes, multiprocessing, os, signal, struct, sys, threading, time, urllib.parse, webbrowser
+import collections, concurrent.futures, functools, hashlib, ipaddress, json, mimetypes, multiprocessing.util, os, signal, struct, sys, threading, time, urllib.parse, webbrowser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -307,6 +307,10 @@ def texture_worker(self:FaceServer) -> concurrent.futures.ProcessPoolExecutor:
         if self._texture_worker is None:
             self._texture_worker = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn'),
                                                                           initializer=viewer._texture_worker_init, initargs=(os.getpid(),))
+            # Stopped when this process exits, however it exits: a process that multiprocessing started (a pool worker
+            # running this server) joins its children at exit without running concurrent.futures' own hook. Priority 20:
+            # before the queues' finalizers (10) close the pipe that the stop signal goes through.
+            multiprocessing.util.Finalize(self._texture_worker, self._texture_worker.shutdown, kwargs={'wait': True}, exitpriority=20)
         return self._texture_worker
 
 @patch
