@@ -87,7 +87,7 @@ def code_server(model:str, rev:str|None, texture_res:int):
 
 HEAD_JS = '''const done = arguments[0], f = window.facediv; f.drawNow(); done(f.renderer.domElement.toDataURL('image/png'));'''
 
-def lighting_pictures(d, url:str, seed:int, out:Path, queries:tuple=('lighting=room', 'lighting=probe')) -> dict:
+def page_pictures(d, url:str, seed:int, out:Path, queries:tuple=('lighting=room', 'lighting=probe')) -> dict:
     "The same face on two pages (`queries`): PSNR (dB) and mean colour over the head's pixels, and a side-by-side PNG."
     import numpy as np
     from PIL import Image
@@ -99,14 +99,14 @@ def lighting_pictures(d, url:str, seed:int, out:Path, queries:tuple=('lighting=r
         shot = Image.open(io.BytesIO(base64.b64decode(png.split(',')[1]))).convert('RGB')
         if shots: shot = shot.resize(next(iter(shots.values())).shape[1::-1], Image.BILINEAR)   # a smaller canvas, as the page shows it
         shots[q] = np.asarray(shot).astype(np.float64)
-    room, probe = (shots[q] for q in queries)   # named for the lightings, the first comparison
-    head = (room != room[0, 0]).any(-1) | (probe != probe[0, 0]).any(-1)            # not the plain background
+    first, second = (shots[q] for q in queries)
+    head = (first != first[0, 0]).any(-1) | (second != second[0, 0]).any(-1)            # not the plain background
     ys, xs = np.nonzero(head)
     crop = lambda a: a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    Image.fromarray(np.concatenate([crop(room), crop(probe)], 1).astype(np.uint8)).save(out)
-    mse = ((room - probe)[head] ** 2).mean()
+    Image.fromarray(np.concatenate([crop(first), crop(second)], 1).astype(np.uint8)).save(out)
+    mse = ((first - second)[head] ** 2).mean()
     return {'seed': seed, 'pages': list(queries), 'psnr_db': round(float(10 * np.log10(255 ** 2 / mse)), 2), 'head_pixels': int(head.sum()),
-            'mean_rgb': [room[head].mean(0).round(1).tolist(), probe[head].mean(0).round(1).tolist()],
+            'mean_rgb': [first[head].mean(0).round(1).tolist(), second[head].mean(0).round(1).tolist()],
             'picture': str(out.relative_to(ROOT))}
 
 def summary(rows:list) -> dict:
@@ -138,9 +138,9 @@ def main():
                 print(f'round {r + 1}/{args.rounds} {name}: {summary(rows[name])}', flush=True)
         open_page(d, url)
         settings = d.execute_script('const s = window.facedivStatus; return {lighting: s.lighting, textures: s.textures, softwareGL: s.softwareGL, mipmaps: s.mipmaps, pixelScale: s.pixelScale}')
-        lighting = lighting_pictures(d, url, 1234, ROOT/'bench/results/viewer_lighting.png')
-        mipmaps = lighting_pictures(d, url, 1234, ROOT/'bench/results/viewer_mipmaps.png', ('mipmaps=1', 'mipmaps=0'))
-        scale = lighting_pictures(d, url, 1234, ROOT/'bench/results/viewer_scale.png', ('scale=1', 'scale=0.75'))
+        lighting = page_pictures(d, url, 1234, ROOT/'bench/results/viewer_lighting.png')
+        mipmaps = page_pictures(d, url, 1234, ROOT/'bench/results/viewer_mipmaps.png', ('mipmaps=1', 'mipmaps=0'))
+        scale = page_pictures(d, url, 1234, ROOT/'bench/results/viewer_scale.png', ('scale=1', 'scale=0.75'))
     finally:
         d.quit(); server.kill(); previous.kill()
     med = {k: summary(v) for k, v in rows.items()}

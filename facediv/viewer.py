@@ -276,16 +276,15 @@ def update(self:FaceServer, req:dict, textures:str='jpeg') -> bytes:
 def _update_with(server:FaceServer, worker, req:dict, textures:str) -> bytes:
     "`face_update` of a request, its textures drawn by `worker` (an executor) while this thread solves the mesh."
     from facediv import viewer   # the package's functions: a spawned process finds them there (not in a notebook's __main__)
-    from facediv.template import uv_raster, vertices_from_uv_offsets
+    from facediv.recognition import face_vertices
     parts = worker.submit(viewer._face_parts, Attributes(req['ethnicity'], req['age'], req['gender']), req['seed'], 0, PART_RES, textures)
     faces = server.faces(req, mesh=False)
     skin = worker.submit(viewer._skin_images, faces['albedo'][0], server.texture_res, textures)
-    faces['vertices'] = vertices_from_uv_offsets(faces['offsets'][0], uv_raster(server.model.resolution))[None]   # as generate(mesh=True)
+    faces['vertices'] = np.stack(face_vertices(faces['offsets']))                       # the mesh generate(mesh=True) solves
     return face_update(faces, 0, server.texture_res, seed=req['seed'], textures=textures, parts=parts.result(), skin=skin.result())
 
 def _exit_with_parent(parent:int, every_s:float=1.0) -> None:
     "Exit this process once `parent` is gone (killed without closing its pool, the worker would otherwise live on)."
-    import os
     def watch():
         while os.getppid() == parent: time.sleep(every_s)
         os._exit(0)
