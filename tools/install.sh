@@ -10,14 +10,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="recon,eval${1:+,$1}"
 # torch: the CPU build by default on any machine (FACEDIV_TORCH=cuda for PyPI's default build, CUDA on Linux).
-# With the PyTorch CPU index as an extra index, `torch==X` resolves to its `X+cpu` wheel: a local version label
-# sorts above PyPI's plain X, a CUDA build of several GB. Where that index cannot be reached, pip says so and
-# falls back to what it can see (here: the +cpu wheel on local disk).
+# On Linux the CPU build is asked for by its exact name, `torch==X+cpu`, from the PyTorch CPU index: PyPI's plain
+# X is a CUDA build of several GB, and with a looser `torch==X` pip quietly takes it whenever that index cannot be
+# reached. Now an unreachable index stops the install here, saying so. macOS and Windows wheels on PyPI are CPU builds.
 torch_version=$(sed -n 's/.*torch==\([0-9][0-9.]*\).*/\1/p' settings.ini | head -1)
+torch_cpu_index=https://download.pytorch.org/whl/cpu
 case "${FACEDIV_TORCH:-cpu}" in
   cpu)
     if ! python -c "import sys, torch; sys.exit(torch.__version__.split('+')[0] != '$torch_version' or torch.version.cuda is not None)" 2>/dev/null; then
-      pip install "torch==$torch_version" --extra-index-url https://download.pytorch.org/whl/cpu
+      torch_spec="torch==$torch_version"; [ "$(uname -s)" = Linux ] && torch_spec="torch==$torch_version+cpu"
+      pip install "$torch_spec" --extra-index-url "$torch_cpu_index" || {
+        echo "install.sh: could not install $torch_spec (the CPU build of torch) from $torch_cpu_index or your pip indexes." >&2
+        echo "  Fix: make that index reachable, or download its wheel for your Python elsewhere and 'pip install' the file," >&2
+        echo "  then rerun this script (it keeps a CPU torch $torch_version). For a GPU: FACEDIV_TORCH=cuda $0 ${1:-}" >&2
+        exit 1; }
     fi ;;
   cuda) pip install "torch==$torch_version" ;;
   *) echo "install.sh: FACEDIV_TORCH=${FACEDIV_TORCH} is not a torch build; use cpu (default) or cuda" >&2; exit 2 ;;
