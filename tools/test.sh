@@ -34,6 +34,6 @@ if command -v npm >/dev/null 2>&1 && [ -f tools/gltf-validator/package-lock.json
 fi
 
 echo "== pytest"
-set +e; python -m pytest -q tests; rc=$?; set -e
+set +e; python -m pytest -q --durations=12 tests; rc=$?; set -e
 if [ $rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi
 exit $rc
