@@ -67,7 +67,7 @@ class FaceServer:
         # A face update's textures (eyes, teeth, gums, lashes, and the skin once generated) are drawn in a process of
         # their own while the mesh solve runs here: a thread would share the GIL (44 → 31 ms per update, bench/viewer.py).
         # Started at the first update, only where there is a generator; `close()` ends it.
-        self._texture_worker = None
+        self._texture_worker = self._texture_worker_exit = None
         self._threadpools = None   # threadpoolctl's view of the BLAS and OpenMP pools, at the first update
         self.stats = collections.Counter()
         self.download_res, self._maps_models = download_res, maps_models
@@ -267,6 +267,7 @@ def update(self:FaceServer, req:dict, textures:str='jpeg') -> bytes:
         except concurrent.futures.process.BrokenProcessPool:
             # e.g. a script that starts the server without `if __name__ == '__main__':` cannot spawn: draw in a thread instead
             print("facediv viewer: the texture process could not run; drawing textures in a thread (slower)", file=sys.stderr)
+            self.close()                # the broken pool and its exit hook go
             with self.lock: self._texture_worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='facediv-textures')
             data = _update_with(self, self._texture_worker, req, textures)
     with self.lock:
@@ -309,13 +310,16 @@ def texture_worker(self:FaceServer) -> concurrent.futures.ProcessPoolExecutor:
             # Stopped when this process exits, however it exits: a process that multiprocessing started (a pool worker
             # running this server) joins its children at exit without running concurrent.futures' own hook. Priority 20:
             # before the queues' finalizers (10) close the pipe that the stop signal goes through.
-            multiprocessing.util.Finalize(self._texture_worker, self._texture_worker.shutdown, kwargs={'wait': True}, exitpriority=20)
+            self._texture_worker_exit = multiprocessing.util.Finalize(self._texture_worker, self._texture_worker.shutdown,
+                                                                      kwargs={'wait': True}, exitpriority=20)
         return self._texture_worker
 
 @patch
 def close(self:FaceServer) -> None:
     "End the texture process (a running update finishes first)."
-    if self._texture_worker is not None: self._texture_worker.shutdown(); self._texture_worker = None
+    with self.lock: worker, stop, self._texture_worker, self._texture_worker_exit = self._texture_worker, self._texture_worker_exit, None, None
+    if stop is not None: stop()                 # the exit hook's own call: it shuts the process down and is then forgotten
+    elif worker is not None: worker.shutdown()  # the thread that stands in for a process that could not start
 
 @patch(as_prop=True)
 def maps_models(self:FaceServer) -> dict:
