@@ -45,7 +45,11 @@ def test_another_draw_is_a_reproduction_and_a_shift_is_not(seeded, capsys):
     tmp, runs, path = seeded
     g = np.random.default_rng(1)
     again = write_run(tmp/'again', 23 + 0.1 * g.normal(), 0.7 + 0.02 * g.normal(), seconds=99)   # timings may differ
-    assert check_metrics.main([str(again), '--committed', str(runs[0]), '--tolerances', str(path)]) == 0
+    assert check_metrics.main([str(again), '--committed', str(runs[0]), '--tolerances', str(path),
+                               '--record', str(tmp/'check.json'), '--label', 'seed 3']) == 0
+    record = json.loads((tmp/'check.json').read_text())
+    assert (record['run'], record['reproduction'], record['checked'], record['outside']) == ('seed 3', True, 3, 0)
+    assert record['headline']['PSNR']['within']
     sd = json.loads(path.read_text())['metrics']['evaluate.json:psnr']['sd']
     worse = write_run(tmp/'worse', check_metrics.metric_values(runs[0])['evaluate.json:psnr'] - 20 * sd, 0.7)
     assert check_metrics.main([str(worse), '--committed', str(runs[0]), '--tolerances', str(path)]) == 1

@@ -158,6 +158,8 @@ def main(argv=None) -> int:
     ap.add_argument('--committed', default=str(ROOT/'metrics'), help='the reference metrics (default: this checkout\'s metrics/)')
     ap.add_argument('--tolerances', default=str(TOLERANCES))
     ap.add_argument('--json', default='', help='write the per-metric report here')
+    ap.add_argument('--record', default='', help='write a summary (counts, headline rows) here, e.g. bench/results/metric_check.json')
+    ap.add_argument('--label', default='', help="what the run is, for --record (e.g. 'seed 3, installed from pypi.org only')")
     args = ap.parse_args(argv)
     try:
         if args.derive:
@@ -176,6 +178,11 @@ def main(argv=None) -> int:
     except BadInput as e:
         print(f'check_metrics: {e}', file=sys.stderr); return 2
     if args.json: Path(args.json).write_text(json.dumps(report, indent=1) + '\n')
+    if args.record:
+        summary = {'run': args.label or str(args.run), 'seeds': tol['seeds'], 'level': tol['level'], 'max_share_outside': MAX_SHARE_OUTSIDE,
+                   **{k: report[k] for k in ('reproduction', 'checked', 'share_outside', 'headline', 'headline_outside', 'missing')},
+                   'outside': len(report['outside']), 'most_outside': {k: report['rows'][k] for k in report['outside'][:20]}}
+        Path(args.record).write_text(json.dumps(summary, indent=1) + '\n')
     print(f"{report['checked']} metrics checked against seeds {tol['seeds']}: {len(report['outside'])} outside their bounds "
           f"({report['share_outside']:.2%}; at most {MAX_SHARE_OUTSIDE:.0%} allowed, ~1 % expected by chance)")
     for name, row in report['headline'].items():
