@@ -321,6 +321,7 @@ def close(self:FaceServer) -> None:
     if stop is not None: stop()                 # the exit hook's own call: it shuts the process down and is then forgotten
     elif worker is not None: worker.shutdown()  # the thread that stands in for a process that could not start
 
+# %% ../nbs/20_viewer.ipynb #a74a3aad
 @patch(as_prop=True)
 def maps_models(self:FaceServer) -> dict:
     "Translators and SR for downloads, loaded at the first download (none when they are not trained: albedo only, bicubic)."
