@@ -7,7 +7,7 @@ training after it follows another path. Such a run is a reproduction when each m
 lands under other seeds. `bench/seed_runs.py` repeats the whole default run (portraits, trainings, evaluations:
 every stage's `seed`) for seeds 1, 2, ...; the committed `metrics/` is seed 0.
 
-Per metric (every number in metrics/*.json but timings, seeds and hash stamps), over n seeds with sample s.d. s:
+Per metric (every number in metrics/*.json but timings, seeds, hash stamps and rankings), over n seeds with sample s.d. s:
 a second run may differ from the committed value by up to t(0.995, n-1) · s · √2, the two-sided 99 % prediction
 bound for the difference of two independent runs (√2: both are draws; t: s itself is estimated from n runs).
 With 3 seeds t = 9.92, so the bound is wide: few seeds can only catch large regressions. A metric that was equal
@@ -34,6 +34,7 @@ SEEDS_DIR = ROOT/'bench'/'results'/'seeds'
 LEVEL = 0.99                 # two-sided prediction level per metric
 MAX_SHARE_OUTSIDE = 0.03     # of all checked metrics; ~0.01 is expected by chance
 EXACT_RTOL = 1e-9            # metrics equal in every seed must be equal to this
+RANKINGS = {'distinguishable'}   # lists ordered by value (the audit's pairs of groups): a position names no fixed thing
 
 # The README's results (nbs/index.ipynb), as `file:key.key`: each must be within its bound.
 HEADLINE = {
@@ -78,7 +79,7 @@ def _leaves(x, path:str):
     "(path, number) for every number in a JSON value; lists by index."
     if isinstance(x, dict):
         for k, v in x.items():
-            if is_timing(k) or k in PROVENANCE_KEYS or k == 'seed': continue
+            if is_timing(k) or k in PROVENANCE_KEYS or k in RANKINGS or k == 'seed': continue
             yield from _leaves(v, f'{path}.{k}' if not path.endswith(':') else f'{path}{k}')
     elif isinstance(x, list):
         for i, v in enumerate(x): yield from _leaves(v, f'{path}[{i}]')
@@ -148,6 +149,13 @@ def seed_folders(committed:Path=ROOT/'metrics', seeds_dir:Path=SEEDS_DIR) -> dic
         if re.fullmatch(r'seed\d+', d.name) and d.is_dir(): found[int(d.name[4:])] = d
     return found
 
+def write_tolerances(tol:dict, path:Path) -> None:
+    "The tolerances as JSON, one line per metric (about 16,000 of them), numbers to 6 significant digits."
+    six = lambda x: [six(v) for v in x] if isinstance(x, list) else float(f'{x:.6g}') if isinstance(x, float) else x
+    head = json.dumps({k: v for k, v in tol.items() if k != 'metrics'}, indent=1, ensure_ascii=False)[:-2]
+    rows = ',\n'.join(f'  {json.dumps(k, ensure_ascii=False)}: {json.dumps({f: six(x) for f, x in v.items()})}' for k, v in tol['metrics'].items())
+    path.write_text(f'{head},\n "metrics": {{\n{rows}\n }}\n}}\n')
+
 def _fmt(x:float) -> str: return f'{x:.4g}'
 
 def main(argv=None) -> int:
@@ -165,7 +173,7 @@ def main(argv=None) -> int:
         if args.derive:
             folders = seed_folders(Path(args.committed))
             tol = derive({s: metric_values(f) for s, f in folders.items()})
-            Path(args.tolerances).write_text(json.dumps(tol, indent=1) + '\n')
+            write_tolerances(tol, Path(args.tolerances))
             varying = sum(m['sd'] > 0 for m in tol['metrics'].values())
             print(f"wrote {args.tolerances}: {len(tol['metrics'])} metrics over seeds {tol['seeds']} ({varying} vary), bound = {tol['factor']:.2f} × sd")
             return 0
