@@ -17,17 +17,14 @@ from pathlib import Path
 
 import yaml
 
+from paper_miniature import stage_env   # the judges' model files of this checkout (a clone lacks them: git ignores them)
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = ROOT/'bench'/'results'/'seeds'
 
 def seeded_params(params:dict, seed:int) -> dict:
     "params.yaml with every stage block's `seed` set to `seed` (blocks without one are deterministic given their inputs)."
     return {k: ({**v, 'seed': seed} if isinstance(v, dict) and 'seed' in v else v) for k, v in params.items()}
-
-def judge_env() -> dict:
-    "This environment, with the face judges' model files of this checkout (git ignores them, so a clone lacks them)."
-    judges = ROOT/'tools'/'judge'/'human-models'/'models'
-    return {**os.environ, **({'FACEDIV_JUDGE_MODELS': str(judges)} if judges.is_dir() and 'FACEDIV_JUDGE_MODELS' not in os.environ else {})}
 
 def run_seed(seed:int, work:Path) -> dict:
     "Clone, reseed and `dvc repro` in `work`; the run's metrics/ copied to SEEDS_DIR/seed<seed>/. Returns a summary."
@@ -38,7 +35,7 @@ def run_seed(seed:int, work:Path) -> dict:
     (repo/'params.yaml').write_text(yaml.safe_dump(seeded_params(params, seed), sort_keys=False))
     t0 = time.time()
     with open(work/f'seed{seed}.log', 'w') as log:
-        r = subprocess.run(['dvc', 'repro'], cwd=repo, stdout=log, stderr=subprocess.STDOUT, env=judge_env())
+        r = subprocess.run(['dvc', 'repro'], cwd=repo, stdout=log, stderr=subprocess.STDOUT, env=stage_env())
     if r.returncode: raise SystemExit(f"seed {seed}: dvc repro failed (exit {r.returncode}); see {work/f'seed{seed}.log'}")
     dest = SEEDS_DIR/f'seed{seed}'
     if dest.exists(): shutil.rmtree(dest)
