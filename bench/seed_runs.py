@@ -12,7 +12,7 @@ Each seed is a full default run (about 33 min on 2 cores). Not a test.
     python bench/seed_runs.py --seeds 1 2            # about 70 min on 2 cores
     python bench/seed_runs.py --seeds 3 --keep /tmp/seeds   # keep the clones
 """
-import argparse, json, os, shutil, subprocess, tempfile, time
+import argparse, json, shutil, subprocess, tempfile, time
 from pathlib import Path
 
 import yaml
