@@ -70,4 +70,7 @@ def test_bad_input_names_the_problem_and_the_fix(seeded, tmp_path, capsys):
     with pytest.raises(check_metrics.BadInput, match='≥ 3 seeds'):
         check_metrics.derive({s: check_metrics.metric_values(runs[s]) for s in (0, 1)})
     missing = write_run(tmp_path/'missing', 23.0, 0.7); (missing/'evaluate.json').write_text(json.dumps({'n_faces': 560}))
-    assert check_metrics.main([str(missing), '--committed', str(runs[0]), '--tolerances', str(path)]) == 1
+    assert check_metrics.main([str(missing), '--committed', str(runs[0]), '--tolerances', str(path)]) == 1   # the headline is gone
+    report = check_metrics.check({'evaluate.json:psnr': 23.0, 'evaluate.json:n_faces': 560.0},
+                                 check_metrics.metric_values(runs[0]), json.loads(path.read_text()))
+    assert report['missing'] == ['evaluate.json:by[0].accuracy'] and report['share_outside'] == pytest.approx(1 / 3)
