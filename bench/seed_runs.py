@@ -5,7 +5,7 @@ in params.yaml to s (the portraits' people, the trainings' initialisations and b
 samples: the whole experiment drawn again), runs the default `dvc repro` there, and keeps the run's `metrics/`
 (small JSON) under bench/results/seeds/seed<s>/. The committed `metrics/` is seed 0.
 
-`tools/check_metrics.py --derive` turns seeds 0, 1, 2, ... into per-metric tolerances (metrics/tolerances.json),
+`tools/check_metrics.py --derive` turns seeds 0, 1, 2, ... into per-metric tolerances (bench/results/metric_tolerances.json),
 with which `tools/check_metrics.py RUN` tells a reproduction on another machine from a regression.
 Each seed is a full default run (about 33 min on 2 cores). Not a test.
 
