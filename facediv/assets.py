@@ -238,7 +238,7 @@ def turntable(path, n:int=8, size:int=256, supersample:int=2) -> np.ndarray:
     frames = []
     for yaw in np.linspace(0, 360, n, endpoint=False):
         cam = named_view(yaw=float(yaw), size=size).scaled(supersample)
-        lin = render(verts, tex, cam, studio_lighting(), srgb=False, background=0.8)['rgb']
+        lin = render(verts, tex, cam, studio_lighting(), srgb=False, background=0.8, outputs=('rgb',))['rgb']
         frames.append(linear_to_srgb(lin.reshape(size, supersample, size, supersample, 3).mean((1, 3))))
     return (np.stack(frames) * 255 + 0.5).astype(np.uint8)
 

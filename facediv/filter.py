@@ -18,8 +18,8 @@ from .template import uv_raster, uv_part_mask
 from .skin import linear_rgb_to_lab
 
 # %% auto #0
-__all__ = ['FILTER_SCHEMA', 'CHECKS', 'check_face', 'rejection_report', 'check_shard', 'write_kept', 'plot_rejections',
-           'filter_dataset', 'main']
+__all__ = ['FILTER_SCHEMA', 'CHECKS', 'check_face', 'rejection_report', 'check_shard', 'kept_sources', 'write_kept_shard',
+           'write_kept', 'plot_rejections', 'filter_dataset', 'main']
 
 # %% ../nbs/09_filter.ipynb #12940104
 FILTER_SCHEMA = {
@@ -91,17 +91,25 @@ def check_shard(cfg, completed_dir, image_size:int, k:int) -> tuple:
                      'kept': ok, 'reason': reason, **{name: round(v, 4) for name, v in m.items()}})
     return rows, shard['attributes']
 
-def write_kept(completed_dir, keep:list, out:ShardedOutput) -> None:
-    "Copy the kept faces (`keep[k]`: a flag per face of input shard k) into `out`'s shards, one input shard in memory at a time."
-    pending, k = None, 0
-    for shard, flags in zip(iter_shards(completed_dir, 'complete'), keep):
-        picked = {name: v[np.asarray(flags, bool)] for name, v in shard.items()}
-        pending = picked if pending is None else {name: np.concatenate([pending[name], v]) for name, v in picked.items()}
-        while k < out.n_shards and len(pending['face_id']) >= len(out.items(k)):
-            n = len(out.items(k))
-            # strings at their narrowest width, as np.stack of per-face values gave before the filter streamed
-            out.write(k, **{name: np.array(v[:n].tolist()) if v.dtype.kind in 'US' else v[:n] for name, v in pending.items()})
-            pending, k = {name: v[n:] for name, v in pending.items()}, k + 1
+def kept_sources(keep:list, out:ShardedOutput, k:int) -> dict:
+    "{input shard: its row indices} holding output shard `k`'s faces (`keep[s]`: a flag per face of input shard s), in output order."
+    kept = [(s, i) for s, flags in enumerate(keep) for i, flag in enumerate(flags) if flag]   # every kept face, in input order
+    sources = {}
+    for s, i in kept[out.items(k).start:out.items(k).stop]: sources.setdefault(s, []).append(i)
+    return sources
+
+def write_kept_shard(completed_dir, keep:list, out:ShardedOutput, k:int) -> None:
+    "Write output shard `k` of the kept faces from the (one to a few) input shards that hold them: a unit of work for `run_shards`."
+    shards = read_manifest(completed_dir, 'complete')['shards']
+    parts = [{name: v[rows] for name, v in load_npz(Path(completed_dir)/shards[s]['file'], 'complete').items() if name != 'config_hash'}
+             for s, rows in kept_sources(keep, out, k).items()]
+    # strings at their narrowest width, as np.stack of per-face values gave before the filter streamed
+    joined = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    out.write(k, **{name: np.array(v.tolist()) if v.dtype.kind in 'US' else v for name, v in joined.items()})
+
+def write_kept(completed_dir, keep:list, out:ShardedOutput, workers:int=1) -> None:
+    "Copy the kept faces (`keep[k]`: a flag per face of input shard k) into `out`'s shards, in `workers` processes, each holding a few input shards at a time."
+    run_shards(list(range(out.n_shards)), functools.partial(write_kept_shard, str(completed_dir), keep, out), workers, 'filter: write kept')
 
 
 # %% ../nbs/09_filter.ipynb #673bd198
@@ -131,7 +139,7 @@ def filter_dataset(cfg, completed_dir, out_dir, metrics_path, plot_path, workers
                                                 "inspect rejections.csv and the reconstruct/complete outputs, or loosen params.yaml `filter`")
     out = ShardedOutput(out_dir, report['n_kept'], cfg.shard_size, {'filter': {k: v for k, v in cfg.items() if k != 'profile'},
                                                                     'input': manifest['config_hash']}, code='filter')
-    write_kept(completed_dir, [[row['kept'] for row in rows] for rows, _ in checked], out)
+    write_kept(completed_dir, [[row['kept'] for row in rows] for rows, _ in checked], out, workers)
     with atomic_write(Path(out_dir)/'rejections.csv', 'w') as f:
         fields = list(dict.fromkeys(k for v in verdicts for k in v))
         w = csv.DictWriter(f, fields); w.writeheader(); w.writerows(verdicts)

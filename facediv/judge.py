@@ -475,7 +475,7 @@ def render_reconstruction(rec,                 # a `reconstruct.Reconstruction` 
     from facediv.core import linear_to_srgb
     albedo = _fill_unseen(rec.uv_texture, rec.uv_confidence > 0.05)
     cam = named_view(size=size, fov=12., margin=0.6 if framing == 'face' else 0.9)
-    rgb = render(rec.fit.vertices(), Textures(linear_to_srgb(albedo), tiles=rec.tiles), cam, exposed(lighting, exposure), background=0.5)['rgb']
+    rgb = render(rec.fit.vertices(), Textures(linear_to_srgb(albedo), tiles=rec.tiles), cam, exposed(lighting, exposure), background=0.5, outputs=('rgb',))['rgb']
     return (rgb * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
 # %% ../nbs/14b_judge.ipynb #6a9afd0f

@@ -15,16 +15,17 @@ from .core import (AssetError, Check, SEED, load_params, rng, save_json, weights
                           load_npz, run_shards, atomic_write)
 from .taxonomy import Attributes, ATTRIBUTES
 from .template import uv_raster, fill_empty_texels
-from .relight import check_textures, shard_normals, evaluate_methods, group_report, summarise, baseline_methods
+from .relight import check_textures, shard_normals, evaluate_methods, group_report, summarise, baseline_methods, METHODS
 from .normalizer import load_model, normalize_textures, model_method
 
 # %% auto #0
-__all__ = ['NORMALIZE_SCHEMA', 'normalize_shard', 'normalize_dataset', 'portrait_albedo_lookup', 'scored_faces', 'score_shard',
-           'end_to_end_report', 'write_records', 'apply_stage', 'main']
+__all__ = ['NORMALIZE_SCHEMA', 'BASELINES', 'normalize_shard', 'normalize_dataset', 'portrait_albedo_lookup', 'scored_faces',
+           'score_shard', 'end_to_end_report', 'write_records', 'apply_stage', 'main']
 
 # %% ../nbs/10c_normalize.ipynb #c8fffbdd
 NORMALIZE_SCHEMA = {
     'eval_faces': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = all)'),
+    'baseline_faces': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = every scored face)'),
     'threads': Check(int, lambda n: n >= 0, 'a non-negative integer (0 = torch default)'),
     'seed': SEED,
 }
@@ -34,7 +35,7 @@ NORMALIZE_SCHEMA = {
 def _normalizer(model_dir:str): return load_model(model_dir, 'normalizer')   # once per process
 
 def normalize_shard(model_dir:str, dataset_dir:str, out_dir:str, config:dict, threads:int, k:int,
-                    score:tuple|None=None,   # (portraits_dir, scored [n_items] bool): also score the shard's sampled faces
+                    score:tuple|None=None,   # (portraits_dir, scored [n_items] bool, baseline [n_items] bool): also score the shard's sampled faces
                    ) -> dict|None:
     "Normalise shard `k` of `dataset_dir` into shard `k` of `out_dir` (unless done), and score it with `score`: a unit of work for `run_shards`."
     if threads: torch.set_num_threads(threads)                                 # spawned workers start with torch's default
@@ -53,9 +54,9 @@ def normalize_shard(model_dir:str, dataset_dir:str, out_dir:str, config:dict, th
         shard['uv_albedo'] = np.stack([fill_empty_texels(a, uv_raster(R)) for a in albedo]).astype(np.float16)  # texture padding outside the islands
         out.write(k, **shard)
     if score is None: return None
-    portraits_dir, scored = score
-    first = sum(e['n'] for e in manifest['shards'][:k])
-    return score_shard(portraits_dir, model_dir, shard, scored[first:first + len(shard['face_id'])], normals)
+    portraits_dir, scored, baseline = score
+    rows = slice(first := sum(e['n'] for e in manifest['shards'][:k]), first + len(shard['face_id']))
+    return score_shard(portraits_dir, model_dir, shard, scored[rows], normals, baseline[rows])
 
 def normalize_dataset(model_dir, dataset_dir, out_dir, workers:int=1, threads:int=0, score:tuple|None=None) -> tuple:
     "Write `uv_albedo` for every face of `dataset_dir` into resumable shards in `out_dir` (`workers` processes): (input manifest, texture resolution, each shard's scores or None)."
@@ -95,34 +96,53 @@ def portrait_albedo_lookup(portraits_dir):
     return lookup, None
 
 # %% ../nbs/10c_normalize.ipynb #463a7372
-def scored_faces(cfg, n:int) -> np.ndarray:
-    "[n] bool: the seeded sample of `eval_faces` faces (all when 0) scored end to end."
-    scored = np.zeros(n, bool)
-    scored[rng(cfg.seed, 'eval_faces').permutation(n)[:cfg.eval_faces or n]] = True
-    return scored
+BASELINES = ('colour_transfer', 'histogram', 'unet')   # scored on the baseline sample only, next to the normaliser
 
-def score_shard(portraits_dir:str, model_dir:str, shard:dict, sel:np.ndarray, normals:np.ndarray|None=None) -> dict|None:
-    "Every method vs the true albedo on rows `sel` of a normalised shard (its UV normals computed unless given): {'scores', 'attributes', 'face_id', 'scored_res'}, or None."
+def scored_faces(cfg, n:int) -> tuple:
+    "([n] bool, [n] bool): the seeded sample of `eval_faces` faces (all when 0) scored end to end, and its seeded subset of `baseline_faces` (all when 0) on which the baselines are scored too."
+    scored, baseline = np.zeros(n, bool), np.zeros(n, bool)
+    scored[rng(cfg.seed, 'eval_faces').permutation(n)[:cfg.eval_faces or n]] = True
+    ids = np.flatnonzero(scored)
+    baseline[ids[rng(cfg.seed, 'baseline_faces').permutation(len(ids))[:cfg.get('baseline_faces', 0) or len(ids)]]] = True
+    return scored, baseline
+
+def score_shard(portraits_dir:str, model_dir:str, shard:dict, sel:np.ndarray, normals:np.ndarray|None=None,
+                baseline:np.ndarray|None=None,   # [rows] bool within `sel`: also score the baselines there (None = on all of `sel`)
+               ) -> dict|None:
+    "The lit input and the normaliser vs the true albedo on rows `sel` of a normalised shard, the baselines on rows `baseline` (UV normals computed unless given): {'scores', 'attributes', 'face_id', 'baseline', 'scored_res'}, or None."
     if not sel.any(): return None
+    baseline = sel if baseline is None else baseline & sel
     shard = {key: v[sel] for key, v in shard.items() if key != 'config_hash'}
     R = shard['uv_texture'].shape[2]
     normals = shard_normals(shard, R) if normals is None else normals[sel]
     gt = portrait_albedo_lookup(portraits_dir)[0](shard['face_id'])            # scored at the smaller of the two resolutions
-    methods = {**baseline_methods(dict(np.load(Path(model_dir)/'baselines.npz'))), 'unet': model_method(load_model(model_dir, 'unet_baseline')),
-               'normalizer': lambda x, n, a=shard['uv_albedo'].astype(np.float32): a}
-    seen = shard['uv_confidence'][:, 0].astype(np.float32) > 0.5
-    scores = evaluate_methods(methods, shard['uv_texture'].astype(np.float32), gt, shard['attributes'], normals, masks=seen, chunk=len(gt))['scores']
-    return {'scores': scores, 'attributes': shard['attributes'], 'face_id': shard['face_id'], 'scored_res': min(R, gt.shape[2])}
+    lit, albedo, seen = shard['uv_texture'].astype(np.float32), shard['uv_albedo'].astype(np.float32), shard['uv_confidence'][:, 0].astype(np.float32) > 0.5
+    ours = {'none': lambda x, n: check_textures(x), 'normalizer': lambda x, n, a=albedo: a}
+    scores = evaluate_methods(ours, lit, gt, shard['attributes'], normals, masks=seen, chunk=len(gt))['scores']
+    b = baseline[sel]                                                          # the baseline rows among the scored ones
+    if b.any():
+        others = {**{k: v for k, v in baseline_methods(dict(np.load(Path(model_dir)/'baselines.npz'))).items() if k in BASELINES},
+                  'unet': model_method(load_model(model_dir, 'unet_baseline'))}
+        scores |= evaluate_methods(others, lit[b], gt[b], shard['attributes'][b], normals[b], masks=seen[b], chunk=int(b.sum()))['scores']
+    return {'scores': scores, 'attributes': shard['attributes'], 'face_id': shard['face_id'], 'baseline': b, 'scored_res': min(R, gt.shape[2])}
 
 def end_to_end_report(parts:list, n_scored:int, records_path=None) -> dict:
     "The metrics entries from the shards' `score_shard` results (None for shards with no sampled face); per face to `records_path` (CSV)."
     report, parts = {'n_scored': n_scored}, [p for p in parts if p is not None]
-    if parts:
-        scores = {m: {k: np.concatenate([p['scores'][m][k] for p in parts]) for k in parts[0]['scores'][m]} for m in parts[0]['scores']}
-        attrs = np.concatenate([p['attributes'] for p in parts])
-        report.update(summarise({'reports': {m: group_report(s, attrs) for m, s in scores.items()}},
-                                region='face tile, observed texels (uv_confidence > 0.5)', scored_res=parts[0]['scored_res']))
-        if records_path is not None: write_records(records_path, np.concatenate([p['face_id'] for p in parts]), attrs, scores)
+    if not parts: return report
+    cat = lambda key, rows=None: np.concatenate([p[key] if rows is None else p[key][p[rows]] for p in parts])
+    attrs, in_sample = cat('attributes'), cat('baseline')
+    methods = [m for m in METHODS if any(m in p['scores'] for p in parts)]
+    scores = {m: {k: np.concatenate([p['scores'][m][k] for p in parts if m in p['scores']]) for k in parts[0]['scores']['none']} for m in methods}
+    reports = {m: group_report(s, attrs if m not in BASELINES else attrs[in_sample]) for m, s in scores.items()}
+    report.update(summarise({'reports': reports}, region='face tile, observed texels (uv_confidence > 0.5)', scored_res=parts[0]['scored_res']))
+    # Each baseline against the normaliser on the same faces (the baseline sample), so the gain is a paired difference.
+    ours = group_report({k: v[in_sample] for k, v in scores['normalizer'].items()}, attrs[in_sample])['overall']
+    report['baseline_sample'] = {'n': int(in_sample.sum()), 'methods': [m for m in methods if m in BASELINES],
+                                 'normalizer': {k: ours[k] for k in ('psnr', 'ssim', 'ita_abs_err')}}
+    report['normalizer_gain_db'] |= {m: ours['psnr'] - report['psnr'][m] for m in report['baseline_sample']['methods']}
+    report['beats_all_baselines'] = all(v > 0 for v in report['normalizer_gain_db'].values())
+    if records_path is not None: write_records(records_path, cat('face_id'), attrs, scores)
     return report
 
 def write_records(path, face_ids:np.ndarray, attributes:np.ndarray, scores:dict) -> None:
@@ -142,9 +162,9 @@ def apply_stage(cfg, dataset_dir, model_dir, out_dir, portraits_dir, metrics_pat
     read_manifest(dataset_dir, 'filter')                                  # a missing input is named before the model
     load_model(model_dir, 'normalizer')                                   # a missing or broken model is named before any work
     lookup, reason = portrait_albedo_lookup(portraits_dir)
-    scored = None if lookup is None else scored_faces(cfg, read_manifest(dataset_dir, 'filter')['n_items'])
+    scored, baseline = (None, None) if lookup is None else scored_faces(cfg, read_manifest(dataset_dir, 'filter')['n_items'])
     manifest, _, parts = normalize_dataset(model_dir, dataset_dir, out_dir, workers, cfg.threads,
-                                           None if scored is None else (str(portraits_dir), scored))
+                                           None if scored is None else (str(portraits_dir), scored, baseline))
     report = {'n_faces': manifest['n_items'], 'computed': lookup is not None, 'reason': reason}
     if lookup is not None: report.update(end_to_end_report(parts, int(scored.sum()), records_path))
     report['stage_time_s'] = round(time.time() - t_start, 1)

@@ -361,7 +361,7 @@ def procedural_face(attrs:Attributes, seed:int, cfg, with_image:bool=True, sexed
         camera, lighting = sample_camera(g, cfg.image_size, cfg.max_yaw, cfg.max_pitch), sample_lighting(g)
         background = g.uniform(0.25, 0.75) * np.array([1, 1, 1]) * g.uniform(0.92, 1.08, 3)
         body = body_shape(vertices, attrs.gender, rng(seed, 'body'))
-        images = render(body, textures, camera, lighting, background=np.clip(background, 0, 1))
+        images = render(body, textures, camera, lighting, background=np.clip(background, 0, 1), outputs=('rgb', 'depth'))
         hg = rng(seed, 'hair')
         points, valid = hair_strands(params, vertices, hg, n_strands=max(600, cfg.image_size * 4))
         rgb, alpha = draw_hair(images['rgb'], images['depth'], points, valid, camera, lighting, hair_colour(params), hg)

@@ -44,7 +44,7 @@ def render_faces(albedo:np.ndarray,        # [N,2,R,R,3] linear albedo
     images, marks = np.empty((n, size, size, 3), np.uint8), np.empty((n, 68, 2), np.float32)
     for i in range(n):
         cam = face_camera(size, float(yaw[i]), float(pitch[i]))
-        rgb = render(vertices[i], Textures(linear_to_srgb(albedo[i]), tiles=(0, 1)), cam, lights[i], background=0.5)['rgb']
+        rgb = render(vertices[i], Textures(linear_to_srgb(albedo[i]), tiles=(0, 1)), cam, lights[i], background=0.5, outputs=('rgb',))['rgb']
         images[i] = (rgb * 255 + 0.5).clip(0, 255).astype(np.uint8)
         marks[i] = cam.project(landmarks68(vertices[i]))[:, :2]
     return images, marks

@@ -346,7 +346,7 @@ def project_to_uv(image,                    # [H,W,3] sRGB portrait (uint8, or f
     normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-8)
     # Where they land, and what the z-buffer of the fitted head says there.
     xyz = camera.project(points)                                                # [N,3] px, px, cm
-    depth = render(vertices, camera=camera, lighting=None)['depth']             # [H,W] camera z, inf off the head
+    depth = render(vertices, camera=camera, lighting=None, outputs=('depth',))['depth']   # [H,W] camera z, inf off the head
     head = np.isfinite(depth)
     edge = ndimage.distance_transform_edt(np.pad(head, 1))[1:-1, 1:-1]          # px to the silhouette or border
     col = np.floor(xyz[:, 0]).astype(int); row = np.floor(xyz[:, 1]).astype(int)

@@ -22,11 +22,11 @@ from .template import (TILE_MATERIALS, load_template, material_ids, part_vertex_
 
 # %% auto #0
 __all__ = ['VIEWS', 'SH_IRRADIANCE', 'MAX_LIGHTS', 'OVERLAY_MATERIALS', 'SKIN_SRGB', 'MATERIAL_DEFAULTS', 'RENDER_MATERIALS',
-           'EYE_CORNEA', 'EYE_PUPIL', 'PUPIL_SRGB', 'ATTRIBUTES', 'BACKENDS', 'RENDER_SCHEMA', 'Camera', 'look_at',
-           'head_bounds', 'named_view', 'sh_basis', 'sh_ambient', 'Lighting', 'studio_lighting', 'Textures',
-           'skin_textures', 'eye_angles', 'lower_lashes', 'RenderMesh', 'render_mesh', 'vertex_attributes', 'shade',
-           'smoothstep', 'iris_pattern', 'rasterize', 'torch_threads', 'gl_context', 'GLRenderer', 'gl_renderer',
-           'render', 'preview_grid', 'save_png', 'main']
+           'EYE_CORNEA', 'EYE_PUPIL', 'PUPIL_SRGB', 'ATTRIBUTES', 'RENDER_OUTPUTS', 'BACKENDS', 'RENDER_SCHEMA',
+           'Camera', 'look_at', 'head_bounds', 'named_view', 'sh_basis', 'sh_ambient', 'Lighting', 'studio_lighting',
+           'Textures', 'skin_textures', 'eye_angles', 'lower_lashes', 'RenderMesh', 'render_mesh', 'vertex_attributes',
+           'shade', 'smoothstep', 'iris_pattern', 'rasterize', 'torch_threads', 'gl_context', 'GLRenderer',
+           'gl_renderer', 'render', 'preview_grid', 'save_png', 'main']
 
 # %% ../nbs/02_render.ipynb #39cc7efb
 def _matrix(x, shape:tuple, name:str) -> np.ndarray:
@@ -638,6 +638,8 @@ def _fragment_source() -> str:
             .replace('EYE_CORNEA', f'{EYE_CORNEA:.6f}').replace('PUPIL', f'vec3({pupil})'))
 
 # %% ../nbs/02_render.ipynb #e9ba0d79
+RENDER_OUTPUTS = ('rgb', 'mask', 'depth', 'normal', 'uv', 'tri')   # the images `render` can return (all by default)
+
 class GLRenderer:
     "Headless OpenGL renderer of the template (moderngl); keeps its program, buffers and textures between calls."
     def __init__(self, ctx=None):
@@ -698,8 +700,8 @@ class GLRenderer:
 # %% ../nbs/02_render.ipynb #f5714667
 @patch
 def render(self:GLRenderer, vertices:np.ndarray, normals:np.ndarray, textures:Textures, camera:Camera, lighting:Lighting,
-           srgb:bool=True, background=(0., 0., 0.)) -> dict:
-    "Draw once and read back the images of `render` (validated inputs, precomputed vertex normals)."
+           srgb:bool=True, background=(0., 0., 0.), outputs:tuple=RENDER_OUTPUTS) -> dict:
+    "Draw once and read back the images of `render` named in `outputs` (validated inputs, precomputed vertex normals)."
     m, ctx, mgl, p = self.mesh, self.ctx, self._moderngl, self.prog
     self.dynamic.write(np.concatenate([vertices[m.vertex_index], normals[m.vertex_index]], 1).astype(np.float32).tobytes())
     self.set_textures(textures)
@@ -724,12 +726,14 @@ def render(self:GLRenderer, vertices:np.ndarray, normals:np.ndarray, textures:Te
     ctx.enable(mgl.DEPTH_TEST | mgl.CULL_FACE)
     ctx.front_face = 'cw'   # NDC y follows pixel rows (down), so outward faces turn clockwise
     self.vao.render(mgl.TRIANGLES)
-    out = {}
+    out, wanted = {}, set(outputs) | ({'prim'} if {'tri', 'mask'} & set(outputs) else set())
     for i, (key, c) in enumerate((('rgb', 3), ('normal', 3), ('uv', 2), ('depth', 1), ('prim', 1))):
+        if key not in wanted: continue                                         # read-back is most of a small render's cost
         out[key] = np.empty((H, W, c) if c > 1 else (H, W), np.float32)
         fbo.read_into(out[key], components=c, attachment=i, dtype='f4')
-    out['tri'] = self._tri_lookup[out.pop('prim').astype(np.int32)]           # -1 (background) → last entry, -1
-    out['mask'] = out['tri'] >= 0
+    if 'prim' in out:
+        tri = self._tri_lookup[out.pop('prim').astype(np.int32)]              # -1 (background) → last entry, -1
+        out |= {k: v for k, v in (('tri', tri), ('mask', tri >= 0)) if k in outputs}
     return out
 
 # %% ../nbs/02_render.ipynb #ec14876a
@@ -763,6 +767,7 @@ def render(vertices:np.ndarray,           # [V,3] template vertices, cm (e.g. te
            backend:str='gl',              # 'gl' (moderngl, fast) or 'torch' (reference z-buffer)
            srgb:bool=True,                # rgb sRGB-encoded (True) or linear light (False)
            background=0.,                 # rgb where the head is absent (scalar or RGB, same encoding as rgb)
+           outputs:tuple=RENDER_OUTPUTS,  # the images to return (gl reads back only these: faster for a few)
           ) -> dict:                      # rgb, mask, depth, normal, uv, tri images (see the table above)
     "Render template-topology `vertices` into rgb, mask, depth, normal, uv and triangle-id images."
     vertices = _check_vertices(vertices)
@@ -774,8 +779,11 @@ def render(vertices:np.ndarray,           # [V,3] template vertices, cm (e.g. te
     if backend not in BACKENDS: raise ParamsError(f"unknown render backend {backend!r}", f"use one of: {', '.join(BACKENDS)}")
     bg = np.broadcast_to(np.asarray(background, np.float32), 3)
     if not np.isfinite(bg).all(): raise ParamsError("background colour contains NaN or inf", "pass a finite colour")
+    if isinstance(outputs, str) or not set(outputs) <= set(RENDER_OUTPUTS):
+        raise ParamsError(f"outputs = {outputs!r}", f"name some of: {', '.join(RENDER_OUTPUTS)}")
     normals = vertex_normals(vertices)
-    return (gl_renderer().render if backend == 'gl' else _render_torch)(vertices, normals, textures, camera, lighting, srgb, bg)
+    if backend == 'gl': return gl_renderer().render(vertices, normals, textures, camera, lighting, srgb, bg, tuple(outputs))
+    return {k: v for k, v in _render_torch(vertices, normals, textures, camera, lighting, srgb, bg).items() if k in outputs}
 
 # %% ../nbs/02_render.ipynb #981c87ce
 def preview_grid(vertices:np.ndarray|None=None,  # [V,3] template vertices; None = the neutral template
@@ -797,7 +805,7 @@ def preview_grid(vertices:np.ndarray|None=None,  # [V,3] template vertices; None
     panels = []
     for name in views:
         cam = named_view(name, size=size).scaled(s)
-        lin = render(vertices, textures, cam, lighting, backend, srgb=False, background=bg)['rgb']   # [sH,sW,3]
+        lin = render(vertices, textures, cam, lighting, backend, srgb=False, background=bg, outputs=('rgb',))['rgb']   # [sH,sW,3]
         panels.append(linear_to_srgb(lin.reshape(size, s, size, s, 3).mean((1, 3))))            # [H,W,3]
     return (np.concatenate(panels, 1) * 255 + 0.5).astype(np.uint8)
 
