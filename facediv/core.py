@@ -302,10 +302,10 @@ def read_manifest(folder:str|os.PathLike, stage:str) -> dict:
     try: return json.loads(path.read_text())
     except json.JSONDecodeError as e: raise AssetError(f"{path} is corrupt: {e}", f"run `dvc repro -f {stage}`") from e
 
-def iter_shards(folder:str|os.PathLike, stage:str):
-    "Yield the arrays of every shard listed in a finished output's manifest, in order."
+def iter_shards(folder:str|os.PathLike, stage:str, keys:tuple|None=None):
+    "Yield the arrays (all, or only `keys`: the others are never decompressed) of every shard listed in a finished output's manifest, in order."
     for entry in read_manifest(folder, stage)['shards']:
-        arrays = load_npz(Path(folder)/entry['file'], stage)
+        arrays = load_npz(Path(folder)/entry['file'], stage, keys=keys)
         arrays.pop('config_hash', None)
         yield arrays
 

@@ -95,7 +95,7 @@ def load_textures(data_dir,              # folder of the normalized dataset (sha
     manifest = read_manifest(data_dir, stage)
     if 'taxonomy' in manifest: check_taxonomy(manifest['taxonomy'], f"dataset {data_dir}")
     images, labels, face_id, extra, n = [], [], [], {'albedo': [], 'identity': []}, 0
-    for k, arrays in enumerate(iter_shards(data_dir, stage)):
+    for k, arrays in enumerate(iter_shards(data_dir, stage, keys=tuple(NORMALIZED_FIELDS))):   # not the lit textures: half the bytes
         check_shard(arrays, f"{data_dir}/{manifest['shards'][k]['file']}", stage)
         take = len(arrays['face_id']) if not max_faces else min(len(arrays['face_id']), max_faces - n)
         albedo = resize_tiles(arrays['uv_albedo'][:take], resolution)
@@ -181,7 +181,7 @@ def prepare_training_set(data_dir,                 # folder of the normalized da
     tmp = cache_dir/f'.train_{resolution}.npy.tmp'
     images = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.float16, shape=(n, IMG_CHANNELS, resolution, resolution))
     labels, face_id, row = [], [], 0
-    for k, arrays in enumerate(iter_shards(data_dir, stage)):
+    for k, arrays in enumerate(iter_shards(data_dir, stage, keys=tuple(NORMALIZED_FIELDS))):
         check_shard(arrays, f"{data_dir}/{manifest['shards'][k]['file']}", stage)
         take = min(len(arrays['face_id']), n - row)
         albedo = resize_tiles(arrays['uv_albedo'][:take], resolution)

@@ -283,7 +283,7 @@ EFFECT_CONTRASTS = {   # name: (attribute, labels of group A, labels of group B)
 def data_face_tiles(data_dir, res:int, max_faces:int=2000) -> tuple:
     "(face-tile albedo [n,R,R,3] linear, offsets [n,R,R,3] cm, labels [n,3]) of the training data at `res`."
     albedo, offsets, labels, seen = [], [], [], 0
-    for arrays in iter_shards(data_dir, 'normalize'):
+    for arrays in iter_shards(data_dir, 'normalize', keys=('face_id', 'attributes', 'uv_albedo', 'identity')):
         take = min(len(arrays['face_id']), max_faces - seen)
         albedo.append(resize_tiles(arrays['uv_albedo'][:take], res)[:, 0])
         offsets.append(uv_offsets(arrays['identity'][:take], res)[:, 0]); labels.append(arrays['attributes'][:take])
@@ -404,7 +404,7 @@ def edit_grid(gm:GanModel, n_rows:int, seed:int, psi:float, path) -> Path:
 def data_ita(data_dir, max_faces:int=2000) -> tuple:
     "(ITA° [n], ethnicity codes [n]) of the face tiles of the training data."
     itas, eth, seen = [], [], 0
-    for arrays in iter_shards(data_dir, 'normalize'):
+    for arrays in iter_shards(data_dir, 'normalize', keys=('attributes', 'uv_albedo')):
         itas.append(face_ita(arrays['uv_albedo'].astype(np.float32))); eth.append(arrays['attributes'][:, 0])
         seen += len(eth[-1])
         if seen >= max_faces: break
