@@ -356,7 +356,7 @@ class Generator(nn.Module):
         if basis_head not in ('learned', 'fixed'): raise ParamsError(f"basis_head = {basis_head!r}", "use 'learned' or 'fixed'")
         if basis_head == 'fixed' and basis_components > z_dim:
             raise ParamsError(f"a fixed basis head reads {basis_components} coefficients from a code of {z_dim}", "set basis_components <= z_dim")
-        self.basis_components, self.basis_mode = basis_components, basis_head
+        self.basis_components = basis_components
         self.basis_head = FullyConnectedLayer(z_dim, basis_components) if basis_components and basis_head == 'learned' else None
         if basis_components: self.register_buffer('basis', torch.zeros([basis_components, img_channels, P, P]))  # directions × their s.d.
 
