@@ -74,3 +74,16 @@ def test_bad_input_names_the_problem_and_the_fix(seeded, tmp_path, capsys):
     report = check_metrics.check({'evaluate.json:psnr': 23.0, 'evaluate.json:n_faces': 560.0},
                                  check_metrics.metric_values(runs[0]), json.loads(path.read_text()))
     assert report['missing'] == ['evaluate.json:by[0].accuracy'] and report['share_outside'] == pytest.approx(1 / 3)
+
+def test_retired_metrics_are_skipped_with_the_reason(seeded, capsys):
+    tmp, runs, path = seeded
+    assert check_metrics.main(['--retire', r'by\[0\]', '--tolerances', str(path)]) == 2          # needs --why
+    assert check_metrics.main(['--retire', r'by\[0\]', '--why', 'now per group', '--tolerances', str(path)]) == 0
+    tol = json.loads(path.read_text())
+    assert 'evaluate.json:by[0].accuracy' not in tol['metrics'] and tol['retired'] == [{'pattern': r'by\[0\]', 'why': 'now per group', 'n': 1}]
+    moved = write_run(tmp/'moved', check_metrics.metric_values(runs[0])['evaluate.json:psnr'], 0.1)   # the retired metric moved far
+    capsys.readouterr()
+    assert check_metrics.main([str(moved), '--committed', str(runs[0]), '--tolerances', str(path)]) == 0
+    assert "not checked: 1 metrics matching 'by\\\\[0\\\\]': now per group" in capsys.readouterr().out
+    assert check_metrics.main(['--retire', 'psnr', '--why', 'x', '--tolerances', str(path)]) == 2           # a headline: measure it again
+    assert check_metrics.main(['--retire', 'nothing_like_this', '--why', 'x', '--tolerances', str(path)]) == 2

@@ -21,6 +21,11 @@ be equal in every seed (a small group's size) and the intervals of groups too sm
     python tools/check_metrics.py --derive            # bench/results/metric_tolerances.json from metrics/ + bench/results/seeds/seed*/
     python tools/check_metrics.py RUN                 # RUN: a clone that ran `dvc repro`, or a metrics folder
     python tools/check_metrics.py RUN --json out.json # the per-metric report
+    python tools/check_metrics.py --retire 'normalize.json:.*unet' --why '...'   # metrics whose definition changed
+
+A metric whose definition changes (another sample, another formula) no longer has a measured spread: `--retire`
+takes it out of the tolerances with the reason, and the check reports how many it skips and why, until
+`bench/seed_runs.py` and `--derive` measure it again.
 Exit 0: a reproduction; 1: outside the tolerances (listed); 2: bad input (named, with the fix).
 """
 import argparse, json, math, re, sys
@@ -141,9 +146,19 @@ def check(run:dict, committed:dict, tolerances:dict) -> dict:
     share = (len(outside) + len(missing)) / max(len(rows) + len(missing), 1)
     ok = not headline_outside and not headline_missing and share <= MAX_SHARE_OUTSIDE
     constant = sum(tolerances['metrics'][k]['sd'] == 0 for k in outside)
-    return {'reproduction': ok, 'checked': len(rows), 'outside': outside, 'outside_constant': constant, 'share_outside': share,
+    return {'reproduction': ok, 'checked': len(rows), 'retired': tolerances.get('retired', []), 'outside': outside, 'outside_constant': constant, 'share_outside': share,
             'missing': missing, 'headline': headline, 'headline_outside': headline_outside,
             'headline_missing': headline_missing, 'rows': rows}
+
+def retire(tolerances:dict, pattern:str, why:str) -> int:
+    "Take the metrics matching `pattern` (a regex over `file:key.key`) out of `tolerances`, recording why: how many."
+    rx = re.compile(pattern)
+    gone = [k for k in tolerances['metrics'] if rx.search(k)]
+    for k in gone: del tolerances['metrics'][k]
+    if (named := [n for n, k in tolerances['headline'].items() if rx.search(k)]):
+        raise BadInput(f'{pattern!r} matches headline metrics {named}', 'measure them again (bench/seed_runs.py, --derive) instead')
+    if gone: tolerances.setdefault('retired', []).append({'pattern': pattern, 'why': why, 'n': len(gone)})
+    return len(gone)
 
 def seed_folders(committed:Path=ROOT/'metrics', seeds_dir:Path=SEEDS_DIR) -> dict:
     "{0: the committed metrics/, s: bench/results/seeds/seed<s>/ ...}."
@@ -170,6 +185,8 @@ def main(argv=None) -> int:
     ap.add_argument('--tolerances', default=str(TOLERANCES))
     ap.add_argument('--json', default='', help='write the per-metric report here')
     ap.add_argument('--record', default='', help='write a summary (counts, headline rows) here, e.g. bench/results/metric_check.json')
+    ap.add_argument('--retire', default='', help='regex of metrics whose definition changed: remove them from the tolerances (with --why)')
+    ap.add_argument('--why', default='', help='with --retire: what changed (recorded in the tolerances file)')
     ap.add_argument('--label', default='', help="what the run is, for --record (e.g. 'seed 3, installed from pypi.org only')")
     args = ap.parse_args(argv)
     try:
@@ -179,6 +196,14 @@ def main(argv=None) -> int:
             write_tolerances(tol, Path(args.tolerances))
             varying = sum(m['sd'] > 0 for m in tol['metrics'].values())
             print(f"wrote {args.tolerances}: {len(tol['metrics'])} metrics over seeds {tol['seeds']} ({varying} vary), bound = {tol['factor']:.2f} × sd")
+            return 0
+        if args.retire:
+            if not args.why: raise BadInput('--retire needs --why', "say what changed, e.g. --why 'scored on a 250-face sample since <commit>'")
+            tol = json.loads(Path(args.tolerances).read_text())
+            n = retire(tol, args.retire, args.why)
+            if not n: raise BadInput(f'{args.retire!r} matches no toleranced metric', 'check the pattern against the keys in the tolerances file')
+            write_tolerances(tol, Path(args.tolerances))
+            print(f"retired {n} metrics matching {args.retire!r} from {args.tolerances}: {args.why}")
             return 0
         if not args.run: raise BadInput('no run given', 'python tools/check_metrics.py RUN (a clone that ran `dvc repro`), or --derive')
         if not Path(args.run).exists(): raise BadInput(f'{args.run} does not exist', "give the folder of a run that finished `dvc repro`")
@@ -191,12 +216,13 @@ def main(argv=None) -> int:
     if args.json: Path(args.json).write_text(json.dumps(report, indent=1) + '\n')
     if args.record:
         summary = {'run': args.label or str(args.run), 'seeds': tol['seeds'], 'level': tol['level'], 'max_share_outside': MAX_SHARE_OUTSIDE,
-                   **{k: report[k] for k in ('reproduction', 'checked', 'outside_constant', 'share_outside', 'headline', 'headline_outside', 'missing')},
+                   **{k: report[k] for k in ('reproduction', 'checked', 'retired', 'outside_constant', 'share_outside', 'headline', 'headline_outside', 'missing')},
                    'outside': len(report['outside']), 'most_outside': {k: report['rows'][k] for k in report['outside'][:20]}}
         Path(args.record).write_text(json.dumps(summary, indent=1) + '\n')
     print(f"{report['checked']} metrics checked against seeds {tol['seeds']}: {len(report['outside'])} outside their bounds "
           f"({report['outside_constant']} of them equal in every seed) and {len(report['missing'])} missing from the run: "
           f"{report['share_outside']:.2%} (at most {MAX_SHARE_OUTSIDE:.0%} allowed, ~1 % expected by chance)")
+    for r in report['retired']: print(f"  not checked: {r['n']} metrics matching {r['pattern']!r}: {r['why']}")
     for name, row in report['headline'].items():
         if row is None: print(f'  MISSING  {name}'); continue
         print(f"  {'ok     ' if row['within'] else 'OUTSIDE'}  {name}: {_fmt(row['run'])} vs {_fmt(row['committed'])} (±{_fmt(row['tolerance'])})")
