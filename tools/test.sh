@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The facediv test suite (README command b; .ci/run runs exactly this after installing).
 # Notebooks are the tests (nbdev_test); pytest covers what spans chapters (glTF validator, CLI, the smoke
-# `dvc repro` in a scratch copy, exact resume, the paper miniature before the GAN). Takes about 16 minutes on 2 CPU cores.
+# `dvc repro` in a scratch copy, exact resume, the paper miniature before the GAN). Takes about 20 minutes on 2 CPU cores (23 min for .ci/run from a fresh clone, 2026-12-05).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MPLBACKEND=Agg
