@@ -12,7 +12,7 @@ from .core import atomic_write, linear_to_srgb
 from .template import load_template, uv_raster, uv_position_map
 
 # %% auto #0
-__all__ = ['shade_geometry', 'asset_images', 'save_grid', 'show_png', 'write_loss_plots', 'loss_curve']
+__all__ = ['shade_geometry', 'asset_images', 'save_grid', 'show_png', 'write_loss_plots', 'loss_curve', 'seed_spread']
 
 # %% ../nbs/01a_figures.ipynb #b31c179c
 def _neutral_positions(res:int) -> np.ndarray:
@@ -86,3 +86,25 @@ def loss_curve(losses:dict, steps:int) -> list:
     "Rows {'step', name: loss} of per-step losses {name: [steps]} averaged over windows of steps / 100 (DVC plots)."
     every = max(1, steps // 100)
     return [{'step': s, **{k: float(np.mean(v[max(0, s - every + 1):s + 1])) for k, v in losses.items()}} for s in range(0, steps, every)]
+
+# %% ../nbs/01a_figures.ipynb #ee6d75c3
+def _places(sd:float) -> int: return max(0, 1 - int(np.floor(np.log10(sd)))) if sd > 0 else 3   # the s.d. to 2 significant digits
+
+def seed_spread(metrics_file:str|None=None,          # e.g. 'perceive.json': only its headline numbers; None = all
+                tolerances='../bench/results/metric_tolerances.json',
+               ) -> str:
+    "Markdown table of the headline numbers (of `metrics_file`) over the seeded default runs: committed, mean ± s.d., bound."
+    import json
+    path = Path(tolerances)
+    if not path.exists(): return f"(no seed spread: {path.name} is missing; run `python bench/seed_runs.py --seeds 1 2 3` and `python tools/check_metrics.py --derive`)"
+    tol = json.loads(path.read_text())
+    rows = [(name, m) for name, key in tol['headline'].items()
+            if (metrics_file is None or key.split(':')[0] == metrics_file) and (m := tol['metrics'].get(key))]
+    if not rows: return f"(no headline number of {metrics_file} has a seed spread in {path.name})"
+    num = lambda x, sd: f'{x:.{_places(sd)}f}'
+    seeds = ', '.join(map(str, tol['seeds']))
+    lines = [f"| headline number | committed run (seed {tol['seeds'][0]}) | mean ± s.d., seeds {seeds} | "
+             f"{100 * tol['level']:.0f} % bound (± {tol['factor']:.1f} s.d.) |", '|---|---|---|---|']
+    lines += [f"| {name} | {num(m['values'][0], m['sd'])} | {num(m['mean'], m['sd'])} ± {num(m['sd'], m['sd'])} | ± {num(m['tolerance'], m['sd'])} |"
+              for name, m in rows]
+    return '\n'.join(lines)
