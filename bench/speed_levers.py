@@ -19,6 +19,7 @@ import argparse, datetime, functools, json, platform, shutil, sys, tempfile, tim
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,6 +118,8 @@ WORKERS = {'portraits': 2, 'reconstruct': 2, 'normalize': 2, 'filter': 1, 'read'
 
 UNCHANGED = ('complete', 'train_normalizer', 'perceive', 'evaluate', 'audit', 'translate', 'sr', 'assets')   # stages no lever touched
 
+PER_FACE = ('portraits', 'reconstruct', 'complete', 'filter', 'normalize')   # stages whose time grows with the face count
+
 def estimate(saved_s:float, run_json=ROOT/'bench/results/default_run.json') -> dict:
     "The whole run: this day's against the previous day's, stages whose code did not change as the machine's speed, and the previous run less `saved_s`."
     run = json.loads(Path(run_json).read_text())
@@ -124,7 +127,11 @@ def estimate(saved_s:float, run_json=ROOT/'bench/results/default_run.json') -> d
     ratio = {k: round(run['stages'][k]['wall_s'] / prev['stages_wall_s'][k], 3) for k in UNCHANGED}
     return {'run': run['commit'], 'run_min': round(run['wall_s'] / 60, 1), 'previous': prev['commit'], 'previous_min': round(prev['wall_s'] / 60, 1),
             'unchanged_stages_slowdown': ratio, 'slowdown_range_pct': [round(100 * (min(ratio.values()) - 1)), round(100 * (max(ratio.values()) - 1))],
-            'previous_less_saved_min': round((prev['wall_s'] - saved_s) / 60, 1)}
+            'previous_less_saved_min': round((prev['wall_s'] - saved_s) / 60, 1),
+            # The dataset issue asks for ≥ 2,000 faces (the default makes 1,000): what the stages that work face by face would add.
+            'per_face_stages_s': round(per_face := sum(run['stages'][k]['wall_s'] for k in PER_FACE), 1),
+            'per_face_stages': list(PER_FACE), 'n_faces': (n := yaml.safe_load((ROOT/'params.yaml').read_text())['portraits']['n_faces']),
+            'extra_min_at_2000_faces': round(per_face * (2000 - n) / n / 60, 1)}
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
