@@ -78,13 +78,13 @@ def reconstruct_lever(rounds:int, scratch:Path) -> dict:
 
 def normalize_lever(rounds:int, scratch:Path) -> dict:
     import torch
+    from fastcore.basics import AttrDict
     from facediv.normalize import normalize_shard, scored_faces
     from facediv.core import read_manifest
     torch.set_num_threads(1)
     n = read_manifest(ROOT/'data/filter', 'filter')['n_items']
-    cfg = lambda b: type('C', (dict,), {'__getattr__': dict.get})(seed=0, eval_faces=0, baseline_faces=b)
     def score(b:int):
-        scored, base = scored_faces(cfg(b), n)
+        scored, base = scored_faces(AttrDict(seed=0, eval_faces=0, baseline_faces=b), n)   # the normalize block's sampling params
         return normalize_shard(str(ROOT/'models/train_normalizer'), str(ROOT/'data/filter'), str(scratch/'norm'), {'bench': 1}, 1, 0,
                                score=(str(ROOT/'data/portraits'), scored, base))
     score(250)                                                                # writes the shard once; both then only score

@@ -153,10 +153,10 @@ def check(run:dict, committed:dict, tolerances:dict) -> dict:
 def retire(tolerances:dict, pattern:str, why:str) -> int:
     "Take the metrics matching `pattern` (a regex over `file:key.key`) out of `tolerances`, recording why: how many."
     rx = re.compile(pattern)
+    if (named := [n for n, k in tolerances['headline'].items() if rx.search(k)]):   # before anything is taken out
+        raise BadInput(f'{pattern!r} matches headline metrics {named}', 'measure them again (bench/seed_runs.py, --derive) instead')
     gone = [k for k in tolerances['metrics'] if rx.search(k)]
     for k in gone: del tolerances['metrics'][k]
-    if (named := [n for n, k in tolerances['headline'].items() if rx.search(k)]):
-        raise BadInput(f'{pattern!r} matches headline metrics {named}', 'measure them again (bench/seed_runs.py, --derive) instead')
     if gone: tolerances.setdefault('retired', []).append({'pattern': pattern, 'why': why, 'n': len(gone)})
     return len(gone)
 
