@@ -518,7 +518,7 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
     r = cfg.recognizer
     if r.identities_per_group:
         try:
-            recognizer = recognizer or make_embedder(r.onnx, workers=os.cpu_count() or 1)   # dlib: its renders' descriptors on every core
+            recognizer = recognizer or make_embedder(r.onnx)
             rec = audit_recognizer(load_model(model), recognizer, r.identities_per_group, r.variations, cfg.seed, r.target_far, r.render_size)
         except FaceDivError as e: rec = not_computed(str(e))
     md, htm = write_report(results, context, rec, report_dir, cfg.min_group_size)

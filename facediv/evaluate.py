@@ -191,7 +191,7 @@ EVALUATE_SCHEMA = {
     'knn_k': POSITIVE_INT,                # k of the k-NN coverage
     'kid_subsets': POSITIVE_INT,
     'kid_subset_size': POSITIVE_INT,
-    'threads': NONNEG_INT,            # CPU cores: torch threads and dlib processes (0 = every core)
+    'threads': NONNEG_INT,            # CPU cores: torch threads (0 = every core)
     'judged': {                           # facediv.judged: the generator judged by real-photo face models, next to the data
         'per_ethnicity': NONNEG_INT,      # data faces per ethnicity (and generated twins at their labels); 0 = all
         'n_edit': Check(int, lambda n: n >= 2, 'an integer ≥ 2'),   # generated faces per edit kind, held-out scans encoded
@@ -245,7 +245,7 @@ def _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots) -> tuple:
 
 def _identity_metrics(cfg, gm, gen, embedder, plots, records) -> tuple:
     "Renders of the generated faces, their identity embeddings and identity preservation: (embedder, images, embeddings, raw descriptors, metrics entry)."
-    try: embedder = embedder or make_embedder(cfg.arcface_onnx, cfg.arcface_same_person, workers=cfg.threads or os.cpu_count() or 1)
+    try: embedder = embedder or make_embedder(cfg.arcface_onnx, cfg.arcface_same_person)
     except FaceDivError as e: embedder, why = None, str(e)
     images = render_faces(gen['albedo'], gen['offsets'], size=cfg.render_size)
     # Does a detector trained on photos find these faces? The audit leaves the missed ones out of every other metric.
@@ -357,7 +357,7 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
                'paper': {'attribute_accuracy': {'ethnicity': 0.7588, 'gender': 0.9193, 'age': 0.4990},
                          'identity': {'gender_edit': 0.9594, 'random_pairs': 0.8703}, 'clip_score': 31.6, 'normalization_psnr': 24.67}}
     # The judges (this process's heaviest work) run in a second thread, beside the metrics below, which spend
-    # much of their time waiting on dlib's worker processes. Nothing is shared but read-only models, and
+    # much of their time in single-threaded rendering and MediaPipe. Nothing is shared but read-only models, and
     # MediaPipe is locked (reconstruct.MEDIAPIPE_LOCK), so the numbers do not depend on the overlap.
     # A daemon thread: should a metric here fail, the process exits at once rather than after the judges.
     judged = _beside(judged_generator, gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,

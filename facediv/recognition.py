@@ -4,18 +4,21 @@
 
 # %% ../nbs/14a_recognition.ipynb #0a806a43
 from __future__ import annotations
-import importlib.util, math
+import importlib.util, math, re
 from pathlib import Path
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 from .core import AssetError, ParamsError, linear_to_srgb
 from .template import uv_raster, vertices_from_uv_offsets, landmarks68
 from .render import render, Textures, named_view, Lighting, sh_ambient
 
 # %% auto #0
-__all__ = ['face_camera', 'vary_lighting', 'face_vertices', 'render_faces', 'five_points', 'ArcFaceEmbedder', 'dlib_model_dir',
-           'DlibEmbedder', 'make_embedder', 'same_person_rule', 'same_person_descriptors']
+__all__ = ['DLIB_RESNET_STAGES', 'face_camera', 'vary_lighting', 'face_vertices', 'render_faces', 'five_points',
+           'ArcFaceEmbedder', 'dlib_model_dir', 'read_dlib_resnet', 'DlibResNet', 'DlibEmbedder', 'make_embedder',
+           'same_person_rule', 'same_person_descriptors']
 
 # %% ../nbs/14a_recognition.ipynb #9242c68b
 def face_camera(size:int=224, yaw:float=0., pitch:float=0.):
@@ -92,59 +95,139 @@ def dlib_model_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0])/'models'
 
 
+# %% ../nbs/14a_recognition.ipynb #ed71ba9d
+def _dlib_int(buf:bytes, i:int) -> tuple:
+    "(value, next offset) of a dlib compact integer: a control byte (byte count in bits 0-3, sign in bit 7), little-endian bytes."
+    n = buf[i] & 0x0F; v = int.from_bytes(buf[i + 1:i + 1 + n], 'little')
+    return (-v if buf[i] & 0x80 else v), i + 1 + n
+
+def _dlib_float(buf:bytes, i:int) -> tuple:
+    "(value, next offset) of a dlib float: compact-integer mantissa and exponent."
+    mantissa, i = _dlib_int(buf, i); exponent, i = _dlib_int(buf, i)
+    return math.ldexp(mantissa, exponent), i
+
+def _dlib_tensor(buf:bytes, i:int) -> tuple:
+    "(float32 array [num_samples*k*nr*nc], next offset) of a dlib tensor: version 2, its 4-d shape, float32 little-endian."
+    version, i = _dlib_int(buf, i)
+    if version != 2: raise ValueError(f"tensor version {version}")
+    shape = []
+    for _ in range(4): n, i = _dlib_int(buf, i); shape.append(n)
+    n = math.prod(shape)
+    return np.frombuffer(buf, '<f4', n, i).copy(), i + 4 * n
+
+DLIB_RESNET_STAGES = ((32, 3), (64, 4), (128, 3), (256, 3), (256, 1))  # (channels, residual blocks) after the 7×7 stem
+
+def read_dlib_resnet(path) -> dict:
+    "dlib_face_recognition_resnet_model_v1.dat as arrays: {'mean': RGB means, 'size': 150, 'convs': [{weight, bias, scale, shift, stride, padding}], 'fc': [256,128]}."
+    path = Path(path)
+    fix = "reinstall face-recognition-models (pip install --force-reinstall face-recognition-models)"
+    try: buf = path.read_bytes()
+    except OSError as e: raise AssetError(f"cannot read dlib's face recognition model {path}: {e}", fix) from e
+    out, i, layer = {'convs': []}, 0, re.compile(rb'\x15input_rgb_image_sized|\x05con_4|\x07affine_|\x04fc_2')
+    try:
+        while (m := layer.search(buf, i)):                      # record to record: the search resumes after each tensor
+            name, i = m.group()[1:], m.end()
+            if name == b'input_rgb_image_sized':
+                mean = []
+                for _ in range(3): v, i = _dlib_float(buf, i); mean.append(v)
+                out['mean'] = tuple(mean); out['size'], i = _dlib_int(buf, i)
+            elif name == b'con_4':
+                params, i = _dlib_tensor(buf, i); fields = []
+                for _ in range(7): v, i = _dlib_int(buf, i); fields.append(v)  # filters, nr, nc, stride y/x, padding y/x
+                n, kh, kw, stride, _, padding, _ = fields
+                out['convs'].append({'weight': params[:-n].reshape(n, -1, kh, kw), 'bias': params[-n:], 'stride': stride, 'padding': padding})
+            elif name == b'affine_':
+                params, i = _dlib_tensor(buf, i); n = len(params) // 2
+                if not out['convs'] or len(out['convs'][-1]['bias']) != n: raise ValueError(f"affine layer of {n} channels after no matching convolution")
+                out['convs'][-1].update(scale=params[:n], shift=params[n:])
+            else:
+                n_out, i = _dlib_int(buf, i); n_in, i = _dlib_int(buf, i)
+                params, i = _dlib_tensor(buf, i); out['fc'] = params.reshape(n_in, n_out)
+    except (ValueError, IndexError) as e:
+        raise AssetError(f"{path} is not a readable dlib network file ({e})", fix) from e
+    widths = [32] + [c for c, blocks in DLIB_RESNET_STAGES for _ in range(2 * blocks)]
+    found = [c['weight'].shape[0] for c in out['convs']]
+    if (found != widths or 'mean' not in out or out.get('size') != 150 or out.get('fc', np.empty(0)).shape != (256, 128)
+            or not all('scale' in c for c in out['convs'])):
+        raise AssetError(f"{path} is not dlib's face recognition ResNet v1 (convolution widths {found}, input {out.get('size')})", fix)
+    return out
+
+# %% ../nbs/14a_recognition.ipynb #9fc662d9
+def _dlib_add(a:torch.Tensor, b:torch.Tensor) -> torch.Tensor:
+    "dlib's add_prev: a tensor of the larger shape, each input added over its own extent (zeros elsewhere)."
+    if a.shape == b.shape: return a + b
+    out = a.new_zeros([max(x, y) for x, y in zip(a.shape, b.shape)])
+    out[:, :a.shape[1], :a.shape[2], :a.shape[3]] += a
+    out[:, :b.shape[1], :b.shape[2], :b.shape[3]] += b
+    return out
+
+class DlibResNet(torch.nn.Module):
+    "dlib's face recognition ResNet v1 in torch: [N,150,150,3] uint8 RGB face chips → [N,128] dlib descriptors."
+    def __init__(self, weights:dict):
+        super().__init__()
+        self.size = weights['size']
+        self.register_buffer('mean', torch.tensor(weights['mean'], dtype=torch.float32).view(1, 3, 1, 1))
+        self.convs = torch.nn.ModuleList()
+        for c in weights['convs']:
+            conv = torch.nn.Conv2d(c['weight'].shape[1], c['weight'].shape[0], c['weight'].shape[2:], c['stride'], c['padding'])
+            conv.weight.data, conv.bias.data = torch.from_numpy(c['weight']), torch.from_numpy(c['bias'])
+            conv.register_buffer('scale', torch.from_numpy(c['scale']).view(1, -1, 1, 1))
+            conv.register_buffer('shift', torch.from_numpy(c['shift']).view(1, -1, 1, 1))
+            self.convs.append(conv)
+        self.register_buffer('fc', torch.from_numpy(weights['fc']))
+        self.requires_grad_(False)
+    def _conv(self, k:int, x:torch.Tensor) -> torch.Tensor:
+        c = self.convs[k]
+        return c(x) * c.scale + c.shift                                     # convolution, then dlib's affine (folded batch norm)
+    def forward(self, chips:torch.Tensor) -> torch.Tensor:
+        assert chips.ndim == 4 and chips.shape[1:] == (self.size, self.size, 3), chips.shape
+        x = (chips.permute(0, 3, 1, 2).float() - self.mean) / 256.0          # [N,3,150,150], dlib's input_rgb_image scaling
+        x = F.max_pool2d(F.relu(self._conv(0, x)), 3, 2)                    # [N,32,35,35]
+        k = 1
+        for _, blocks in DLIB_RESNET_STAGES:
+            for b in range(blocks):
+                first = b == 0 and k > 1                                     # the first block of each later stage halves the size
+                y = self._conv(k + 1, F.relu(self._conv(k, x))); k += 2
+                x = F.relu(_dlib_add(y, F.avg_pool2d(x, 2, 2) if first else x))
+        assert x.shape[1:] == (256, 2, 2), x.shape                            # 150 → 72 → 35 → 17 → 8 → 4 → 2
+        return x.mean((2, 3)) @ self.fc                                       # [N,128]
+
 # %% ../nbs/14a_recognition.ipynb #7877b797
-_WORKER_DLIB = None
-
-def _dlib_chunk(images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
-    "Raw dlib descriptors of a chunk, in a worker process (its models loaded on its first chunk)."
-    global _WORKER_DLIB
-    if _WORKER_DLIB is None: _WORKER_DLIB = DlibEmbedder()
-    return _WORKER_DLIB.descriptors(images, landmarks)
-
 class DlibEmbedder:
-    "Identity embeddings (128-D) from dlib's ResNet face recogniser on its 150×150 5-point face chips."
+    "Identity embeddings (128-D) from dlib's ResNet face recogniser on its 150×150 5-point face chips (the network run by torch: `DlibResNet`)."
     name = 'dlib-resnet:dlib_face_recognition_resnet_model_v1'
     same_person_distance = 0.6      # dlib's published threshold: raw descriptors closer than this are one person (LFW 99.38 %)
-    def __init__(self, workers:int=1):   # processes for large batches (dlib holds the GIL, so threads would not help)
+    def __init__(self, batch:int=32):   # chips per forward pass (a fixed size, so a face's descriptor does not depend on its neighbours' count)
         try: import dlib
         except ImportError as e: raise AssetError("dlib is not installed", "pip install dlib-bin face-recognition-models") from e
-        if not (isinstance(workers, int) and workers >= 1): raise ParamsError(f"dlib workers = {workers!r}", "use a whole number ≥ 1")
+        if not (isinstance(batch, int) and batch >= 1): raise ParamsError(f"dlib batch = {batch!r}", "use a whole number ≥ 1")
         folder = dlib_model_dir()
-        self.dlib, self.workers, self._pool = dlib, workers, None
+        self.dlib, self.batch = dlib, batch
         self.shape = dlib.shape_predictor(str(folder/'shape_predictor_5_face_landmarks.dat'))
-        self.net = dlib.face_recognition_model_v1(str(folder/'dlib_face_recognition_resnet_model_v1.dat'))
-    def descriptors(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
-        "[N,128] raw descriptors, one face after another in this process."
-        out = []
-        for im, lm in zip(images, landmarks):
+        self.net = DlibResNet(read_dlib_resnet(folder/'dlib_face_recognition_resnet_model_v1.dat')).eval()
+    def chips(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
+        "[N,150,150,3] uint8: dlib's 5-point shape on the landmark box, and its face chip (as `compute_face_descriptor` cuts it)."
+        out = np.empty((len(images), 150, 150, 3), np.uint8)
+        for k, (im, lm) in enumerate(zip(images, landmarks)):
             (x0, y0), (x1, y1) = lm.min(0), lm.max(0)
+            im = np.ascontiguousarray(im)
             box = self.dlib.rectangle(int(x0), int(y0), int(math.ceil(x1)), int(math.ceil(y1)))
-            out.append(np.array(self.net.compute_face_descriptor(np.ascontiguousarray(im), self.shape(im, box))))
-        return np.asarray(out, np.float32).reshape(len(images), -1)
+            out[k] = self.dlib.get_face_chip(im, self.shape(im, box), size=150, padding=0.25)
+        return out
+    def descriptors(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
+        "[N,128] raw dlib descriptors."
+        chips = torch.from_numpy(self.chips(images, landmarks))
+        with torch.inference_mode():
+            out = [self.net(chips[s:s + self.batch]) for s in range(0, len(chips), self.batch)]
+        return torch.cat(out).numpy() if out else np.empty((0, 128), np.float32)
     def __call__(self, images:np.ndarray, landmarks:np.ndarray, raw:bool=False) -> np.ndarray:
         "[N,128] unit-length embeddings (`raw`: dlib's own descriptors, which its 0.6 distance threshold is for)."
-        images, landmarks = np.asarray(images), np.asarray(landmarks)
-        if self.workers > 1 and len(images) >= 8 * self.workers:
-            if self._pool is None:                                               # started once, reused by every later call
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context('spawn'))
-            chunks = np.array_split(np.arange(len(images)), 4 * self.workers)
-            e = np.concatenate(list(self._pool.map(_dlib_chunk, [images[c] for c in chunks], [landmarks[c] for c in chunks])))
-        else: e = self.descriptors(images, landmarks)
+        e = self.descriptors(np.asarray(images), np.asarray(landmarks))
         return e if raw else e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-12)
-    def close(self):
-        "Stop the worker processes (they also stop when the embedder is garbage-collected or Python exits)."
-        if self._pool is not None: self._pool.shutdown(); self._pool = None
-    def __del__(self):
-        try: self.close()
-        except Exception: pass                                                     # interpreter shutdown: the pool is already gone
 
-def make_embedder(onnx_path:str='', same_person_similarity:float|None=None,
-                  workers:int=1,                  # dlib: processes for large batches (ArcFace runs in onnxruntime's threads)
-                 ) -> ArcFaceEmbedder|DlibEmbedder:
+def make_embedder(onnx_path:str='', same_person_similarity:float|None=None) -> ArcFaceEmbedder|DlibEmbedder:
     "ArcFace from `onnx_path` when given (with its same-person cosine threshold, if you have one), else dlib's ResNet."
-    return ArcFaceEmbedder(onnx_path, same_person_similarity) if onnx_path else DlibEmbedder(workers)
+    return ArcFaceEmbedder(onnx_path, same_person_similarity) if onnx_path else DlibEmbedder()
 
 def same_person_rule(embedder) -> tuple|None:
     "(distance between `same_person_descriptors` under which a recogniser calls two faces one person, the rule in words), or None without a threshold."
