@@ -130,7 +130,7 @@ def end_to_end_report(parts:list, n_scored:int, records_path=None) -> dict:
     "The metrics entries from the shards' `score_shard` results (None for shards with no sampled face); per face to `records_path` (CSV)."
     report, parts = {'n_scored': n_scored}, [p for p in parts if p is not None]
     if not parts: return report
-    cat = lambda key, rows=None: np.concatenate([p[key] if rows is None else p[key][p[rows]] for p in parts])
+    cat = lambda key: np.concatenate([p[key] for p in parts])
     attrs, in_sample = cat('attributes'), cat('baseline')
     methods = [m for m in METHODS if any(m in p['scores'] for p in parts)]
     scores = {m: {k: np.concatenate([p['scores'][m][k] for p in parts if m in p['scores']]) for k in parts[0]['scores']['none']} for m in methods}
