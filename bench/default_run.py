@@ -89,6 +89,7 @@ def main():
         if old.get('commit') != commit:
             rec['previous'] = {k: old[k] for k in ('commit', 'wall_s', 'cpu_percent', 'peak_rss_mb') if k in old}
             rec['previous']['stages_wall_s'] = {k: v['wall_s'] for k, v in old.get('stages', {}).items()}
+            rec['previous']['stages_cpu_s'] = {k: v['cpu_s'] for k, v in old.get('stages', {}).items() if 'cpu_s' in v}
         elif 'previous' in old: rec['previous'] = old['previous']
     Path(args.out).write_text(json.dumps(rec, indent=1) + '\n')
     print(f"{wall / 60:.1f} min at {rec['cpu_percent']} % CPU, peak {rec['peak_rss_mb']} MB; compare_runs exit {cmp.returncode}")

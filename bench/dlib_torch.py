@@ -7,6 +7,7 @@ interleaved (A B A B ...) in one process. The descriptors are compared, and so a
 dlib's 0.6 threshold over every pair.
 
     python bench/dlib_torch.py [--faces 200] [--rounds 2] [--out bench/results/dlib_torch.json]
+    python bench/dlib_torch.py --estimate_only     # only the whole-run estimate, after a new speed_levers.json
 """
 import argparse, datetime, json, math, multiprocessing, platform, sys
 from concurrent.futures import ProcessPoolExecutor
@@ -49,13 +50,25 @@ def descriptors_per_run(params=ROOT/'params.yaml') -> dict:
          'audit_recognizer': len(ETHNICITIES) * r['identities_per_group'] * r['variations']}
     return {**n, 'total': sum(n.values())}
 
+def estimate(saved_s:float, levers_json=ROOT/'bench/results/speed_levers.json') -> dict:
+    "The earlier whole run that `bench/speed_levers.py` estimates from, less its levers and this one."
+    levers = json.loads(Path(levers_json).read_text())
+    prev = levers['whole_run']
+    return {'run': prev['previous'], 'run_min': prev['previous_min'], 'speed_levers_saved_s': levers['saved_per_run_s'], 'dlib_saved_s': saved_s,
+            'run_less_all_levers_min': round((prev['previous_min'] * 60 - levers['saved_per_run_s'] - saved_s) / 60, 1)}
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--faces', type=int, default=200)
     ap.add_argument('--rounds', type=int, default=2)
     ap.add_argument('--workers', type=int, default=2, help="processes of the old route (evaluate used every core)")
     ap.add_argument('--out', default=str(ROOT/'bench/results/dlib_torch.json'))
+    ap.add_argument('--estimate_only', action='store_true', help='recompute only the whole-run estimate of an existing --out')
     args = ap.parse_args(argv)
+    if args.estimate_only:
+        out = json.loads(Path(args.out).read_text())
+        out['whole_run'] = estimate(out['lever']['saved_per_run_s'])
+        Path(args.out).write_text(json.dumps(out, indent=1) + '\n'); print(json.dumps(out['whole_run'], indent=1)); return
     import torch
     from facediv.core import iter_shards
     from facediv.recognition import DlibEmbedder, render_faces
@@ -85,7 +98,7 @@ def main(argv=None):
     row['saved_per_run_s'] = round((row['old_s'] - row['new_s']) / len(images) * per_run['total'], 1)
     out = {'what': __doc__.split('\n\n')[0], 'date': datetime.date.today().isoformat(), 'machine': f'{platform.machine()}, 2 cores',
            'torch_threads': torch.get_num_threads(), 'old_route_processes': args.workers, 'rounds': args.rounds,
-           'render_size': size, 'descriptors_per_run': per_run, 'lever': row}
+           'render_size': size, 'descriptors_per_run': per_run, 'lever': row, 'whole_run': estimate(row['saved_per_run_s'])}
     Path(args.out).write_text(json.dumps(out, indent=1) + '\n')
     print(json.dumps(row, indent=1), file=sys.stderr)
 
