@@ -4,8 +4,7 @@
 
 # %% ../nbs/15_evaluate.ipynb #266498a5
 from __future__ import annotations
-import csv, importlib.util, json, math, os, sys, threading, time
-from concurrent.futures import Future
+import csv, importlib.util, json, math, os, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from .classify import load_classifier, classify_assets, accuracy_report, plot_co
 from .dataset import load_textures
 from .recognition import vary_lighting, render_faces, face_vertices, make_embedder, same_person_rule, same_person_descriptors
 from .judge import face_box, detection_score
-from .judged import judged_generator, retention
+from .judged import judged_generator, retention, beside
 
 # %% auto #0
 __all__ = ['EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'edit_labels', 'identity_similarity',
@@ -336,15 +335,6 @@ def _write_records(gen, probs, gen_ita, ita_mean, prec, div_gen, idiv_gen, cs, r
                 for i, (f, l) in enumerate(zip(real['face_id'], real['labels']))], records/'dataset.csv')
 
 # %% ../nbs/15_evaluate.ipynb #0146df57
-def _beside(fn, *args, **kwargs) -> Future:
-    "Run `fn(*args, **kwargs)` in a daemon thread: its future. A failure elsewhere ends the process without waiting for it."
-    out = Future()
-    def run():
-        try: out.set_result(fn(*args, **kwargs))
-        except BaseException as e: out.set_exception(e)
-    threading.Thread(target=run, daemon=True, name=getattr(fn, '__name__', 'beside')).start()
-    return out
-
 def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metrics_path, plots_dir, records_dir, embedder=None,
                    perceive_metrics=None, scans_dir=None) -> dict:
     "Every generator metric; writes metrics JSON, plots and per-face records. `embedder` overrides the configured one."
@@ -360,7 +350,7 @@ def evaluate_stage(cfg, model, classify_dir, data_dir, normalize_metrics, metric
     # much of their time in single-threaded rendering and MediaPipe. Nothing is shared but read-only models, and
     # MediaPipe is locked (reconstruct.MEDIAPIPE_LOCK), so the numbers do not depend on the overlap.
     # A daemon thread: should a metric here fail, the process exits at once rather than after the judges.
-    judged = _beside(judged_generator, gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,
+    judged = beside(judged_generator, gm, data_dir, plots, perceive_metrics, scans_dir, **cfg.judged, seed=cfg.seed, psi=cfg.psi,
                            log=lambda s: print(s, file=sys.stderr), records_dir=records)
     # Attribute accuracy.
     gen, probs, metrics['attribute_accuracy'] = _attribute_metrics(cfg, gm, clf, clf_meta, classify_dir, plots)

@@ -4,7 +4,8 @@
 
 # %% ../nbs/14d_judged.ipynb #c3004a70
 from __future__ import annotations
-import json
+import json, threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from .generate import synthesize, face_codes, encode
 __all__ = ['DEFAULT_HEADLINE', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly', 'held_out_scans',
            'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention', 'power_spectrum',
            'spectrum_bands', 'matched_sample', 'spread_and_attributes', 'judged_records', 'edit_labels_for',
-           'edit_change', 'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum',
+           'edit_change', 'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum', 'beside',
            'judged_generator']
 
 # %% ../nbs/14d_judged.ipynb #869cfbc1
@@ -299,6 +300,16 @@ def plot_spectrum(generated:np.ndarray, data:np.ndarray, path, resolution:int) -
     with atomic_write(path, 'wb') as f_: fig.savefig(f_, format='png', dpi=90)
     return Path(path)
 
+# %% ../nbs/14d_judged.ipynb #bb65262a
+def beside(fn, *args, **kwargs) -> Future:
+    "Run `fn(*args, **kwargs)` in a daemon thread: its future. A failure elsewhere ends the process without waiting for it."
+    out = Future()
+    def run():
+        try: out.set_result(fn(*args, **kwargs))
+        except BaseException as e: out.set_exception(e)
+    threading.Thread(target=run, daemon=True, name=getattr(fn, '__name__', 'beside')).start()
+    return out
+
 # %% ../nbs/14d_judged.ipynb #e3a420ac
 def judged_generator(gm,                       # a loaded generator (`generate.load_model`)
                      data_dir,                 # the normalized data it was trained on
@@ -316,6 +327,11 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
     lighting, condition, how, headline = judged_lighting(perceive_metrics)
     ms = matched_sample(gm, data_dir, per_ethnicity, seed, psi)
     labels = ms['data']['labels']
+    scans_dir = scans_dir if scans_dir and (Path(scans_dir)/'manifest.json').exists() else None
+    held = held_out_scans(scans_dir, gm.resolution, gm.offset_scale, n_edit) if scans_dir else ms['data']
+    # The edits and the encode path need nothing judged below: a second thread runs them beside the matched sample.
+    edits = beside(lambda: (judged_edits(gm, lighting, n_edit, seed, psi, render_size, box_scale, flip, headline),
+                            judged_encode(gm, held, lighting, n_edit, render_size, box_scale, flip)))
     images = {side: render_judged(ms[side]['albedo'], ms[side]['offsets'], lighting, render_size) for side in ('data', 'generated')}
     j = {side: judge_faces(images[side], box_scale=box_scale, flip=flip) for side in images}
     if records_dir is not None:
@@ -327,10 +343,7 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
            **spread_and_attributes(j['data'], j['generated'], labels)}
     log(f"judged: {len(labels)} data + {len(labels)} generated faces; identity spread ratio (MobileFace) "
         f"{out['identity_spread'].get('mobileface', {}).get('ratio')}")
-    out['edits'], sheets = judged_edits(gm, lighting, n_edit, seed, psi, render_size, box_scale, flip, headline)
-    scans_dir = scans_dir if scans_dir and (Path(scans_dir)/'manifest.json').exists() else None
-    held = held_out_scans(scans_dir, gm.resolution, gm.offset_scale, n_edit) if scans_dir else ms['data']
-    out['encode'], sheets['encode'] = judged_encode(gm, held, lighting, n_edit, render_size, box_scale, flip)
+    (out['edits'], sheets), (out['encode'], sheets['encode']) = edits.result()
     out['encode']['faces'] = 'held-out test scans (never trained on)' if scans_dir else 'normalized training faces'
     ps_gen, ps_data = power_spectrum(ms['generated']['albedo']), power_spectrum(ms['data']['albedo'])
     out['spectrum'] = {'bands': spectrum_bands(ps_gen, ps_data), 'generated': ps_gen.tolist(), 'data': ps_data.tolist()}

@@ -1,0 +1,93 @@
+"""One stage's wall time under an earlier commit's code against this working tree's, side by side on the same inputs.
+
+For a change that must leave a stage's outputs alone and only make it faster, when no smaller piece can be timed on
+its own (here: `evaluate`'s threads). The earlier code runs from a git worktree of `--base`; each side runs the
+stage's own command line (from dvc.yaml) as a fresh process with every output redirected to a scratch folder, old
+and new interleaved (A B A B ...) on this checkout's inputs. The face judges' model files (git-ignored) come from
+this checkout for both sides. The outputs of the two sides are compared file by file (JSON without its timing
+fields) in every round.
+
+    python bench/stage_ab.py evaluate --base HEAD [--rounds 2] [--out bench/results/stage_ab_evaluate.json]
+    python bench/stage_ab.py evaluate --base HEAD --collect /tmp/ab   # only summarise the runs already in /tmp/ab
+"""
+import argparse, datetime, filecmp, json, os, platform, shlex, subprocess, sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMING_KEYS = ('stage_seconds', 'seconds', 'stage_time_s')
+
+def stage_command(stage:str, scratch:Path) -> list:
+    "The stage's dvc.yaml command, inputs as absolute paths into this checkout and its outputs under `scratch`."
+    spec = yaml.safe_load((ROOT/'dvc.yaml').read_text())['stages'][stage]
+    outs = {next(iter(o)) if isinstance(o, dict) else o for key in ('outs', 'metrics', 'plots') for o in spec.get(key, [])}
+    args = shlex.split(' '.join(spec['cmd'].split()))
+    return [str(scratch/a) if a in outs else (str(ROOT/a) if (ROOT/a).exists() else a) for a in args]
+
+def run_side(code_root:Path, stage:str, scratch:Path) -> dict:
+    "Run the stage with the package at `code_root`: wall and CPU seconds (/usr/bin/time)."
+    scratch.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, 'PYTHONPATH': str(code_root), 'FACEDIV_JUDGE_MODELS': str(ROOT/'tools/judge/human-models/models')}
+    with open(scratch/'log.txt', 'w') as log:
+        subprocess.run(['/usr/bin/time', '-f', '%e %U %S', '-o', str(scratch/'time.txt')] + stage_command(stage, scratch),
+                       cwd=scratch, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
+    return read_time(scratch)
+
+def read_time(scratch:Path) -> dict:
+    wall, user, system = map(float, (scratch/'time.txt').read_text().split())
+    return {'wall_s': wall, 'cpu_s': round(user + system, 2)}
+
+def _without_timings(x):
+    if isinstance(x, dict): return {k: _without_timings(v) for k, v in x.items() if k not in TIMING_KEYS}
+    if isinstance(x, list): return [_without_timings(v) for v in x]
+    return x
+
+def same_outputs(a:Path, b:Path) -> list:
+    "Files that differ between two sides' scratch folders (JSON compared without timing fields); [] when none."
+    differ = []
+    for f in sorted(p for p in a.rglob('*') if p.is_file() and p.name not in ('log.txt', 'time.txt')):
+        g = b/f.relative_to(a)
+        if not g.exists(): differ.append(str(f.relative_to(a))); continue
+        same = (_without_timings(json.loads(f.read_text())) == _without_timings(json.loads(g.read_text()))) if f.suffix == '.json' \
+               else filecmp.cmp(f, g, shallow=False)
+        if not same: differ.append(str(f.relative_to(a)))
+    return differ
+
+def summarise(stage:str, base:str, scratch:Path, rounds:int) -> dict:
+    rows = [{'old': read_time(scratch/f'old{r}'), 'new': read_time(scratch/f'new{r}'),
+             'differing_outputs': same_outputs(scratch/f'old{r}', scratch/f'new{r}')} for r in range(1, rounds + 1)]
+    old, new = (float(np.median([r[side]['wall_s'] for r in rows])) for side in ('old', 'new'))
+    return {'what': __doc__.split('\n\n')[0], 'date': datetime.date.today().isoformat(), 'machine': f'{platform.machine()}, {os.cpu_count()} cores',
+            'stage': stage, 'base': base, 'rounds': rows, 'old_median_s': old, 'new_median_s': new, 'speedup': round(old / new, 3),
+            'saved_s': round(old - new, 1), 'same_outputs': not any(r['differing_outputs'] for r in rows)}
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('stage')
+    ap.add_argument('--base', default='HEAD', help='the commit whose code is "old"')
+    ap.add_argument('--rounds', type=int, default=2)
+    ap.add_argument('--scratch', default='/tmp/stage_ab')
+    ap.add_argument('--collect', default='', help='summarise the runs already in this folder (old1, new1, ...) instead of running')
+    ap.add_argument('--out', default='')
+    args = ap.parse_args(argv)
+    base = subprocess.run(['git', 'rev-parse', '--short', args.base], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    scratch = Path(args.collect or args.scratch)
+    if not args.collect:
+        worktree = scratch/'base'
+        subprocess.run(['git', 'worktree', 'add', '-f', '--detach', str(worktree), base], cwd=ROOT, check=True, capture_output=True)
+        try:
+            for r in range(1, args.rounds + 1):
+                for side, code in (('old', worktree), ('new', ROOT)):
+                    t = run_side(code, args.stage, scratch/f'{side}{r}')
+                    print(f"round {r} {side}: {t['wall_s']:.1f} s wall, {t['cpu_s']:.1f} s CPU", file=sys.stderr)
+        finally: subprocess.run(['git', 'worktree', 'remove', '--force', str(worktree)], cwd=ROOT, capture_output=True)
+    out = summarise(args.stage, base, scratch, args.rounds)
+    if args.collect: out['collected_from'] = str(scratch)
+    path = Path(args.out or ROOT/f'bench/results/stage_ab_{args.stage}.json')
+    path.write_text(json.dumps(out, indent=1) + '\n')
+    print(f"{args.stage}: {out['old_median_s']:.1f} -> {out['new_median_s']:.1f} s ({out['speedup']}x), same outputs: {out['same_outputs']}: {path}", file=sys.stderr)
+
+if __name__ == '__main__':
+    main()
