@@ -4,20 +4,21 @@ For a change that must leave a stage's outputs alone and only make it faster, wh
 its own (here: `evaluate`'s threads). The earlier code runs from a git worktree of `--base`; each side runs the
 stage's own command line (from dvc.yaml) as a fresh process with every output redirected to a scratch folder, old
 and new interleaved (A B A B ...) on this checkout's inputs. The face judges' model files (git-ignored) come from
-this checkout for both sides. The outputs of the two sides are compared file by file (JSON without its timing
-fields) in every round.
+this checkout for both sides. The outputs of the two sides are compared file by file in every round, as
+`tools/compare_runs.py` compares two runs (JSON without its timing fields, images pixel by pixel).
 
     python bench/stage_ab.py evaluate --base HEAD [--rounds 2] [--out bench/results/stage_ab_evaluate.json]
     python bench/stage_ab.py evaluate --base HEAD --collect /tmp/ab   # only summarise the runs already in /tmp/ab
 """
-import argparse, datetime, filecmp, json, os, platform, shlex, subprocess, sys
+import argparse, datetime, json, os, platform, shlex, subprocess, sys
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMING_KEYS = ('stage_seconds', 'seconds', 'stage_time_s')
+sys.path.insert(0, str(ROOT/'tools'))
+from compare_runs import compare_file  # noqa: E402
 
 def stage_command(stage:str, scratch:Path) -> list:
     "The stage's dvc.yaml command, inputs as absolute paths into this checkout and its outputs under `scratch`."
@@ -39,21 +40,11 @@ def read_time(scratch:Path) -> dict:
     wall, user, system = map(float, (scratch/'time.txt').read_text().split())
     return {'wall_s': wall, 'cpu_s': round(user + system, 2)}
 
-def _without_timings(x):
-    if isinstance(x, dict): return {k: _without_timings(v) for k, v in x.items() if k not in TIMING_KEYS}
-    if isinstance(x, list): return [_without_timings(v) for v in x]
-    return x
-
 def same_outputs(a:Path, b:Path) -> list:
-    "Files that differ between two sides' scratch folders (JSON compared without timing fields); [] when none."
-    differ = []
-    for f in sorted(p for p in a.rglob('*') if p.is_file() and p.name not in ('log.txt', 'time.txt')):
-        g = b/f.relative_to(a)
-        if not g.exists(): differ.append(str(f.relative_to(a))); continue
-        same = (_without_timings(json.loads(f.read_text())) == _without_timings(json.loads(g.read_text()))) if f.suffix == '.json' \
-               else filecmp.cmp(f, g, shallow=False)
-        if not same: differ.append(str(f.relative_to(a)))
-    return differ
+    "Files that differ between two sides' scratch folders beyond timings (`tools/compare_runs.compare_file`); [] when none."
+    files = sorted(p for p in a.rglob('*') if p.is_file() and p.name not in ('log.txt', 'time.txt'))
+    return [str(f.relative_to(a)) for f in files
+            if compare_file(f, b/f.relative_to(a), a, b) not in ('same', 'same but timings')]
 
 def summarise(stage:str, base:str, scratch:Path, rounds:int) -> dict:
     rows = [{'old': read_time(scratch/f'old{r}'), 'new': read_time(scratch/f'new{r}'),

@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_audit.ipynb #665a2813
 from __future__ import annotations
-import base64, html, json, os, sys, time, warnings
+import base64, html, json, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 

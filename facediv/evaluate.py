@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_evaluate.ipynb #266498a5
 from __future__ import annotations
-import csv, importlib.util, json, math, os, sys, time
+import csv, importlib.util, json, math, sys, time
 from pathlib import Path
 
 import numpy as np

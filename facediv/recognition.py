@@ -207,12 +207,13 @@ class DlibEmbedder:
         self.net = DlibResNet(read_dlib_resnet(folder/'dlib_face_recognition_resnet_model_v1.dat')).eval()
     def chips(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
         "[N,150,150,3] uint8: dlib's 5-point shape on the landmark box, and its face chip (as `compute_face_descriptor` cuts it)."
-        out = np.empty((len(images), 150, 150, 3), np.uint8)
+        size = self.net.size
+        out = np.empty((len(images), size, size, 3), np.uint8)
         for k, (im, lm) in enumerate(zip(images, landmarks)):
             (x0, y0), (x1, y1) = lm.min(0), lm.max(0)
             im = np.ascontiguousarray(im)
             box = self.dlib.rectangle(int(x0), int(y0), int(math.ceil(x1)), int(math.ceil(y1)))
-            out[k] = self.dlib.get_face_chip(im, self.shape(im, box), size=150, padding=0.25)
+            out[k] = self.dlib.get_face_chip(im, self.shape(im, box), size=size, padding=0.25)
         return out
     def descriptors(self, images:np.ndarray, landmarks:np.ndarray) -> np.ndarray:
         "[N,128] raw dlib descriptors."
