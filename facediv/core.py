@@ -376,6 +376,14 @@ def code_version(*modules:str) -> str:
 
 
 # %% ../nbs/00_core.ipynb #b128bf3f
+def _share_cores(threads:int) -> None:
+    "Initializer of a shard worker: `threads` threads for its BLAS, OpenMP and torch pools (workers × threads = cores)."
+    import sys
+    from threadpoolctl import threadpool_limits
+    for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = str(threads)   # pools loaded later
+    threadpool_limits(threads)                                                                          # pools loaded already
+    if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(threads)
+
 def run_shards(todo:list,              # shard indices still to do (ShardedOutput.todo())
                work:Callable,          # work(k) computes and writes shard k; picklable when workers > 1 (a module-level function or partial)
                workers:int=1,          # processes; 1 = here, in order; 0 = one per CPU core
@@ -391,7 +399,9 @@ def run_shards(todo:list,              # shard indices still to do (ShardedOutpu
         return [work(k) for k in tqdm(todo, **bar)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
-    with ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context('spawn')) as pool:
+    n = min(workers, len(todo))
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context('spawn'), initializer=_share_cores,
+                             initargs=(max(1, (os.cpu_count() or 1) // n),)) as pool:
         jobs = [pool.submit(work, k) for k in todo]
         for job in tqdm(as_completed(jobs), total=len(jobs), **bar): job.result()   # the first error stops the stage; finished shards stay
         return [job.result() for job in jobs]

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from fastcore.script import call_parse
 from scipy import ndimage
+from scipy.linalg import cho_factor, cho_solve, LinAlgError
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 from threadpoolctl import threadpool_limits
@@ -25,10 +26,10 @@ from .render import Camera, render
 # %% auto #0
 __all__ = ['MEDIAPIPE_68', 'MEDIAPIPE_LOCK', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'GROUP_ERRORS',
            'check_image', 'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks',
-           'FaceFit', 'fit_landmarks', 'project_to_uv', 'Reconstruction', 'reconstruct_portrait', 'camera_from_arrays',
-           'similarity_align', 'evaluate_reconstruction', 'empty_reconstruction', 'reconstruct_face',
-           'reconstruct_shard', 'identity_prior_source', 'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics',
-           'main']
+           'rotation', 'FaceFit', 'LMResult', 'least_squares_lm', 'fit_landmarks', 'project_to_uv', 'Reconstruction',
+           'reconstruct_portrait', 'camera_from_arrays', 'similarity_align', 'evaluate_reconstruction',
+           'empty_reconstruction', 'reconstruct_face', 'reconstruct_shard', 'identity_prior_source',
+           'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics', 'main']
 
 # %% ../nbs/07_reconstruct.ipynb #8d354dce
 def check_image(image, name:str='image') -> np.ndarray:
@@ -188,6 +189,14 @@ LANDMARK_SIGMA = 0.01            # landmark noise as a fraction of the landmark 
 JAW_WEIGHT = 0.5                 # residual weight of the 17 jaw landmarks for MediaPipe landmarks
 R_FRONT = np.diag([1., -1., -1.])  # world→camera rotation looking at the face from +z (x right, y down)
 
+def rotation(rotvec:np.ndarray) -> np.ndarray:
+    "[3,3] world→camera rotation exp([rotvec]×) · R_FRONT (Rodrigues' formula; the fit's pose parameters)."
+    theta = float(np.sqrt(rotvec @ rotvec))
+    k = rotvec / theta if theta > 1e-12 else rotvec                        # below that, first order is exact in float64
+    cross = np.array([[0., -k[2], k[1]], [k[2], 0., -k[0]], [-k[1], k[0], 0.]])
+    R = np.eye(3) + (np.sin(theta) * cross + (1 - np.cos(theta)) * cross @ cross if theta > 1e-12 else cross)
+    return R @ R_FRONT
+
 @dataclass(eq=False)
 class FaceFit:
     "The template fitted to one portrait's landmarks."
@@ -224,13 +233,68 @@ def _fit_result(sol, tpl, K:int, E:int, focal, f0:float, c, W:int, H:int, lm, ma
     f = focal if focal is not None else f0 * np.exp(p[6])
     identity = np.zeros(len(tpl.identity_modes), np.float32); identity[:K] = p[7:7 + K]
     expr = np.zeros(len(tpl.expression_modes), np.float32); expr[:E] = p[7 + K:]
-    R = Rotation.from_rotvec(p[:3]).as_matrix() @ R_FRONT
+    R = rotation(p[:3])
     camera = Camera(np.array([[f, 0, c[0]], [0, f, c[1]], [0, 0, 1]]), R, p[3:6], W, H)
     projected = camera.project(landmarks68(template_vertices(identity, expr)))[:, :2]
     residual = float(np.linalg.norm(projected - lm, axis=1).mean())
     iod = np.linalg.norm(lm[36:42].mean(0) - lm[42:48].mean(0))
     ok = bool(sol.status > 0 and np.isfinite(p).all() and residual < max_residual * iod and camera.t[2] > 0)
     return FaceFit(identity, expr, camera, lm.astype(np.float32), projected.astype(np.float32), residual, ok, n_evals)
+
+# %% ../nbs/07_reconstruct.ipynb #4ea29dde
+@dataclass(eq=False)
+class LMResult:
+    "What `least_squares_lm` found."
+    x:np.ndarray   # the solution
+    cost:float     # ½‖r(x)‖²
+    status:int     # 0 = evaluation budget spent; 1 gradient, 2 cost, 3 step, 4 cost and step converged (scipy's codes)
+    nfev:int       # residual evaluations
+    njev:int       # Jacobian evaluations
+
+def least_squares_lm(fun,                  # x [n] -> residuals r [m]
+                     jac,                  # x [n] -> Jacobian [m,n] of the residuals
+                     x0:np.ndarray,        # [n] start (clipped into the bounds)
+                     lower=None, upper=None,  # [n] bounds (None or ±inf = unbounded)
+                     ftol:float=1e-8,      # converged when the cost drops by less than ftol × cost
+                     xtol:float=1e-8,      # ... or the step is shorter than xtol × (xtol + ‖x‖)
+                     gtol:float=1e-8,      # ... or the projected gradient's largest entry is below gtol
+                     max_nfev:int|None=None,  # residual evaluations allowed (None = 100 n)
+                    ) -> LMResult:
+    "Minimise ½‖fun(x)‖² within [lower, upper]: Levenberg–Marquardt on the normal equations, for small dense problems."
+    x = np.asarray(x0, np.float64).copy(); n = len(x)
+    lo = np.full(n, -np.inf) if lower is None else np.broadcast_to(np.asarray(lower, np.float64), (n,))
+    hi = np.full(n, np.inf) if upper is None else np.broadcast_to(np.asarray(upper, np.float64), (n,))
+    if (lo > hi).any(): raise ParamsError("a lower bound exceeds its upper bound", "pass lower <= upper for every parameter")
+    x = np.clip(x, lo, hi)
+    r = fun(x); cost = 0.5 * r @ r
+    if not np.isfinite(cost): raise ParamsError("the residuals at the start are not finite", "start from a point where they are")
+    J = jac(x); A, g = J.T @ J, J.T @ r                                          # [n,n], [n]
+    nfev = njev = 1; max_nfev = max_nfev or 100 * n
+    lam, nu, status = 1e-3, 2., 0
+    while nfev < max_nfev:
+        free = ~(((x <= lo) & (g > 0)) | ((x >= hi) & (g < 0)))                 # not held at a bound
+        if np.abs(g[free]).max(initial=0) < gtol: status = 1; break
+        Af = A[np.ix_(free, free)]
+        Af[np.diag_indices_from(Af)] += lam * np.maximum(A.diagonal()[free], 1e-12)   # Marquardt's scaling
+        try: step_free = -cho_solve(cho_factor(Af), g[free])
+        except LinAlgError: lam *= nu; nu *= 2; continue
+        step = np.zeros(n); step[free] = step_free
+        x_new = np.clip(x + step, lo, hi); step = x_new - x
+        small_step = np.linalg.norm(step) < xtol * (xtol + np.linalg.norm(x))
+        r_new = fun(x_new); nfev += 1; cost_new = 0.5 * r_new @ r_new
+        gain = cost - cost_new
+        if np.isfinite(cost_new) and gain > 0:
+            predicted = -(g @ step + 0.5 * step @ A @ step)
+            rho = gain / predicted if predicted > 0 else 0.
+            small_cost = gain < ftol * cost
+            x, r, cost = x_new, r_new, cost_new
+            J = jac(x); njev += 1; A, g = J.T @ J, J.T @ r
+            lam *= max(1 / 3, 1 - (2 * rho - 1) ** 3); nu = 2.
+            if small_cost or small_step: status = 4 if small_cost and small_step else 2 if small_cost else 3; break
+        else:
+            if small_step: status = 3; break                                  # no decrease even for a vanishing step
+            lam *= nu; nu *= 2
+    return LMResult(x, float(cost), status, nfev, njev)
 
 # %% ../nbs/07_reconstruct.ipynb #a1daed36
 def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y down)
@@ -246,6 +310,7 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
                   max_residual:float=0.1,     # converged only if residual_px < this × inter-ocular distance
                   tol:float=1e-8,             # ftol and xtol of the full fit (scipy's default; interactive use may take 1e-4)
                   prior_mean:np.ndarray|None=None,  # [100] centre of the identity prior (e.g. the label's mean shape); None = the template
+                  solver:str='lm',            # 'lm' (least_squares_lm) | 'trf' (scipy's trust-region reflective: the slower reference)
                  ) -> FaceFit:
     "Fit ICT identity (+ expression), pose and focal length to 68 landmarks by regularised least squares."
     lm, W, H = _check_landmarks(lm2d, image_size)
@@ -253,9 +318,11 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
     if not (isinstance(identity_modes, (int, np.integer)) and 0 <= identity_modes <= len(tpl.identity_modes)):
         raise ParamsError(f"identity_modes = {identity_modes!r}; expected an integer in 0..{len(tpl.identity_modes)}", "set reconstruct.identity_modes to e.g. 100")
     if not ridge > 0: raise ParamsError(f"ridge = {ridge!r}; expected a positive number", "set reconstruct.ridge to e.g. 1.0")
+    if solver not in ('lm', 'trf'): raise ParamsError(f"solver = {solver!r}; expected 'lm' or 'trf'", "leave solver at its default, 'lm'")
     K, E = int(identity_modes), len(tpl.expression_modes) if expression else 0
     mean = tpl.neutral[tpl.landmarks68].astype(np.float64)                                  # [68,3]
-    basis = np.concatenate([tpl.identity_modes[:K], tpl.expression_modes[:E]])[:, tpl.landmarks68].astype(np.float64)  # [K+E,68,3]
+    basis = np.concatenate([tpl.identity_modes[:K, tpl.landmarks68], tpl.expression_modes[:E, tpl.landmarks68]]).astype(np.float64)  # [K+E,68,3]
+    flat_basis = basis.reshape(K + E, 68 * 3)                                              # [K+E,204]
     c = np.array([W / 2, H / 2])
     scale = 1 / (LANDMARK_SIGMA * np.linalg.norm(lm.max(0) - lm.min(0)))                    # 1/px
     ws = np.ones(68) * scale; ws[:17] *= jaw_weight                                      # residual weight, 1/px
@@ -265,15 +332,15 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
     # Parameters p: rotvec [3], t [3], log(f/f0) [1], coefficients [n] (n = 0 for the rigid start, K+E after).
     def model(p, n):
         f = focal if focal is not None else f0 * np.exp(p[6])
-        X = mean + np.tensordot(p[7:7 + n], basis[:n], 1) if n else mean               # [68,3]
-        R = Rotation.from_rotvec(p[:3]).as_matrix() @ R_FRONT
-        return X @ R.T + p[3:6], R, f                                                   # [68,3] camera coords
+        X = mean + (p[7:7 + n] @ flat_basis[:n]).reshape(68, 3) if n else mean         # [68,3]
+        R = rotation(p[:3])
+        return X @ R.T + p[3:6], R, f, X                                                # [68,3] camera coords
     def residuals(p, n):
-        cam, _, f = model(p, n)
+        cam, _, f, _ = model(p, n)
         xy = f * cam[:, :2] / cam[:, 2:] + c
         return np.concatenate([((xy - lm) * ws[:, None]).ravel(), prior[:n] * (p[7:7 + n] - centre[:n]), [p[6] / fov_sd]])
     def jacobian(p, n):
-        cam, R, f = model(p, n)
+        cam, R, f, X = model(p, n)
         x, y, z = cam.T
         P = np.zeros((68, 2, 3)); P[:, 0, 0] = P[:, 1, 1] = f / z                      # d pixel / d camera coords
         P[:, 0, 2], P[:, 1, 2] = -f * x / z ** 2, -f * y / z ** 2
@@ -281,16 +348,19 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
         lmJ = J[:136].reshape(68, 2, 7 + n)                                             # view: landmark rows
         xy = f * cam[:, :2] / cam[:, 2:] + c
         for a in range(3):                                                              # rotation: finite differences
-            q = p.copy(); q[a] += 1e-7
-            cq = model(q, n)[0]
+            q = p[:3].copy(); q[a] += 1e-7
+            cq = X @ rotation(q).T + p[3:6]
             lmJ[:, :, a] = (f * cq[:, :2] / cq[:, 2:] + c - xy) / 1e-7
         lmJ[:, :, 3:6] = P                                                              # translation
         if focal is None: lmJ[:, :, 6] = xy - c                                         # log focal length
-        if n: lmJ[:, :, 7:] = np.einsum('ica,kia->ick', P, np.einsum('ab,kib->kia', R, basis[:n]))
+        if n: lmJ[:, :, 7:] = P @ (basis[:n] @ R.T).transpose(1, 2, 0)                 # [68,2,3] @ [68,3,n]
         lmJ *= ws[:, None, None]
         J[136:136 + n, 7:] = np.diag(prior[:n])
         J[-1, 6] = 1 / fov_sd
         return J
+    def solve(n, p0, lo=-np.inf, hi=np.inf, **tols):
+        if solver == 'lm': return least_squares_lm(lambda p: residuals(p, n), lambda p: jacobian(p, n), p0, lo, hi, **tols)
+        return least_squares(residuals, p0, jacobian, args=(n,), bounds=(lo, hi), x_scale='jac', method='trf', **tols)
     with threadpool_limits(1):   # tiny dense problems: threads only add overhead (and stall under load)
         # 1. Rigid fit from three yaw starts, at the distance where the template has the landmarks' width.
         f_init = focal if focal is not None else f0
@@ -298,16 +368,15 @@ def fit_landmarks(lm2d:np.ndarray,            # [68,2] landmarks, px (x right, y
         best, n_evals = None, 0
         for yaw in (0., -30., 30.):
             rotvec = Rotation.from_euler('y', yaw, degrees=True).as_rotvec()
-            R = Rotation.from_rotvec(rotvec).as_matrix() @ R_FRONT
+            R = rotation(rotvec)
             t = f_init * width_cm / width_px * np.r_[(lm.mean(0) - c) / f_init, 1] - R @ mean.mean(0)
-            sol = least_squares(residuals, np.r_[rotvec, t, 0.], jacobian, args=(0,), x_scale='jac', method='trf')
+            sol = solve(0, np.r_[rotvec, t, 0.])
             n_evals += sol.nfev
             if best is None or sol.cost < best.cost: best = sol
         # 2. Everything, from the best rigid pose; expression weights are bounded to [0, 1].
         lo = np.r_[np.full(7 + K, -np.inf), np.zeros(E)]; hi = np.r_[np.full(7 + K, np.inf), np.ones(E)]
         p0 = np.r_[best.x, centre[:K], np.full(E, 1e-3)]
-        sol = least_squares(residuals, p0, jacobian, args=(K + E,), bounds=(lo, hi), x_scale='jac', method='trf',
-                            ftol=tol, xtol=tol)
+        sol = solve(K + E, p0, lo, hi, ftol=tol, xtol=tol)
         n_evals += sol.nfev
     return _fit_result(sol, tpl, K, E, focal, f0, c, W, H, lm, max_residual, n_evals)
 

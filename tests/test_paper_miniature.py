@@ -3,9 +3,10 @@ normaliser patches at 256², the paper-size translators and SR net, the StyleGAN
 faces and one or two steps, on CPU (`bench/paper_miniature.py`; its report, with every stage's time and peak RSS
 for planning a GPU run, is `bench/results/paper_miniature.json`).
 
-CI runs the stages that do not need the GAN (about 5 minutes on 2 cores). The GAN stages at 1K with the paper's
-channel counts take 1–5 CPU minutes per step and their evaluations many more (about 40 minutes in all), so they run
-only with `FACEDIV_PAPER_MINIATURE=full`; their shapes are then checked too.
+CI runs the stages that do not need the GAN (about 5 minutes on 2 cores); their seconds and peak RSS land in the
+pytest summary. The GAN stages at 1K with the paper's channel counts take minutes per step on CPU, and their
+evaluations many more (about 40 minutes in all), so they run only with `FACEDIV_PAPER_MINIATURE=full`; their
+shapes are then checked too.
 """
 import json, os, sys
 from pathlib import Path
@@ -25,13 +26,15 @@ def miniature(tmp_path_factory):
     if not (ROOT/'.git').exists(): pytest.skip('needs a git checkout of facediv (the run copies what git tracks)')
     work = tmp_path_factory.mktemp('paper_miniature')
     report = paper_miniature.run_miniature(work, None if FULL else paper_miniature.before_gan(STAGES))
-    print(json.dumps({name: {k: row[k] for k in ('seconds', 'peak_rss_mb')} for name, row in report['stages'].items()}))
     return work, report
 
 def read(work:Path, rel:str) -> dict: return json.loads((work/rel).read_text())
 
-def test_stages_run_at_paper_shapes(miniature):
+def test_stages_run_at_paper_shapes(miniature, record_property):
     work, report = miniature
+    record_property('report', [f"{name:18s} {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']:6d} MB"
+                               + ''.join(f"  {secs} s/step" for secs in row.get('seconds_per_step', {}).values())
+                               for name, row in report['stages'].items()])
     assert list(report['stages']) == (paper_miniature.stage_order(STAGES) if FULL else paper_miniature.before_gan(STAGES))
     assert all(row['returncode'] == 0 for row in report['stages'].values())
     assert read(work, 'data/normalize/manifest.json')['uv_res'] == 1024                         # 1K UV maps end to end
