@@ -7,6 +7,7 @@ for `portraits` and `reconstruct`, once with the default pools and once with one
 the order over the rounds. The written shards are compared byte for byte.
 
     python bench/shard_threads.py [--rounds 2] [--out bench/results/shard_threads.json]
+    python bench/shard_threads.py --estimate_only     # only the per-run saving, from an existing --out
 """
 import argparse, datetime, filecmp, json, os, platform, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -46,11 +47,24 @@ def same_shards(a:Path, b:Path) -> bool:
     names = sorted(p.name for p in a.glob('shard_*.npz'))
     return names == sorted(p.name for p in b.glob('shard_*.npz')) and all(filecmp.cmp(a/n, b/n, shallow=False) for n in names)
 
+def per_run_saving(result:dict) -> dict:
+    "Seconds a default run saves per stage: the pair's saving times the stage's shards / 2 (two workers)."
+    shards = {'portraits': 'data/portraits', 'reconstruct': 'data/reconstruct'}
+    saved = {}
+    for stage, row in result['stages'].items():
+        n = len(json.loads((ROOT/shards[stage]/'manifest.json').read_text())['shards'])
+        saved[stage] = round((row['best_s']['default_threads'] - row['best_s']['one_thread']) * n / 2, 1)
+    return {'per_stage_s': saved, 'total_s': round(sum(saved.values()), 1)}
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--rounds', type=int, default=2)
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'shard_threads.json'))
+    ap.add_argument('--estimate_only', action='store_true', help='recompute only the per-run saving of an existing --out')
     args = ap.parse_args()
+    if args.estimate_only:
+        result = json.loads(Path(args.out).read_text()); result['saved_per_run'] = per_run_saving(result)
+        Path(args.out).write_text(json.dumps(result, indent=1) + '\n'); print(json.dumps(result['saved_per_run'])); return
     result = {'what': __doc__.split('\n\n')[0], 'date': datetime.date.today().isoformat(),
               'machine': f"{platform.machine()}, {os.cpu_count()} cores", 'rounds': args.rounds, 'stages': {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,6 +81,7 @@ def main():
             result['stages'][stage] = {'two_shards_wall_s': seconds, 'best_s': best,
                                        'speedup': round(best['default_threads'] / best['one_thread'], 3),
                                        'same_bytes': same_shards(Path(tmp)/stage/'default_threads', Path(tmp)/stage/'one_thread')}
+    result['saved_per_run'] = per_run_saving(result)
     Path(args.out).write_text(json.dumps(result, indent=1) + '\n')
     print(json.dumps(result, indent=1))
 
