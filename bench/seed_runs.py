@@ -12,7 +12,7 @@ Each seed is a full default run (about 33 min on 2 cores). Not a test.
     python bench/seed_runs.py --seeds 1 2            # about 70 min on 2 cores
     python bench/seed_runs.py --seeds 3 --keep /tmp/seeds   # keep the clones
 """
-import argparse, json, shutil, subprocess, tempfile, time
+import argparse, json, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import yaml
@@ -20,7 +20,8 @@ import yaml
 from paper_miniature import stage_env   # the judges' model files of this checkout (a clone lacks them: git ignores them)
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS_DIR = ROOT/'bench'/'results'/'seeds'
+sys.path.insert(0, str(ROOT/'tools'))
+from check_metrics import SEEDS_DIR  # noqa: E402   (where check_metrics --derive reads the seeds)
 
 def seeded_params(params:dict, seed:int) -> dict:
     "params.yaml with every stage block's `seed` set to `seed` (blocks without one are deterministic given their inputs)."
