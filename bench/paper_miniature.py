@@ -7,7 +7,7 @@ out), so this checkout's params.yaml and data are untouched. `tests/test_paper_m
 
     python bench/paper_miniature.py [--out bench/results/paper_miniature.json] [--keep DIR]
 """
-import argparse, json, os, platform, re, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import yaml
@@ -124,6 +124,11 @@ def step_seconds(outs:list) -> dict:
             if secs: found[log.name] = [round(x, 1) for x in secs]
     return found
 
+def stage_line(name:str, row:dict) -> str:
+    "One stage of a report as a line: wall seconds, peak RSS and, for training stages, seconds per step."
+    return (f"{name:18s} {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']:6d} MB"
+            + ''.join(f"  {log}: {secs} s/step" for log, secs in row.get('seconds_per_step', {}).items()))
+
 class StageFailed(RuntimeError):
     "A stage failed; `report` holds every stage run so far, the failed one with the tail of its log."
     def __init__(self, message:str, report:dict): super().__init__(message); self.report = report
@@ -143,8 +148,7 @@ def run_miniature(work:Path, stages:list|None=None, report:dict|None=None) -> di
         steps = step_seconds([work/o for o in stage_outs(dvc)[name]])
         if steps: row['seconds_per_step'] = steps
         report['stages'][name] = row
-        print(f"{name:18s} {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']:6d} MB"
-              + ''.join(f"  {log}: {secs} s/step" for log, secs in steps.items()), flush=True)
+        print(stage_line(name, row), flush=True)
         if row['returncode'] != 0:
             row['log_tail'] = (work/'logs'/f'{name}.log').read_text()[-2000:]
             raise StageFailed(f"stage {name} failed under the paper miniature:\n" + row['log_tail'], report)

@@ -1,5 +1,6 @@
 """Shared pytest hooks: tests that measure something (the paper miniature's per-stage time and peak RSS) attach it
-with `record_property`, and the run's summary prints it, so CI's log carries the numbers (under xdist as well)."""
+with `record_property`, and the run's summary prints it, so CI's log carries the numbers
+(the properties travel with each test's report, so this holds when tests run in worker processes too)."""
 
 def pytest_terminal_summary(terminalreporter):
     "Print every `report` property that passing tests recorded (name, then one line per entry)."

@@ -32,9 +32,7 @@ def read(work:Path, rel:str) -> dict: return json.loads((work/rel).read_text())
 
 def test_stages_run_at_paper_shapes(miniature, record_property):
     work, report = miniature
-    record_property('report', [f"{name:18s} {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']:6d} MB"
-                               + ''.join(f"  {secs} s/step" for secs in row.get('seconds_per_step', {}).values())
-                               for name, row in report['stages'].items()])
+    record_property('report', [paper_miniature.stage_line(name, row) for name, row in report['stages'].items()])
     assert list(report['stages']) == (paper_miniature.stage_order(STAGES) if FULL else paper_miniature.before_gan(STAGES))
     assert all(row['returncode'] == 0 for row in report['stages'].values())
     assert read(work, 'data/normalize/manifest.json')['uv_res'] == 1024                         # 1K UV maps end to end
