@@ -100,12 +100,20 @@ def modulated_conv2d(x:torch.Tensor,        # [NIHW] input activations
                      styles:torch.Tensor,   # [NI] per-sample input-channel scales
                      demodulate:bool=True,  # normalise each output channel's kernel to unit norm? False for ToRGB
                      up:bool=False,         # upsample 2× (bilinear) first?
+                     fused:bool=True,       # one grouped convolution of per-sample kernels; False = scale the activations (training)
                     ) -> torch.Tensor:      # [NOHW]
     "Convolve each sample with the kernel modulated (and demodulated) by its own styles."
     N, I = x.shape[:2]
     O, _, kh, kw = weight.shape
     assert_shape(weight, [O, I, kh, kw])
     assert_shape(styles, [N, I])
+    if not fused:
+        x = x * styles.reshape(N, I, 1, 1)                                        # [NIHW]
+        if up: x = upsample2x(x)                                                  # [NIHW]
+        x = F.conv2d(x, weight, padding=kh // 2)                                  # [NOHW]
+        if not demodulate: return x
+        dcoefs = ((weight.unsqueeze(0) * styles.reshape(N, 1, I, 1, 1)).square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt()  # [NO]
+        return x * dcoefs.reshape(N, O, 1, 1)                                     # [NOHW]
     w = weight.unsqueeze(0) * styles.reshape(N, 1, I, 1, 1)                       # [NOIkk]
     if demodulate: w = w * (w.square().sum(dim=[2, 3, 4], keepdim=True) + 1e-8).rsqrt()  # [NOIkk]
     if up: x = upsample2x(x)                                                      # [NIHW]
@@ -202,7 +210,7 @@ class SynthesisLayer(nn.Module):
         assert_shape(x, [None, self.in_channels, r_in, r_in])
         assert_shape(w, [x.shape[0], self.w_dim])
         styles = self.affine(w)                                                  # [NI]
-        x = modulated_conv2d(x, self.weight, styles, up=self.up)                 # [NOHW]
+        x = modulated_conv2d(x, self.weight, styles, up=self.up, fused=not self.training)  # [NOHW]
         if self.use_noise and noise_mode != 'none':
             noise = (torch.randn([x.shape[0], 1, self.resolution, self.resolution], device=x.device)
                      if noise_mode == 'random' else self.noise_const)            # [N1HW] or [HW]
@@ -232,7 +240,7 @@ class ToRGBLayer(nn.Module):
     def forward(self, x, w):
         assert_shape(x, [None, self.in_channels, None, None])
         styles = self.affine(w) * self.weight_gain                               # [NI]
-        x = modulated_conv2d(x, self.weight, styles, demodulate=False)           # [NOHW]
+        x = modulated_conv2d(x, self.weight, styles, demodulate=False, fused=not self.training)  # [NOHW]
         return bias_act(x, self.bias, clamp=self.conv_clamp)
 
 # %% ../nbs/11_gan.ipynb #722e000e

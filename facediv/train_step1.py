@@ -17,7 +17,8 @@ from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json,
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
 from .gan import Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
-from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint)
+from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
+                       cpu_channels_last)
 from .core import POSITIVE, NONNEG, NONNEG_INT, BETAS
 from .gan import network_spec
 from .figures import write_loss_plots, asset_images, save_grid
@@ -148,6 +149,7 @@ def step1_setup(run_dir, data_dir, plots_dir, metrics_path, data_kwargs, E_kwarg
     with acc.main_process_first(): ts = prepare_training_set(data_dir, run_dir/'cache', **data_kwargs)
     torch.manual_seed(seed)
     E, G1, DE = Encoder(**E_kwargs).to(dev), Generator(**G_kwargs).to(dev), CodeDiscriminator(**D_kwargs).to(dev)
+    cpu_channels_last(dev, E, G1, DE)                                            # NHWC convolutions on the CPU
     if label_prior: G1.set_prior(*(t.to(dev) for t in ts.label_prior(G1.prior_resolution, prior_ridge)))  # G1 learns residuals over it
     if G1.basis_components:                                                      # the data's principal directions around that prior
         G1.set_basis(ts.residual_basis(G1.prior_mean.cpu(), G1.prior_labels.cpu(), G1.basis_components, seed=seed).to(dev))

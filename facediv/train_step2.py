@@ -18,7 +18,8 @@ from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, sav
 from .taxonomy import ETHNICITIES, Attributes, one_hot, taxonomy_spec, check_taxonomy
 from .gan import (Generator, Discriminator, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
-from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint)
+from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
+                       cpu_channels_last)
 from .core import POSITIVE, NONNEG, NONNEG_INT, BETAS
 from .gan import network_spec, load_checkpoint
 from .figures import write_loss_plots, asset_images, save_grid
@@ -222,6 +223,7 @@ def step2_setup(run_dir, data_dir, step1_model, plots_dir, metrics_path, step1_h
     if G.basis_components: G.set_basis(G1.basis)                                 # and its principal directions
     if init_from_G1: init_from(G, G1, step1_model)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    cpu_channels_last(dev, G, D)                                                 # NHWC convolutions on the CPU (G_ema, only sampled, keeps NCHW)
     specs = {'G': network_spec(G, G_kwargs), 'D': network_spec(D, D_kwargs), 'G_ema': network_spec(G_ema, G_kwargs)}
     opt_G = _lazy_adam(G.parameters(), **G_opt_kwargs, interval=L['pl_interval']) if L['pl_weight'] > 0 else torch.optim.Adam(G.parameters(), **G_opt_kwargs)
     opt_D = _lazy_adam(D.parameters(), **D_opt_kwargs, interval=L['r1_interval']) if L['r1_gamma'] > 0 else torch.optim.Adam(D.parameters(), **D_opt_kwargs)

@@ -18,7 +18,7 @@ from .checkpoint import save_tensors, load_tensors, optimizer_tensors, load_opti
 # %% auto #0
 __all__ = ['COMMON_SCHEMA', 'HASH_EXCLUDE', 'batch_indices', 'seed_torch', 'save_checkpoint', 'resume_from', 'peak_ram_mb',
            'StatsLog', 'LossAverager', 'check_stage_io', 'distributed_env', 'accelerate_command', 'launch',
-           'make_accelerator', 'sync_gradients', 'run_config_hash', 'data_fingerprint']
+           'make_accelerator', 'sync_gradients', 'cpu_channels_last', 'run_config_hash', 'data_fingerprint']
 
 # %% ../nbs/00b_training.ipynb #b4521420
 def batch_indices(seed:int, step:int, n:int, batch:int, rank:int=0, world:int=1, stream:str='batch') -> np.ndarray:
@@ -169,6 +169,12 @@ def sync_gradients(acc, params) -> None:
         flat = acc.reduce(torch.cat([p.grad.flatten() for p in params]), reduction='mean')
         for p, g in zip(params, flat.split([p.numel() for p in params])): p.grad.copy_(g.reshape(p.shape))
     for p in params: torch.nan_to_num(p.grad, nan=0, posinf=1e5, neginf=-1e5, out=p.grad)
+
+# %% ../nbs/00b_training.ipynb #c01c5a4d
+def cpu_channels_last(device, *nets:torch.nn.Module) -> None:
+    "Store the 4-D weights of `nets` channels-last (NHWC) when `device` is the CPU (oneDNN skips its layout reorders); values are unchanged."
+    if torch.device(device).type != 'cpu': return                                # measured on the CPU only
+    for net in nets: net.to(memory_format=torch.channels_last)
 
 # %% ../nbs/00b_training.ipynb #8166f6b4
 COMMON_SCHEMA = {

@@ -1,0 +1,87 @@
+"""GAN training steps on the CPU: the modulated convolution's training form with channels-last weights, against
+the fused grouped convolution on NCHW weights (the way both GAN stages trained before).
+
+Each stage (`train_step1`, `train_step2`) is run on the committed data with the default profile's networks, for 20
+and for 100 steps, in fresh processes, old and new interleaved (the order alternates by round). The time per step
+is the difference of the two runs over 80 steps, so start-up, data loading and the final evaluation cancel out.
+The saving on the default run is that per-step difference times the stage's `steps` in params.yaml.
+The 20-step models of the two ways are compared: the same function, so they differ only by float rounding.
+
+    python bench/train_speed.py [--rounds 2] [--out bench/results/train_speed.json]
+"""
+import argparse, datetime, json, os, platform, subprocess, sys, tempfile, time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE_ARGS = {
+    'train_step1': lambda out: ['--data_dir', 'data/normalize', '--out_dir', out, '--plots_dir', f'{out}/plots', '--metrics_path', f'{out}/m.json'],
+    'train_step2': lambda out: ['--data_dir', 'data/normalize', '--step1_model', 'models/train_step1/model.safetensors', '--out_dir', out,
+                                '--plots_dir', f'{out}/plots', '--metrics_path', f'{out}/m.json'],
+}
+# One training run; argv: stage, old|new, params file, then the stage's arguments. 'old' = fused modconv, NCHW weights.
+CHILD = """
+import sys, importlib
+stage, way = sys.argv[1], sys.argv[2]
+import facediv.gan as gan
+mod = importlib.import_module(f'facediv.{stage}')
+if way == 'old':
+    fused = gan.modulated_conv2d
+    gan.modulated_conv2d = lambda *a, **k: fused(*a, **(k | {'fused': True}))
+    mod.cpu_channels_last = lambda *a: None
+sys.argv = ['train', '--params'] + sys.argv[3:]
+mod.main()
+"""
+
+def short_params(steps:int, folder:Path) -> Path:
+    "params.yaml with both GAN stages cut to `steps` steps, no snapshots and no prior calibration."
+    p = yaml.safe_load((ROOT/'params.yaml').read_text())
+    for stage in STAGE_ARGS: p[stage].update(steps=steps, snapshot_every=10 ** 6, log_every=steps)
+    p['train_step2']['calibrate_samples'] = 0
+    path = folder/f'params_{steps}.yaml'; path.write_text(yaml.safe_dump(p)); return path
+
+def run(stage:str, way:str, params:Path, out:Path) -> float:
+    "Wall seconds of one training run."
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, '-c', CHILD, stage, way, str(params), *STAGE_ARGS[stage](str(out))], cwd=ROOT,
+                       capture_output=True, text=True)
+    if r.returncode: raise SystemExit(f"{stage} ({way}) failed:\n{r.stderr[-3000:]}")
+    return time.perf_counter() - t
+
+def max_weight_diff(a:Path, b:Path) -> float:
+    "Largest absolute difference between the tensors of two model files."
+    from safetensors.torch import load_file
+    x, y = load_file(str(a)), load_file(str(b))
+    return max(float((x[k] - y[k]).abs().max()) for k in x if x[k].is_floating_point())
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--rounds', type=int, default=2)
+    ap.add_argument('--out', default=str(ROOT/'bench/results/train_speed.json'))
+    args = ap.parse_args()
+    params = yaml.safe_load((ROOT/'params.yaml').read_text())
+    result = {'what': __doc__.split('\n\n')[0].replace('\n', ' '), 'date': datetime.date.today().isoformat(),
+              'machine': f'{os.cpu_count()}-core {platform.machine()}', 'rounds': args.rounds, 'stages': {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        short = {n: short_params(n, tmp) for n in (20, 100)}
+        for stage in STAGE_ARGS:
+            seconds = {w: {n: [] for n in short} for w in ('old', 'new')}
+            for r in range(args.rounds):
+                for way in (('old', 'new') if r % 2 == 0 else ('new', 'old')):
+                    for n, p in short.items():
+                        seconds[way][n].append(run(stage, way, p, tmp/f'{stage}_{way}_{n}_{r}'))
+                        print(f'{stage} {way} {n} steps: {seconds[way][n][-1]:.1f} s', flush=True)
+            per_step = {w: round(sum(b - a for a, b in zip(s[20], s[100])) / len(s[20]) / 80, 4) for w, s in seconds.items()}
+            steps = params[stage]['steps']
+            result['stages'][stage] = {
+                'seconds': seconds, 'per_step_s': per_step, 'ratio': round(per_step['new'] / per_step['old'], 3),
+                'default_steps': steps, 'saved_per_run_s': round((per_step['old'] - per_step['new']) * steps, 1),
+                'max_weight_diff_20_steps': max_weight_diff(tmp/f'{stage}_old_20_0/model.safetensors', tmp/f'{stage}_new_20_0/model.safetensors')}
+            print(stage, result['stages'][stage]['per_step_s'], result['stages'][stage]['ratio'], flush=True)
+    result['saved_per_run_s'] = round(sum(s['saved_per_run_s'] for s in result['stages'].values()), 1)
+    Path(args.out).write_text(json.dumps(result, indent=1) + '\n')
+    print(json.dumps({k: v for k, v in result.items() if k != 'stages'}))
+
+if __name__ == '__main__': main()
