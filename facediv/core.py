@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #344e38a4
 from __future__ import annotations
-import contextlib, functools, io, json, os, tempfile
+import contextlib, functools, io, json, os, sys, tempfile
 from pathlib import Path
 from typing import Any, Callable
 import hashlib, zipfile, zlib
@@ -378,7 +378,6 @@ def code_version(*modules:str) -> str:
 # %% ../nbs/00_core.ipynb #b128bf3f
 def _share_cores(threads:int) -> None:
     "Initializer of a shard worker: `threads` threads for its BLAS, OpenMP and torch pools (workers × threads = cores)."
-    import sys
     from threadpoolctl import threadpool_limits
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = str(threads)   # pools loaded later
     threadpool_limits(threads)                                                                          # pools loaded already
@@ -390,7 +389,6 @@ def run_shards(todo:list,              # shard indices still to do (ShardedOutpu
                desc:str='shards',      # progress bar label
               ) -> list:               # what each work(k) returned, in `todo`'s order
     "Run `work(k)` for every shard in `todo`, in this process or in `workers` spawned processes (same outputs either way)."
-    import sys
     from tqdm.auto import tqdm
     if not (isinstance(workers, int) and workers >= 0): raise ParamsError(f"workers = {workers!r}", "use a whole number: 1 = one process, 0 = one per core")
     workers = workers or os.cpu_count() or 1

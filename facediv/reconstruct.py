@@ -192,9 +192,12 @@ R_FRONT = np.diag([1., -1., -1.])  # world→camera rotation looking at the face
 def rotation(rotvec:np.ndarray) -> np.ndarray:
     "[3,3] world→camera rotation exp([rotvec]×) · R_FRONT (Rodrigues' formula; the fit's pose parameters)."
     theta = float(np.sqrt(rotvec @ rotvec))
-    k = rotvec / theta if theta > 1e-12 else rotvec                        # below that, first order is exact in float64
-    cross = np.array([[0., -k[2], k[1]], [k[2], 0., -k[0]], [-k[1], k[0], 0.]])
-    R = np.eye(3) + (np.sin(theta) * cross + (1 - np.cos(theta)) * cross @ cross if theta > 1e-12 else cross)
+    if theta > 1e-12:
+        k = rotvec / theta
+        cross = np.array([[0., -k[2], k[1]], [k[2], 0., -k[0]], [-k[1], k[0], 0.]])
+        R = np.eye(3) + (np.sin(theta) * cross + (1 - np.cos(theta)) * cross @ cross)
+    else:                                                                    # below that, first order is exact in float64
+        R = np.eye(3) + np.array([[0., -rotvec[2], rotvec[1]], [rotvec[2], 0., -rotvec[0]], [-rotvec[1], rotvec[0], 0.]])
     return R @ R_FRONT
 
 @dataclass(eq=False)
