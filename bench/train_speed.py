@@ -81,6 +81,7 @@ def main():
             steps = params[stage]['steps']
             result['stages'][stage] = {
                 'per_step_s': per_step, 'wall_s': wall, 'median_per_step_s': med, 'ratio': round(med['new'] / med['old'], 3),
+                'speedup': round(med['old'] / med['new'], 2),
                 'default_steps': steps, 'saved_per_run_s': round((med['old'] - med['new']) * steps, 1),
                 'max_weight_diff': max_weight_diff(tmp/f'{stage}_old_0/model.safetensors', tmp/f'{stage}_new_0/model.safetensors')}
             print(stage, {k: result['stages'][stage][k] for k in ('median_per_step_s', 'ratio', 'saved_per_run_s')}, flush=True)
