@@ -52,13 +52,21 @@ def run(stage:str, d:Path, out:Path):
     assert r.returncode == 0, r.stderr[-3000:]
     return r
 
+def mtime(path:Path) -> float:
+    "`path`'s modification time; 0 when an atomic write renamed it away between the listing and the stat."
+    try: return path.stat().st_mtime
+    except FileNotFoundError: return 0.0
+
 def newest_write(folder:Path) -> float:
-    return max((p.stat().st_mtime for p in folder.rglob('*') if p.is_file()), default=0.0)
+    newest = 0.0
+    for root, _, files in os.walk(folder):                  # os.walk skips a folder that vanishes while it walks
+        for f in files: newest = max(newest, mtime(Path(root)/f))
+    return newest
 
 def new_checkpoint(stage:str, out:Path, since:float) -> bool:
     "Whether the stage wrote a checkpoint after `since` (stages that start over have none: any write counts)."
     if stage not in CHECKPOINTS: return newest_write(out) > since
-    return any(p.stat().st_mtime > since for p in (out/'model').glob(CHECKPOINTS[stage])) if (out/'model').is_dir() else False
+    return any(mtime(p) > since for p in (out/'model').glob(CHECKPOINTS[stage])) if (out/'model').is_dir() else False
 
 def kill_at_random(stage:str, d:Path, out:Path, seed:int) -> int:
     """Start the stage and SIGKILL it at a random moment soon after its next checkpoint (stages that start over: after
