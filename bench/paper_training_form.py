@@ -11,17 +11,15 @@ at 1K, where the activations, not the per-sample kernels, dominate memory. Peak 
 import argparse, datetime, json, os, platform, subprocess, sys
 from pathlib import Path
 
+from train_speed import OLD_FORM   # the old way, as bench/train_speed.py patches it
+
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import sys, time, resource, json, torch, facediv.gan as gan
 way = sys.argv[1]; torch.manual_seed(0)
 G = gan.Generator(z_dim=64, c_dim=25, w_dim=512, img_resolution=1024, img_channels=12, mapping_kwargs={'num_layers': 8},
                   synthesis_kwargs=dict(channel_base=32768, channel_max=512, architecture='skip', use_noise=True))
-if way == 'old':
-    fused = gan.modulated_conv2d
-    gan.modulated_conv2d = lambda *a, **k: fused(*a, **(k | {'fused': True}))
-else:
-    G.to(memory_format=torch.channels_last)
+if way == 'new': G.to(memory_format=torch.channels_last)
 z, c = torch.randn(2, 64), torch.zeros(2, 25); c[:, 0] = 1
 t = time.perf_counter(); img = G(z, c); img.square().mean().backward(); dt = time.perf_counter() - t
 print(json.dumps({'seconds': round(dt, 1), 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
@@ -33,7 +31,7 @@ def main():
     args = ap.parse_args()
     ways = {}
     for way in ('old', 'new'):
-        r = subprocess.run([sys.executable, '-c', CHILD, way], cwd=ROOT, capture_output=True, text=True)
+        r = subprocess.run([sys.executable, '-c', (OLD_FORM if way == 'old' else '') + CHILD, way], cwd=ROOT, capture_output=True, text=True)
         if r.returncode: raise SystemExit(f"{way} failed:\n{r.stderr[-3000:]}")
         ways[way] = json.loads(r.stdout.strip().splitlines()[-1]); print(way, ways[way], flush=True)
     result = {'what': __doc__.split('\n\n')[0].replace('\n', ' '), 'date': datetime.date.today().isoformat(),

@@ -8,7 +8,7 @@ final evaluation do not count; the medians over rounds are compared. The saving 
 per-step difference times the stage's `steps` in params.yaml. The models of the two ways are compared: the same
 function, so they differ only by float rounding, grown over 100 steps of training.
 
-    python bench/train_speed.py [--rounds 2] [--out bench/results/train_speed.json]
+    python bench/train_speed.py [--rounds 3] [--steps 100] [--out bench/results/train_speed.json]
 """
 import argparse, datetime, json, os, platform, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -22,16 +22,18 @@ STAGE_ARGS = {
     'train_step2': lambda out: dict(data_dir='data/normalize', step1_model='models/train_step1/model.safetensors', out_dir=out,
                                     plots_dir=f'{out}/plots', metrics_path=f'{out}/m.json'),
 }
-# One training run; argv: stage, old|new, params file, the stage's keyword arguments as JSON. 'old' = fused modconv, NCHW weights.
+# Prepended to a fresh process's code for the old way: the GAN layers use the fused modulated convolution in training too.
+OLD_FORM = """
+import facediv.gan
+_fused = facediv.gan.modulated_conv2d
+facediv.gan.modulated_conv2d = lambda *a, **k: _fused(*a, **(k | {'fused': True}))
+"""
+# One training run; argv: stage, old|new, params file, the stage's keyword arguments as JSON. Old: + NCHW weights.
 CHILD = """
 import sys, json, importlib
 stage, way = sys.argv[1], sys.argv[2]
-import facediv.gan as gan
 mod = importlib.import_module(f'facediv.{stage}')
-if way == 'old':
-    fused = gan.modulated_conv2d
-    gan.modulated_conv2d = lambda *a, **k: fused(*a, **(k | {'fused': True}))
-    mod.cpu_channels_last = lambda *a: None
+if way == 'old': mod.cpu_channels_last = lambda *a: None
 mod.main.__wrapped__(params=sys.argv[3], **json.loads(sys.argv[4]))   # the stage's main without fastcore's argv parsing
 """
 
@@ -45,7 +47,7 @@ def short_params(steps:int, folder:Path) -> Path:
 def run(stage:str, way:str, params:Path, out:Path) -> float:
     "Wall seconds of one training run."
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, '-c', CHILD, stage, way, str(params), json.dumps(STAGE_ARGS[stage](str(out)))], cwd=ROOT,
+    r = subprocess.run([sys.executable, '-c', (OLD_FORM if way == 'old' else '') + CHILD, stage, way, str(params), json.dumps(STAGE_ARGS[stage](str(out)))], cwd=ROOT,
                        capture_output=True, text=True)
     if r.returncode: raise SystemExit(f"{stage} ({way}) failed:\n{r.stderr[-3000:]}")
     if not (out/'model.safetensors').exists(): raise SystemExit(f"{stage} ({way}) wrote no model into {out}:\n{r.stderr[-3000:]}")
