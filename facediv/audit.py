@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_audit.ipynb #665a2813
 from __future__ import annotations
-import base64, html, json, sys, time, warnings
+import base64, functools, html, json, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from .core import (AssetError, ParamsError, FaceDivError, Check, SEED, POSITIVE_
                           ensure_writable_dir, atomic_write)
 from .taxonomy import ATTRIBUTES, ETHNICITIES, Attributes, sampling_plan
 from .template import template_vertices, vertices_from_uv_offsets, uv_raster, load_template
-from .core import NONNEG_INT
+from .core import NONNEG_INT, run_shards, beside
 from .generate import load_model, synthesize, face_codes
 from .recognition import render_faces, vary_lighting, make_embedder
 from .core import not_computed
@@ -24,8 +24,9 @@ from .core import not_computed
 # %% auto #0
 __all__ = ['RETAINED', 'METRICS', 'TABLES', 'GROUPINGS', 'CELL_GROUPINGS', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric',
            'group_metric', 'group_name', 'disparity', 'face_values', 'wilson', 'group_boots', 'group_intervals',
-           'load_records', 'audit_tables', 'recognition_set', 'eer', 'roc', 'verification_report', 'plot_metric',
-           'plot_roc', 'differences_text', 'summary_rows', 'write_report', 'audit_recognizer', 'audit_stage', 'main']
+           'load_records', 'audit_metric', 'audit_tables', 'recognition_set', 'eer', 'roc', 'verification_report',
+           'plot_metric', 'plot_roc', 'differences_text', 'summary_rows', 'write_report', 'audit_recognizer',
+           'audit_stage', 'main']
 
 # %% ../nbs/16_audit.ipynb #0a30c5dc
 @dataclass(frozen=True)
@@ -220,32 +221,43 @@ def load_records(records_dir, rejections_csv=None, reconstruct_errors=None, norm
 GROUPINGS = (['ethnicity'], ['age'], ['gender'], ['ethnicity', 'gender'], ['ethnicity', 'age', 'gender'])   # single attributes, then intersections
 CELL_GROUPINGS = {' × '.join(by) for by in GROUPINGS if len(by) > 2}   # many small cells: ranked from min_cell_size, counted rather than listed
 
-def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=4000, level:float=0.95, seed:int=0,
+def audit_metric(m:AuditMetric, df:pd.DataFrame|None, min_group_size:int=3, n_boot:int=4000, level:float=0.95, seed:int=0,
                  min_cell_size:int=10) -> dict:
-    "Per metric: overall value, per-group frames (each of `GROUPINGS`; triple-intersection cells ranked from `min_cell_size` faces) with intervals, and disparities."
-    out = {}
-    for m in metrics:
-        df = tables.get(m.table)
-        if df is None: out[m.name] = not_computed(f"no {m.table} records"); continue
-        if 'detected' in df and m.column not in ('detected', 'detection_score'): df = df[df['detected'] == 1]   # missed faces: not scored
-        if m.column not in df or (m.true_column and m.true_column not in df):
-            out[m.name] = not_computed(f"the {m.table} records have no '{m.column}' column"); continue
-        y_true, y_pred = _values(df, m)
-        overall = _accuracy(y_true, y_pred) if m.true_column else _mean(y_true, y_pred)
-        if not np.isfinite(overall): out[m.name] = not_computed(f"no finite values of '{m.column}' in the {m.table} records"); continue
-        frames, disp, sizes = {}, {}, {}
-        for by in GROUPINGS:
-            key, f = ' × '.join(by), group_metric(df, m, by)
-            # a bootstrap of 3 faces has 10 distinct resamples: too few to tell cells apart
-            sizes[key] = size = max(min_group_size, min_cell_size) if key in CELL_GROUPINGS else min_group_size
-            iv = group_intervals(df, m, by, n_boot, level, seed, size)
-            ci = [iv['ci'].get(group_name(i), [np.nan, np.nan]) for i in f.index]
-            frames[key] = f.assign(lo=[c[0] for c in ci], hi=[c[1] for c in ci])
-            disp[key] = disparity(f, m, size) | {k: iv[k] for k in ('ratio_ci', 'difference_ci', 'resolution', 'distinguishable')}
-        out[m.name] = {'computed': True, 'overall': overall, 'n': _count(y_true, y_pred), 'higher_is_better': m.higher_is_better,
-                       'description': m.description, 'frames': frames, 'disparity': disp, 'interval_method': iv['method'],
-                       'min_size': sizes}
-    return out
+    "One metric on its table `df`: overall value, per-group frames (each of `GROUPINGS`; triple-intersection cells ranked from `min_cell_size` faces) with intervals, and disparities."
+    if df is None: return not_computed(f"no {m.table} records")
+    if 'detected' in df and m.column not in ('detected', 'detection_score'): df = df[df['detected'] == 1]   # missed faces: not scored
+    if m.column not in df or (m.true_column and m.true_column not in df): return not_computed(f"the {m.table} records have no '{m.column}' column")
+    y_true, y_pred = _values(df, m)
+    overall = _accuracy(y_true, y_pred) if m.true_column else _mean(y_true, y_pred)
+    if not np.isfinite(overall): return not_computed(f"no finite values of '{m.column}' in the {m.table} records")
+    frames, disp, sizes = {}, {}, {}
+    for by in GROUPINGS:
+        key, f = ' × '.join(by), group_metric(df, m, by)
+        # a bootstrap of 3 faces has 10 distinct resamples: too few to tell cells apart
+        sizes[key] = size = max(min_group_size, min_cell_size) if key in CELL_GROUPINGS else min_group_size
+        iv = group_intervals(df, m, by, n_boot, level, seed, size)
+        ci = [iv['ci'].get(group_name(i), [np.nan, np.nan]) for i in f.index]
+        frames[key] = f.assign(lo=[c[0] for c in ci], hi=[c[1] for c in ci])
+        disp[key] = disparity(f, m, size) | {k: iv[k] for k in ('ratio_ci', 'difference_ci', 'resolution', 'distinguishable')}
+    return {'computed': True, 'overall': overall, 'n': _count(y_true, y_pred), 'higher_is_better': m.higher_is_better,
+            'description': m.description, 'frames': frames, 'disparity': disp, 'interval_method': iv['method'], 'min_size': sizes}
+
+def _audit_and_plot(plot_dir, min_group_size, n_boot, level, seed, min_cell_size, job:tuple) -> dict:
+    "`audit_metric` on `job` = (metric, table), then its figure in `plot_dir` (None = no figure): one unit of `audit_tables`' work."
+    m, df = job
+    r = audit_metric(m, df, min_group_size, n_boot, level, seed, min_cell_size)
+    if plot_dir is not None and r.get('computed'): plot_metric(m.name, r, Path(plot_dir)/f'audit_{m.name}.png', min_group_size)
+    return r
+
+def audit_tables(tables:dict, metrics=METRICS, min_group_size:int=3, n_boot:int=4000, level:float=0.95, seed:int=0,
+                 min_cell_size:int=10,
+                 workers:int=1,        # processes, one metric at a time (0 = one per core); the results do not depend on it
+                 plot_dir=None,        # also draw each metric's figure there (`plot_metric`), in the same process
+                ) -> dict:
+    "`audit_metric` for every metric of `metrics` on its table in `tables`."
+    work = functools.partial(_audit_and_plot, plot_dir and str(plot_dir), min_group_size, n_boot, level, seed, min_cell_size)
+    done = run_shards([(m, tables.get(m.table)) for m in metrics], work, workers, 'audit: metrics', unit='metric')
+    return {m.name: r for m, r in zip(metrics, done)}
 
 # %% ../nbs/16_audit.ipynb #8eb7b8ff
 def recognition_set(gm, k:int, m:int, seed:int=0, psi:float=1.0, size:int=160, max_yaw:float=20., max_pitch:float=8.,
@@ -407,12 +419,15 @@ def _embedded(path:Path, alt:str) -> str:
     "An <img> tag carrying the PNG at `path` itself (the HTML report is one self-contained file)."
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(Path(path).read_bytes()).decode()}">'
 
-def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_group_size:int=3) -> tuple:
+def write_report(results:dict, context:dict, recognizer:dict|None, out_dir, min_group_size:int=3,
+                 drawn:bool=False,     # the metrics' figures are in `out_dir` already (`audit_tables(..., plot_dir=out_dir)`)
+                ) -> tuple:
     "reports/audit.md (+ PNG side files) and reports/audit.html (images embedded); returns their paths."
     out = ensure_writable_dir(out_dir)
     header = ['metric', 'overall', 'ethnicity', 'age', 'gender']
     rows = summary_rows(results)
-    figs = {name: plot_metric(name, r, out/f'audit_{name}.png', min_group_size) for name, r in results.items() if r.get('computed')}
+    figs = {name: out/f'audit_{name}.png' if drawn else plot_metric(name, r, out/f'audit_{name}.png', min_group_size)
+            for name, r in results.items() if r.get('computed')}
     intro = (f"Bias audit of the facediv generator and its data pipeline. Groups with fewer than {min_group_size} faces are "
              "left out of the worst/best comparison (listed as too small); empty groups are listed, never divided by. "
              "Ratio = smallest ÷ largest group value (1 = parity); difference = largest − smallest. "
@@ -487,6 +502,8 @@ def _flat(results:dict) -> dict:
                                      for i, row in f.iterrows() if kept(r, by, row)} for by, f in r['frames'].items()}}
     return out
 
+
+# %% ../nbs/16_audit.ipynb #4cc07bd7
 def audit_recognizer(gm, recognizer, k:int, m:int, seed:int=0, far:float=0.01, size:int=160, psi:float=1.0) -> dict:
     "Verification metrics per ethnicity of `recognizer` (callable images, landmarks → embeddings, with a .name) on generated identities."
     data = recognition_set(gm, k, m, seed, psi, size)
@@ -494,12 +511,26 @@ def audit_recognizer(gm, recognizer, k:int, m:int, seed:int=0, far:float=0.01, s
     return {'computed': True, 'recognizer': getattr(recognizer, 'name', repr(recognizer)), 'identities_per_group': k, 'variations': m,
             **verification_report(emb, data['identity'], data['labels'], far)}
 
+def _recognizer_audit(r, model, recognizer, seed:int) -> dict:
+    "`audit_recognizer` with the `recognizer` block `r` of the params (`recognizer` None = the configured one); 'not computed' with the reason when it cannot run."
+    try: return audit_recognizer(load_model(model), recognizer or make_embedder(r.onnx), r.identities_per_group, r.variations, seed, r.target_far, r.render_size)
+    except FaceDivError as e: return not_computed(str(e))
+
+
+# %% ../nbs/16_audit.ipynb #42b84222
 def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path, recognizer=None,
-                reconstruct_errors=None, normalize_errors=None) -> dict:
+                reconstruct_errors=None, normalize_errors=None,
+                workers:int=1,         # processes for the per-metric tables and figures (0 = one per core); same outputs
+               ) -> dict:
     "Group every metric, write the report and metrics/audit.json; optionally audit a face recogniser."
     t0 = time.time()
     tables = load_records(records_dir, rejections_csv, reconstruct_errors, normalize_errors)
-    results = audit_tables(tables, METRICS, cfg.min_group_size, cfg.bootstrap, cfg.level, cfg.seed, cfg.min_cell_size)
+    out = ensure_writable_dir(report_dir)
+    # The recogniser audit (rendering, dlib: GIL released) runs in a thread beside the tables, which are pandas work
+    # in `workers` processes; nothing is shared, so neither result depends on the overlap.
+    r = cfg.recognizer
+    rec = beside(_recognizer_audit, r, model, recognizer, cfg.seed) if r.identities_per_group else None
+    results = audit_tables(tables, METRICS, cfg.min_group_size, cfg.bootstrap, cfg.level, cfg.seed, cfg.min_cell_size, workers, out)
     ev = json.loads(Path(evaluate_metrics).read_text()) if Path(evaluate_metrics).exists() else {}
     for name, res in results.items():                                            # where evaluate skipped a metric, its reason says why
         skipped = ev.get(name) if isinstance(ev.get(name), dict) else {}
@@ -514,14 +545,8 @@ def audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, repor
                'judged generated faces (detected)': f"{len(tables['judged'])} ({int(tables['judged']['detected'].sum())})" if 'judged' in tables else 0,
                'portraits scored against ground truth': int(len(tables['reconstruction'])) if 'reconstruction' in tables else 0,
                'normalised faces scored against ground truth': int(len(tables['normalization'])) if 'normalization' in tables else 0}
-    rec = None
-    r = cfg.recognizer
-    if r.identities_per_group:
-        try:
-            recognizer = recognizer or make_embedder(r.onnx)
-            rec = audit_recognizer(load_model(model), recognizer, r.identities_per_group, r.variations, cfg.seed, r.target_far, r.render_size)
-        except FaceDivError as e: rec = not_computed(str(e))
-    md, htm = write_report(results, context, rec, report_dir, cfg.min_group_size)
+    rec = rec and rec.result()
+    md, htm = write_report(results, context, rec, out, cfg.min_group_size, drawn=True)
     metrics = {'context': context, 'metrics': _flat(results), 'recognizer': rec, 'report': [str(md), str(htm)],
                'stage_seconds': round(time.time() - t0, 1)}
     save_json(metrics, metrics_path)
@@ -537,11 +562,12 @@ def main(params:str='params.yaml',                               # params file (
          metrics_path:str='metrics/audit.json',                   # output: per-group values and disparities
          reconstruct_errors:str='data/reconstruct_errors.csv',    # input: ground-truth reconstruction errors per face (reconstruct stage)
          normalize_errors:str='data/normalize_errors.csv',        # input: ground-truth normalisation errors per face (normalize stage)
+         workers:int=1,                                           # processes for the per-metric tables and figures, 0 = one per core (same outputs)
         ):
     "Stage `audit`: per-group metrics with fairlearn, disparities, Markdown/HTML report, face-recogniser audit."
     cfg = load_params('audit', AUDIT_SCHEMA, params)
     m = audit_stage(cfg, records_dir, rejections_csv, evaluate_metrics, model, report_dir, metrics_path, reconstruct_errors=reconstruct_errors,
-                    normalize_errors=normalize_errors)
+                    normalize_errors=normalize_errors, workers=workers)
     print(f"audit report: {m['report'][0]}", file=sys.stderr)
     return m
 

@@ -153,7 +153,7 @@ def complete_shard(cfg, recon_dir, scans_dir, out_dir, res:int, k:int) -> None:
 def complete_dataset(cfg, recon_dir, scans_dir, out_dir, workers:int=1) -> dict:
     "Complete every reconstructed face; resumable shards + manifest (`workers` processes; the same bytes with any number)."
     manifest = read_manifest(recon_dir, 'reconstruct')
-    res = int(manifest.get('uv_res') or next(iter_shards(recon_dir, 'reconstruct'))['uv_texture'].shape[2])
+    res = int(manifest.get('uv_res') or next(iter_shards(recon_dir, 'reconstruct', read_ahead=0))['uv_texture'].shape[2])
     out = _complete_output(cfg, manifest, scans_dir, out_dir)
     run_shards(out.todo(), functools.partial(complete_shard, cfg, str(recon_dir), str(scans_dir), str(out_dir), res), workers, 'complete')
     return out.finish(uv_res=res, n_scans=len(_scans_at(str(scans_dir), res)[0]),

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #344e38a4
 from __future__ import annotations
-import contextlib, functools, io, json, os, sys, tempfile
+import collections, contextlib, functools, io, json, os, sys, tempfile, threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable
 import hashlib, zipfile, zlib
@@ -19,7 +20,7 @@ __all__ = ['PACKAGE_DIR', 'PROFILES', 'POW2', 'POSITIVE_INT', 'SEED', 'UNIT', 'P
            'ensure_writable_dir', 'atomic_write', 'save_json', 'rng', 'srgb_to_linear', 'linear_to_srgb', 'Check',
            'is_pow2', 'one_of', 'validate', 'read_params', 'resolve_profile', 'load_params', 'config_hash',
            'file_sha256', 'save_npz', 'load_npz', 'ShardedOutput', 'read_manifest', 'iter_shards', 'weights_sha256',
-           'imported_modules', 'module_closure', 'code_text', 'code_version', 'run_shards', 'assert_shape',
+           'imported_modules', 'module_closure', 'code_text', 'code_version', 'run_shards', 'beside', 'assert_shape',
            'not_computed']
 
 # %% ../nbs/00_core.ipynb #e4f43668
@@ -302,12 +303,28 @@ def read_manifest(folder:str|os.PathLike, stage:str) -> dict:
     try: return json.loads(path.read_text())
     except json.JSONDecodeError as e: raise AssetError(f"{path} is corrupt: {e}", f"run `dvc repro -f {stage}`") from e
 
-def iter_shards(folder:str|os.PathLike, stage:str, keys:tuple|None=None):
+
+# %% ../nbs/00_core.ipynb #1e6e51c7
+def iter_shards(folder:str|os.PathLike, stage:str, keys:tuple|None=None,
+                read_ahead:int=2,   # shards read in background threads while the caller works on one (0 = one at a time, here)
+               ):
     "Yield the arrays (all, or only `keys`: the others are never decompressed) of every shard listed in a finished output's manifest, in order."
-    for entry in read_manifest(folder, stage)['shards']:
-        arrays = load_npz(Path(folder)/entry['file'], stage, keys=keys)
+    files = [Path(folder)/entry['file'] for entry in read_manifest(folder, stage)['shards']]
+    def load(path):
+        arrays = load_npz(path, stage, keys=keys)
         arrays.pop('config_hash', None)
-        yield arrays
+        return arrays
+    if read_ahead < 1 or len(files) < 2:
+        yield from map(load, files); return
+    # zlib releases the GIL: `read_ahead` shards inflate on other cores while the caller works (at most read_ahead + 1 held).
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(read_ahead, thread_name_prefix='iter_shards') as pool:
+        pending = collections.deque(pool.submit(load, f) for f in files[:read_ahead])
+        for f in files[read_ahead:]:
+            arrays = pending.popleft().result()
+            pending.append(pool.submit(load, f))
+            yield arrays
+        while pending: yield pending.popleft().result()
 
 # %% ../nbs/00_core.ipynb #947ec6ad
 def weights_sha256(path:str|os.PathLike) -> str:
@@ -387,12 +404,13 @@ def run_shards(todo:list,              # shard indices still to do (ShardedOutpu
                work:Callable,          # work(k) computes and writes shard k; picklable when workers > 1 (a module-level function or partial)
                workers:int=1,          # processes; 1 = here, in order; 0 = one per CPU core
                desc:str='shards',      # progress bar label
+               unit:str='shard',       # what one item of `todo` is, for the progress bar
               ) -> list:               # what each work(k) returned, in `todo`'s order
     "Run `work(k)` for every shard in `todo`, in this process or in `workers` spawned processes (same outputs either way)."
     from tqdm.auto import tqdm
     if not (isinstance(workers, int) and workers >= 0): raise ParamsError(f"workers = {workers!r}", "use a whole number: 1 = one process, 0 = one per core")
     workers = workers or os.cpu_count() or 1
-    bar = dict(desc=desc, unit='shard', file=sys.stderr, disable=None)
+    bar = dict(desc=desc, unit=unit, file=sys.stderr, disable=None)
     if workers == 1 or len(todo) <= 1:
         return [work(k) for k in tqdm(todo, **bar)]
     import multiprocessing
@@ -403,6 +421,17 @@ def run_shards(todo:list,              # shard indices still to do (ShardedOutpu
         jobs = [pool.submit(work, k) for k in todo]
         for job in tqdm(as_completed(jobs), total=len(jobs), **bar): job.result()   # the first error stops the stage; finished shards stay
         return [job.result() for job in jobs]
+
+# %% ../nbs/00_core.ipynb #61a5f1ee
+def beside(fn, *args, **kwargs) -> Future:
+    "Run `fn(*args, **kwargs)` in a daemon thread: its future. A failure elsewhere ends the process without waiting for it."
+    out = Future()
+    def run():
+        try: out.set_result(fn(*args, **kwargs))
+        except BaseException as e: out.set_exception(e)
+    threading.Thread(target=run, daemon=True, name=getattr(fn, '__name__', 'beside')).start()
+    return out
+
 
 # %% ../nbs/00_core.ipynb #968cde02
 def assert_shape(tensor, ref_shape:list) -> None:

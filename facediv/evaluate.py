@@ -16,13 +16,13 @@ from .core import (AssetError, ParamsError, FaceDivError, Check, SEED, POSITIVE_
 from .taxonomy import ATTRIBUTES, ETHNICITIES, Attributes, sampling_plan, prompt_for
 from .template import uv_raster, vertices_from_uv_offsets, landmarks68, template_vertices
 from .render import render, Textures, named_view, studio_lighting, Lighting, sh_ambient
-from .core import NONNEG_INT, not_computed
+from .core import NONNEG_INT, not_computed, beside
 from .generate import load_model, synthesize, face_codes, face_ita, cosine
 from .classify import load_classifier, classify_assets, accuracy_report, plot_confusions, predict, REPORTED
 from .dataset import load_textures
 from .recognition import vary_lighting, render_faces, face_vertices, make_embedder, same_person_rule, same_person_descriptors
 from .judge import face_box, detection_score
-from .judged import judged_generator, retention, beside
+from .judged import judged_generator, retention
 
 # %% auto #0
 __all__ = ['EDITS', 'EVALUATE_SCHEMA', 'TINY_EVALUATE', 'eval_set', 'attribute_accuracy', 'edit_labels', 'identity_similarity',

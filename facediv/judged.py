@@ -4,13 +4,12 @@
 
 # %% ../nbs/14d_judged.ipynb #c3004a70
 from __future__ import annotations
-import json, threading
-from concurrent.futures import Future
+import json
 from pathlib import Path
 
 import numpy as np
 
-from .core import ParamsError, atomic_write, linear_to_srgb, load_npz, not_computed, read_manifest, rng
+from .core import ParamsError, atomic_write, beside, linear_to_srgb, load_npz, not_computed, read_manifest, rng
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS, age_midpoint
 from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces, face_vertices
@@ -22,7 +21,7 @@ from .generate import synthesize, face_codes, encode
 __all__ = ['DEFAULT_HEADLINE', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly', 'held_out_scans',
            'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention', 'power_spectrum',
            'spectrum_bands', 'matched_sample', 'spread_and_attributes', 'judged_records', 'edit_labels_for',
-           'edit_change', 'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum', 'beside',
+           'edit_change', 'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum',
            'judged_generator']
 
 # %% ../nbs/14d_judged.ipynb #869cfbc1
@@ -299,16 +298,6 @@ def plot_spectrum(generated:np.ndarray, data:np.ndarray, path, resolution:int) -
     fig.tight_layout()
     with atomic_write(path, 'wb') as f_: fig.savefig(f_, format='png', dpi=90)
     return Path(path)
-
-# %% ../nbs/14d_judged.ipynb #bb65262a
-def beside(fn, *args, **kwargs) -> Future:
-    "Run `fn(*args, **kwargs)` in a daemon thread: its future. A failure elsewhere ends the process without waiting for it."
-    out = Future()
-    def run():
-        try: out.set_result(fn(*args, **kwargs))
-        except BaseException as e: out.set_exception(e)
-    threading.Thread(target=run, daemon=True, name=getattr(fn, '__name__', 'beside')).start()
-    return out
 
 # %% ../nbs/14d_judged.ipynb #e3a420ac
 def judged_generator(gm,                       # a loaded generator (`generate.load_model`)

@@ -12,7 +12,7 @@ from fastcore.script import call_parse
 from scipy import stats
 
 from .core import (Check, NONNEG_INT, SEED, load_npz, load_params, rng, read_manifest, save_json, not_computed,
-                          ensure_writable_dir)
+                          ensure_writable_dir, beside)
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS, age_midpoint
 from .template import template_vertices
 from .recognition import render_faces
@@ -201,22 +201,26 @@ def perceive_stage(cfg, portraits_dir, normalize_dir, plots_dir, metrics_path, l
     m['headline'] = headline_judges(passing, cfg.tuned_on)
     m['seconds']['calibration'] = round(time.time() - t0, 1)
     light, framing, exposure = render_conditions()[best]
-    views = {'portraits': lambda: portrait_view(portraits_dir, cfg.per_ethnicity, cfg.seed),
-             'assets': lambda: asset_view(normalize_dir, cfg.per_ethnicity, cfg.seed, cfg.render_size, exposed(light, exposure))}
-    m['views'] = {}
+    # The asset view's shard reading and rendering (numpy, OpenGL in its own thread's context) runs beside the judging
+    # of the portraits (torch, GIL released): the second core stays busy, and the renders do not depend on the overlap.
+    assets = beside(asset_view, normalize_dir, cfg.per_ethnicity, cfg.seed, cfg.render_size, exposed(light, exposure))
+    views = {'portraits': lambda: portrait_view(portraits_dir, cfg.per_ethnicity, cfg.seed), 'assets': assets.result}
+    m['views'], sheets = {}, []
     for name, load in views.items():
         t0 = time.time()
         images, att, ids = load()
         j = judge_faces(images, box_scale=cfg.box_scale, flip=cfg.flip, names=[f'face {i}' for i in ids])
         m['views'][name] = perceived_metrics(j, att) | {'missed_faces': [int(i) for i in ids[~j['detected']]]}
-        contact_sheet(images, att, j, plots/f'{name}_contact_sheet.png',
-                      f"{name}: label → perceived gender, age (FaceRes), race (GEAR)")
+        # The contact sheet (matplotlib, a few seconds on one core) is drawn beside the next view's judging.
+        sheets.append(beside(contact_sheet, images, att, j, plots/f'{name}_contact_sheet.png',
+                             f"{name}: label → perceived gender, age (FaceRes), race (GEAR)"))
         np.savez_compressed(plots/f'{name}_verdicts.npz', face_id=ids, attributes=att,
                             **{k: v for k, v in j.items() if not k.endswith('descriptor')})
         m['seconds'][name] = round(time.time() - t0, 1)
         o = m['views'][name]['overall']
         log(f"perceive {name}: {len(ids)} faces in {m['seconds'][name]:.0f} s; detected {o['detection_rate']:.0%}, "
             f"gender (FaceRes) {o.get('faceres_gender_accuracy')}, age r {o.get('faceres_age_spearman')}, race (GEAR) {o.get('gear_race_agreement')}")
+    for sheet in sheets: sheet.result()
     rows = [{'view': v, 'ethnicity': e, 'detection': g['detection_rate'], 'gender_accuracy': g.get('faceres_gender_accuracy'),
              'age_mae': g.get('faceres_age_mae'), 'race_agreement': g.get('gear_race_agreement')}
             for v, res in m['views'].items() for e, g in res['by_ethnicity'].items()]

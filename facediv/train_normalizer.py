@@ -5,8 +5,9 @@
 # %% ../nbs/10b_train_normalizer.ipynb #7aa4485b
 from __future__ import annotations
 import copy, functools, hashlib, json, multiprocessing, os, sys, time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -27,8 +28,8 @@ from .normalizer import (MODELS, PatchDiscriminator, full_kwargs, n_params, save
 __all__ = ['NON_NEGATIVE', 'TRAIN_NORMALIZER_SCHEMA', 'check_training_data', 'build_networks', 'resume_state', 'save_state',
            'step_tensors', 'd_step', 'g_step', 'ema_update', 'array_digest', 'train_normalizer', 'model_configs',
            'load_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'source_shard', 'load_source',
-           'plot_comparison', 'plot_groups', 'write_plots', 'load_training_data', 'train_networks', 'score_test_scans',
-           'train_stage', 'main']
+           'plot_comparison', 'plot_groups', 'write_plots', 'load_training_data', 'train_networks', 'scoring_inputs',
+           'score_test_scans', 'train_stage', 'main']
 
 # %% ../nbs/10b_train_normalizer.ipynb #b8e029c1
 def _sample_batch(step:int, seed:int, rank:int, batch:int, target, target_normals, source, source_normals, weights=None) -> dict:
@@ -389,7 +390,9 @@ def _train_in_process(threads:int, job:dict) -> dict:
     if threads: torch.set_num_threads(threads)
     return train_normalizer(**job)
 
-def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True, workers:int=1) -> dict:
+def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True, workers:int=1,
+                   meanwhile:Callable|None=None,   # called here once one network is trained, while the other trains (on the core it freed)
+                  ) -> dict:
     "Train the normaliser and the U-Net baseline with the same options and seeds into `model_dir` (side by side in two processes when `workers` ≠ 1): {name: run summary}."
     kw, scans, target_idx, test_idx = model_configs(cfg), data['scans'], data['target_idx'], data['test_idx']
     options = {**{k: v for k, v in dict(cfg.train).items() if k not in ('max_source', 'balance')}, 'seed': cfg.seed, 'D_kwargs': kw['D']}
@@ -403,16 +406,26 @@ def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True, workers:i
                        source_normals=data['source_normals'], name=name, model=cls, model_kwargs=kw[name], target_weights=data['weights'],
                        progress=progress, **options)
             for name, cls in (('normalizer', 'Normalizer'), ('unet_baseline', 'PixelUNet'))}
-    if workers == 1 or (os.cpu_count() or 1) == 1: return {name: train_normalizer(**job) for name, job in jobs.items()}
+    if workers == 1 or (os.cpu_count() or 1) == 1:
+        runs = {name: train_normalizer(**job) for name, job in jobs.items()}
+        if meanwhile: meanwhile()
+        return runs
     # Each network trains as it would alone (its own seeds, `threads` threads): the same weights, in about half the time on 2 cores.
     with ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context('spawn')) as pool:
         futures = {name: pool.submit(_train_in_process, cfg.threads, job) for name, job in jobs.items()}
+        done, _ = wait(futures.values(), return_when=FIRST_COMPLETED)
+        for f in done: f.result()                                             # a failed network stops the stage now
+        if meanwhile: meanwhile()
         return {name: f.result() for name, f in futures.items()}
 
-def score_test_scans(cfg, data:dict, stats:dict, runs:dict, workers:int=1) -> tuple:
-    "(evaluation at full resolution, at `res` or None, the relit test set, the faces picked for the figure)."
+def scoring_inputs(cfg, data:dict) -> dict:
+    "What scoring needs from no network: the target scans' statistics (the baselines' fit), the relit test set and the faces picked for the figure."
     test = make_test_set(data['scans'], data['test_idx'], cfg.test_relights, cfg.seed)
-    picks = pick_faces(test['albedo'])
+    return {'stats': domain_stats(data['scans']['albedo'][data['target_idx']], seed=cfg.seed), 'test': test, 'picks': pick_faces(test['albedo'])}
+
+def score_test_scans(cfg, data:dict, inputs:dict, runs:dict, workers:int=1) -> tuple:
+    "(evaluation at full resolution, at `res` or None) of every method on the relit test set of `inputs` (`scoring_inputs`)."
+    stats, test, picks = inputs['stats'], inputs['test'], inputs['picks']
     methods = {**baseline_methods(stats), 'unet': model_method(runs['unet_baseline']['model']),
                'normalizer': model_method(runs['normalizer']['model'])}
     threads = workers or os.cpu_count() or 1                                  # chunks scored side by side: the same scores
@@ -420,7 +433,7 @@ def score_test_scans(cfg, data:dict, stats:dict, runs:dict, workers:int=1) -> tu
     lo_ = lambda a: from_images(downsample(to_images(a), cfg.res))
     lo = (evaluate_methods(methods, lo_(test['lit']), lo_(test['albedo']), test['attributes'], resample_normals(test['normals'], cfg.res), threads=threads)
           if cfg.res < data['R'] else None)
-    return full, lo, test, picks
+    return full, lo
 
 # %% ../nbs/10b_train_normalizer.ipynb #046e8ffa
 def train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir, progress:bool=True, workers:int=1) -> dict:
@@ -428,10 +441,12 @@ def train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir,
     t_start = time.time()
     model_dir = ensure_writable_dir(model_dir)
     data = load_training_data(cfg, dataset_dir, scans_dir, workers)
-    runs = train_networks(cfg, data, model_dir, progress, workers)
-    stats = domain_stats(data['scans']['albedo'][data['target_idx']], seed=cfg.seed)
-    save_npz(model_dir/'baselines.npz', compress=False, **stats)
-    full, lo, test, picks = score_test_scans(cfg, data, stats, runs, workers)
+    # The scoring inputs that need no network are made while the second network finishes, on the core the first freed.
+    inputs = {}
+    runs = train_networks(cfg, data, model_dir, progress, workers, meanwhile=lambda: inputs.update(scoring_inputs(cfg, data)))
+    save_npz(model_dir/'baselines.npz', compress=False, **inputs['stats'])
+    full, lo = score_test_scans(cfg, data, inputs, runs, workers)
+    test, picks = inputs['test'], inputs['picks']
     metrics = summarise(full, lo, uv_res=data['R'], res=cfg.res, n_target_scans=len(data['target_idx']), n_test_scans=len(data['test_idx']),
                         n_test_inputs=len(test['lit']), n_source=len(data['source']), steps=cfg.train.steps,
                         train_time_s={n: round(r['train_time_s'], 1) for n, r in runs.items()},
