@@ -7,7 +7,9 @@ bald asset the GAN learns (perceive's asset view: `recognition.render_faces` und
 The interventions are fixed what-ifs, to find which cues the judges read; none is tuned on FaceRes or GEAR. The
 portraits themselves carry two directions derived from `faceresdeep` (see the portraits chapter), so that judge is
 recorded as tuned on and not run here.
-Run: python bench/judge_ablation.py [--only base,shape2 ...]   (about 45 s per intervention on 2 cores)"""
+Run: python bench/judge_ablation.py [--only base,shape2 ...] [--out FILE]   (about 45 s per intervention on 2 cores)
+The ageing what-ifs were run on their own: --only base,age_step_6,age_step_8,age_shape_x3,age_shape_x2_step_6
+--out bench/results/judge_ablation_age.json"""
 import argparse, json, time
 from pathlib import Path
 import numpy as np
@@ -115,7 +117,10 @@ INTERVENTIONS = {
     'previous_skin_texture': _skin_constant('SKIN_TEXTURE', {'melanin_mottle': (0.05, 0.07), 'melanin_fine': (0.04, 0.03), 'blood_mottle': (0.12, 0.0)}),
     'previous_cosmetics_rates': _skin_constant('COSMETICS_RATE', {'lipstick': (0.45, 0.3), 'eye_makeup': (0.5, 0.3)}),
     'brows_grey_with_scalp': _skin_constant('BROW_GREYING_POWER', 1.0),
-    'perceived_steps_3': _steps(3.0, 3.0)}
+    'perceived_steps_3': _steps(3.0, 3.0),
+    # Old faces read 20-30 years young (issue 15's age MAE): larger ageing shapes, past params.yaml's 4 SD cap.
+    'age_step_6': _steps(None, 6.0), 'age_step_8': _steps(None, 8.0), 'age_shape_x3': _age_shape(3.0),
+    'age_shape_x2_step_6': lambda: (lambda u1, u2: lambda: (u2(), u1()))(_age_shape(2.0)(), _steps(None, 6.0)())}
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--only', default=''); ap.add_argument('--out', default='bench/results/judge_ablation.json')
