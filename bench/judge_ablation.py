@@ -103,6 +103,13 @@ def _age_shape(scale:float):
         return _patch(P, 'age_shape', lambda age: scale * original(age))
     return apply
 
+def _together(*interventions):
+    "Several interventions in one run: applied in order, undone in reverse."
+    def apply():
+        undos = [apply_one() for apply_one in interventions]
+        return lambda: [undo() for undo in reversed(undos)]
+    return apply
+
 INTERVENTIONS = {
     'base': lambda: (lambda: None),                          # portraits as params.yaml makes them
     'published_shape_only': _steps(0.0, 0.0),             # without the judge-derived steps (the portraits before them)
@@ -120,7 +127,7 @@ INTERVENTIONS = {
     'perceived_steps_3': _steps(3.0, 3.0),
     # Old faces read 20-30 years young (issue 15's age MAE): larger ageing shapes, past params.yaml's 4 SD cap.
     'age_step_6': _steps(None, 6.0), 'age_step_8': _steps(None, 8.0), 'age_shape_x3': _age_shape(3.0),
-    'age_shape_x2_step_6': lambda: (lambda u1, u2: lambda: (u2(), u1()))(_age_shape(2.0)(), _steps(None, 6.0)())}
+    'age_shape_x2_step_6': _together(_age_shape(2.0), _steps(None, 6.0))}
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--only', default=''); ap.add_argument('--out', default='bench/results/judge_ablation.json')
