@@ -9,7 +9,9 @@ portraits themselves carry two directions derived from `faceresdeep` (see the po
 recorded as tuned on and not run here.
 Run: python bench/judge_ablation.py [--only base,shape2 ...] [--out FILE]   (about 45 s per intervention on 2 cores)
 The ageing what-ifs were run on their own: --only base,age_step_6,age_step_8,age_shape_x3,age_shape_x2_step_6
---out bench/results/judge_ablation_age.json"""
+--out bench/results/judge_ablation_age.json
+and women's sex step with the tuning judge: --only women_step_4,women_step_6,women_step_8 --tuning
+--out bench/results/judge_ablation_women.json"""
 import argparse, json, time
 from pathlib import Path
 import numpy as np
@@ -38,7 +40,7 @@ def faces(cfg) -> tuple:
     return np.stack([f['image'] for f in out]), assets, np.array(labels)
 
 def figures(j:dict, labels:np.ndarray) -> dict:
-    "Gender accuracy (all, women, men), mean P(male), age Spearman r and MAE of FaceRes; GEAR's gender and age r."
+    "Gender accuracy (all, women, men), mean P(male), age Spearman r and MAE of FaceRes; GEAR's gender and age r; the tuning judge's where run."
     years = np.array([int(a.split('-')[0]) + 2.5 for a in labels[:, 1]])
     male, det = labels[:, 2] == 'male', j['detected']
     pm = j['faceres_male']
@@ -50,7 +52,11 @@ def figures(j:dict, labels:np.ndarray) -> dict:
             'faceres_age_mae': r(np.abs(j['faceres_age'][det] - years[det]).mean()),
             'faceres_mean_age': {a: r(j['faceres_age'][(labels[:, 1] == a) & det].mean()) for a in AGES},
             'gear_gender': r(((j['gear_male'] > 0.5) == male)[det].mean()),
-            'gear_age_r': r(spearmanr(j['gear_age'][det], years[det])[0])}
+            'gear_age_r': r(spearmanr(j['gear_age'][det], years[det])[0])} | ({   # the tuning judge, where it was run
+            'faceresdeep_gender': r(((j['faceresdeep_male'] > 0.5) == male)[det].mean()),
+            'faceresdeep_women': r((j['faceresdeep_male'][~male & det] < 0.5).mean()),
+            'faceresdeep_age_r': r(spearmanr(j['faceresdeep_age'][det], years[det])[0]),
+            'faceresdeep_age_mae': r(np.abs(j['faceresdeep_age'][det] - years[det]).mean())} if 'faceresdeep_male' in j else {})
 
 # Each intervention patches the procedural source for one run and returns an undo function.
 def _patch(obj, name, value):
@@ -74,11 +80,12 @@ def _identity(keep_group:bool, keep_age:bool, sd:float|None):
     return apply
 
 def _steps(sex_step:float|None, age_step:float|None):
-    "Other sizes of the two judge-derived steps of `portraits` (None keeps params.yaml's, 0 drops it)."
+    "Other sizes of the judge-derived steps of `portraits` (None keeps params.yaml's, 0 drops it; a sex step is both sexes')."
     def apply():
         original = P.sample_identity
-        def sample(attrs, g, sd=1.0, age_years=None, sex=0.0, age=0.0, sexed_shape=True):
-            return original(attrs, g, sd, age_years, sex if sex_step is None else sex_step, age if age_step is None else age_step, sexed_shape)
+        def sample(attrs, g, sd=1.0, age_years=None, sex=0.0, age=0.0, sexed_shape=True, women=None):
+            if sex_step is not None: sex = women = sex_step                  # a what-if sex step is both sexes'
+            return original(attrs, g, sd, age_years, sex, age if age_step is None else age_step, sexed_shape, women)
         return _patch(P, 'sample_identity', sample)
     return apply
 
@@ -101,6 +108,15 @@ def _age_shape(scale:float):
     def apply():
         original = P.age_shape
         return _patch(P, 'age_shape', lambda age: scale * original(age))
+    return apply
+
+def _women_step(step:float):
+    "Women's perceived-sex step at `step` SD (men's as params.yaml has it)."
+    def apply():
+        original = P.sample_identity
+        def sample(attrs, g, sd=1.0, age_years=None, sex=0.0, age=0.0, sexed_shape=True, women=None):
+            return original(attrs, g, sd, age_years, sex, age, sexed_shape, step)
+        return _patch(P, 'sample_identity', sample)
     return apply
 
 def _together(*interventions):
@@ -127,10 +143,14 @@ INTERVENTIONS = {
     'perceived_steps_3': _steps(3.0, 3.0),
     # Old faces read 20-30 years young (issue 15's age MAE): larger ageing shapes, past params.yaml's 4 SD cap.
     'age_step_6': _steps(None, 6.0), 'age_step_8': _steps(None, 8.0), 'age_shape_x3': _age_shape(3.0),
-    'age_shape_x2_step_6': _together(_age_shape(2.0), _steps(None, 6.0))}
+    'age_shape_x2_step_6': _together(_age_shape(2.0), _steps(None, 6.0)),
+    # Women read as men far more often than the reverse: women's own sex step (params: perceived_sex_step_women),
+    # chosen on the tuning judge (--tuning: faceresdeep) and reported with FaceRes.
+    'women_step_4': _women_step(4.0), 'women_step_6': _women_step(6.0), 'women_step_8': _women_step(8.0)}
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--only', default=''); ap.add_argument('--out', default='bench/results/judge_ablation.json')
+    ap.add_argument('--tuning', action='store_true', help='also run the tuning judge (faceresdeep), for what-ifs that choose a parameter')
     args = ap.parse_args()
     if (why := judges_unavailable()) is not None: raise SystemExit(f"judges unavailable: {why}")
     cfg = load_params('portraits', P.PORTRAITS_SCHEMA, 'params.yaml')
@@ -141,8 +161,9 @@ if __name__ == '__main__':
         undo = INTERVENTIONS[name]()
         try:
             t = time.time(); images, assets, labels = faces(cfg)
-            row = figures(judge_faces(images, models=('faceres', 'gear')), labels) | {'seconds': round(time.time() - t, 1)}
-            asset_row = figures(judge_faces(assets, models=('faceres', 'gear')), labels)
+            models = ('faceres', 'gear') + ('faceresdeep',) * args.tuning
+            row = figures(judge_faces(images, models=models), labels) | {'seconds': round(time.time() - t, 1)}
+            asset_row = figures(judge_faces(assets, models=models), labels)
         finally: undo()
         results[name], asset_results[name] = row, asset_row
         print(name, json.dumps(row), '\n  assets:', json.dumps(asset_row), flush=True)

@@ -22,10 +22,10 @@ from .diffusion import DIFFUSION_SCHEMA  # light: diffusers itself is imported o
 # %% auto #0
 __all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'SEX_SIGN', 'CURL', 'PORTRAITS_SCHEMA', 'OUTPUT_NEUTRAL', 'SHARD_FORMAT',
            'NECK', 'measurement_directions', 'age_shape', 'perceived_directions', 'perceived_age_ramp',
-           'sample_identity', 'label_mean_identity', 'sample_lighting', 'sample_camera', 'hair_strands', 'draw_hair',
-           'body_shape', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed', 'load_photo', 'photo_record',
-           'photo_plan', 'DiffusersBackend', 'portrait_shard', 'make_portraits', 'check_rejections', 'scan_test_mask',
-           'scan_shard', 'make_scans', 'main']
+           'sample_identity', 'label_mean_identity', 'perceived_steps', 'sample_lighting', 'sample_camera',
+           'hair_strands', 'draw_hair', 'body_shape', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed',
+           'load_photo', 'photo_record', 'photo_plan', 'DiffusersBackend', 'portrait_shard', 'make_portraits',
+           'check_rejections', 'scan_test_mask', 'scan_shard', 'make_scans', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
@@ -107,22 +107,28 @@ def sample_identity(attrs:Attributes, g:np.random.Generator, sd:float=1.0, age:f
                     sex_step:float=0.0,      # SD units along the perceived-sex direction, + for men, - for women
                     age_step:float=0.0,      # SD units along the perceived-age direction at 75 years (see `perceived_age_ramp`)
                     sexed_shape:bool=True,   # False: no sex difference in shape at all (how the directions were derived)
+                    women_sex_step:float|None=None,  # women's step, if it differs from men's (None: `sex_step`)
                    ) -> np.ndarray:
     "[100] identity coefficients: the group's (age's, sex's) mean shape plus N(0, sd²·I)."
     mean = np.asarray(GROUP_SHAPE[attrs.ethnicity]) + (np.asarray(SEX_SHAPE[attrs.gender]) if sexed_shape else 0)
     if age is not None: mean = mean + age_shape(age)
     x = mean @ measurement_directions() + g.normal(0, sd, 100)
-    if (sex_step and sexed_shape) or (age_step and age is not None):
+    if ((sex_step or women_sex_step) and sexed_shape) or (age_step and age is not None):
         sex_dir, age_dir = perceived_directions()
-        if sexed_shape: x = x + sex_step * SEX_SIGN[attrs.gender] * sex_dir
+        step = sex_step if women_sex_step is None or attrs.gender != 'female' else women_sex_step
+        if sexed_shape: x = x + step * SEX_SIGN[attrs.gender] * sex_dir
         if age is not None: x = x + age_step * perceived_age_ramp(age) * age_dir
     return x.astype(np.float32)
 
 # %% ../nbs/06_portraits.ipynb #2e54d157
 def label_mean_identity(attrs:Attributes, config:dict) -> np.ndarray:
     "[100] the mean identity of faces labelled `attrs` in a portraits run with `config` (its manifest's): the reconstruction's prior mean."
-    steps = (0.0, 0.0) if config.get('backend') == 'photos' else (config.get('perceived_sex_step', 0.0), config.get('perceived_age_step', 0.0))
-    return sample_identity(attrs, np.random.default_rng(0), 0.0, age_midpoint(attrs.age), *steps)
+    sex, age, women = (0.0, 0.0, None) if config.get('backend') == 'photos' else perceived_steps(config)
+    return sample_identity(attrs, np.random.default_rng(0), 0.0, age_midpoint(attrs.age), sex, age, True, women)
+
+def perceived_steps(config:dict) -> tuple:
+    "(men's sex step, age step, women's sex step or None) of a portraits `config`; a config from before a step existed has it off (or, for women's, men's)."
+    return config.get('perceived_sex_step', 0.0), config.get('perceived_age_step', 0.0), config.get('perceived_sex_step_women')
 
 # %% ../nbs/06_portraits.ipynb #fac72dd5
 def sample_lighting(g:np.random.Generator) -> Lighting:
@@ -293,6 +299,7 @@ PORTRAITS_SCHEMA = {
     'image_size': POW2, 'uv_res': POW2, 'shard_size': POSITIVE_INT, 'seed': SEED,
     'identity_sd': Check(float, lambda x: x > 0, 'a positive number'),
     'perceived_sex_step': Check(float, lambda x: 0 <= x <= 4, 'SD units in [0, 4]'),
+    'perceived_sex_step_women': Check(float, lambda x: 0 <= x <= 6, 'SD units in [0, 6]'),
     'perceived_age_step': Check(float, lambda x: 0 <= x <= 4, 'SD units in [0, 4]'), 'expression_scale': Check(float, lambda x: 0 <= x <= 1, 'a number in [0, 1]'),
     'max_yaw': Check(float, lambda x: 0 <= x <= 60, 'degrees in [0, 60]'), 'max_pitch': Check(float, lambda x: 0 <= x <= 30, 'degrees in [0, 30]'),
     'photos': {'folder': Check(str), 'labels_csv': Check(str)},
@@ -329,7 +336,8 @@ def body_shape(vertices:np.ndarray, gender:str, g:np.random.Generator) -> np.nda
 
 def face_geometry(attrs:Attributes, g:np.random.Generator, cfg, age:float|None=None, sexed_shape:bool=True) -> tuple:
     "(identity [100], expression [53], vertices [V,3]) of one sampled face (of `age` years, if given)."
-    identity = sample_identity(attrs, g, cfg.identity_sd, age, cfg.get('perceived_sex_step', 0.0), cfg.get('perceived_age_step', 0.0), sexed_shape)
+    sex, age_step, women = perceived_steps(cfg)
+    identity = sample_identity(attrs, g, cfg.identity_sd, age, sex, age_step, sexed_shape, women)
     expression = g.uniform(0, cfg.expression_scale, 53).astype(np.float32)
     expression[load_template().expression_names.index('jawOpen')] *= 0.3
     return identity, expression, template_vertices(identity, expression)

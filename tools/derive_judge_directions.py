@@ -26,7 +26,7 @@ def sexless_women(n:int, size:int) -> tuple:
     "(images [n,size,size,3] uint8, identity [n,100], drawn ages [n]) of women drawn without any sex difference in shape."
     cfg = load_params('portraits', P.PORTRAITS_SCHEMA, 'params.yaml')
     # The published shapes only: the directions are derived without themselves (the steps they feed are off here).
-    cfg = type(cfg)({**cfg, 'image_size': size, 'perceived_sex_step': 0.0, 'perceived_age_step': 0.0})
+    cfg = type(cfg)({**cfg, 'image_size': size, 'perceived_sex_step': 0.0, 'perceived_sex_step_women': 0.0, 'perceived_age_step': 0.0})
     g = rng(0, 'sex_direction')
     images, identity, ages = [], [], []
     for i in range(n):
