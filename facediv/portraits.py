@@ -81,6 +81,7 @@ def age_shape(age:float) -> np.ndarray:
     t = np.clip((age - 25) / 50, 0, 1)
     return _shape(lip_thickness=-1.2 * t, nose_protrusion=0.5 * t, chin_height=0.4 * t, face_height=0.3 * t, eye_height=-0.6 * t, jaw_width=0.3 * t)
 
+# %% ../nbs/06_portraits.ipynb #3fd005cf
 SEX_SIGN = {'male': 1.0, 'female': -1.0, 'unisex': 0.0}
 
 @functools.cache
