@@ -10,8 +10,9 @@ recorded as tuned on and not run here.
 Run: python bench/judge_ablation.py [--only base,shape2 ...] [--out FILE]   (about 45 s per intervention on 2 cores)
 The ageing what-ifs were run on their own: --only base,age_step_6,age_step_8,age_shape_x3,age_shape_x2_step_6
 --out bench/results/judge_ablation_age.json
-and women's sex step with the tuning judge: --only women_step_4,women_step_6,women_step_8 --tuning
---out bench/results/judge_ablation_women.json"""
+and women's sex step with the tuning judge, with the diagnoses of the women still misread:
+--only base,women_step_4,women_step_6,women_step_8,women_hair_as_young,women_no_thinning,dense_hair_strands,women_skin_at_45,women_shape_at_45
+--tuning --out bench/results/judge_ablation_women.json"""
 import argparse, json, time
 from pathlib import Path
 import numpy as np
@@ -119,6 +120,39 @@ def _women_step(step:float):
         return _patch(P, 'sample_identity', sample)
     return apply
 
+def _women_at_45(target:str):
+    "Women's ageing capped at 45 years in `target`: P.face_textures (skin maps) or P.face_geometry (shape). A diagnosis, not a change."
+    from dataclasses import replace
+    def apply():
+        original = getattr(P, target)
+        if target == 'face_textures':
+            def f(attrs, seed, uv_res, params=None):
+                young = attrs.gender == 'female' and params is not None
+                return original(attrs, seed, uv_res, replace(params, age_years=min(params.age_years, 45.0)) if young else params)
+        else:
+            def f(attrs, g, cfg, age=None, sexed_shape=True):
+                return original(attrs, g, cfg, min(age, 45.0) if attrs.gender == 'female' and age is not None else age, sexed_shape)
+        return _patch(P, target, f)
+    return apply
+
+def _women_hair(as_young:bool, full:bool):
+    "Older women drawn with young women's hair styles (`as_young`), or never thinning (`full`)."
+    def apply():
+        if as_young:
+            original = S._hair_style
+            return _patch(S, '_hair_style', lambda male, age, texture, g: original(male, age if male else min(age, 45.0), texture, g))
+        original = P.sample_skin_params
+        def sample(attrs, seed=0):
+            p = original(attrs, seed)
+            if attrs.gender == 'female': p.hair_coverage = max(p.hair_coverage, 0.95)
+            return p
+        return _patch(P, 'sample_skin_params', sample)
+    return apply
+
+def _dense_strands():
+    original = P.hair_strands
+    return _patch(P, 'hair_strands', lambda params, v, g, n_strands=2500, step=0.5: original(params, v, g, 2048, step))   # the 512-px portraits' count
+
 def _together(*interventions):
     "Several interventions in one run: applied in order, undone in reverse."
     def apply():
@@ -146,7 +180,10 @@ INTERVENTIONS = {
     'age_shape_x2_step_6': _together(_age_shape(2.0), _steps(None, 6.0)),
     # Women read as men far more often than the reverse: women's own sex step (params: perceived_sex_step_women),
     # chosen on the tuning judge (--tuning: faceresdeep) and reported with FaceRes.
-    'women_step_4': _women_step(4.0), 'women_step_6': _women_step(6.0), 'women_step_8': _women_step(8.0)}
+    'women_step_4': _women_step(4.0), 'women_step_6': _women_step(6.0), 'women_step_8': _women_step(8.0),
+    # Why the women still misread are old (diagnoses at the current params, not adopted): hair, skin ageing, shape ageing.
+    'women_hair_as_young': _women_hair(True, False), 'women_no_thinning': _women_hair(False, True), 'dense_hair_strands': _dense_strands,
+    'women_skin_at_45': _women_at_45('face_textures'), 'women_shape_at_45': _women_at_45('face_geometry')}
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--only', default=''); ap.add_argument('--out', default='bench/results/judge_ablation.json')
