@@ -80,12 +80,13 @@ def _identity(keep_group:bool, keep_age:bool, sd:float|None):
         return _patch(P, 'sample_identity', sample)
     return apply
 
-def _steps(sex_step:float|None, age_step:float|None):
-    "Other sizes of the judge-derived steps of `portraits` (None keeps params.yaml's, 0 drops it; a sex step is both sexes')."
+def _steps(sex_step:float|None, age_step:float|None, women_step:float|None=None):
+    "Other sizes of the judge-derived steps of `portraits` (None keeps params.yaml's, 0 drops it; a sex step is both sexes' unless `women_step` sets women's)."
     def apply():
         original = P.sample_identity
         def sample(attrs, g, sd=1.0, age_years=None, sex=0.0, age=0.0, sexed_shape=True, women=None):
             if sex_step is not None: sex = women = sex_step                  # a what-if sex step is both sexes'
+            if women_step is not None: women = women_step
             return original(attrs, g, sd, age_years, sex, age if age_step is None else age_step, sexed_shape, women)
         return _patch(P, 'sample_identity', sample)
     return apply
@@ -109,15 +110,6 @@ def _age_shape(scale:float):
     def apply():
         original = P.age_shape
         return _patch(P, 'age_shape', lambda age: scale * original(age))
-    return apply
-
-def _women_step(step:float):
-    "Women's perceived-sex step at `step` SD (men's as params.yaml has it)."
-    def apply():
-        original = P.sample_identity
-        def sample(attrs, g, sd=1.0, age_years=None, sex=0.0, age=0.0, sexed_shape=True, women=None):
-            return original(attrs, g, sd, age_years, sex, age, sexed_shape, step)
-        return _patch(P, 'sample_identity', sample)
     return apply
 
 def _women_at_45(target:str):
@@ -180,7 +172,7 @@ INTERVENTIONS = {
     'age_shape_x2_step_6': _together(_age_shape(2.0), _steps(None, 6.0)),
     # Women read as men far more often than the reverse: women's own sex step (params: perceived_sex_step_women),
     # chosen on the tuning judge (--tuning: faceresdeep) and reported with FaceRes.
-    'women_step_4': _women_step(4.0), 'women_step_6': _women_step(6.0), 'women_step_8': _women_step(8.0),
+    'women_step_4': _steps(None, None, 4.0), 'women_step_6': _steps(None, None, 6.0), 'women_step_8': _steps(None, None, 8.0),
     # Why the women still misread are old (diagnoses at the current params, not adopted): hair, skin ageing, shape ageing.
     'women_hair_as_young': _women_hair(True, False), 'women_no_thinning': _women_hair(False, True), 'dense_hair_strands': _dense_strands,
     'women_skin_at_45': _women_at_45('face_textures'), 'women_shape_at_45': _women_at_45('face_geometry')}
