@@ -29,6 +29,9 @@ VARIANTS = {  # name: ({step-1 overrides}, {step-2 overrides}, what it changes)
     'basis64_adv1': ({'basis_components': 64, 'loss': {'adv_weight': 1.0}}, {}, 'basis64 with a weaker code discriminator (D_E weight 1 instead of 3)'),
     'basis64_fixed': ({'basis_components': 64, 'basis_head': 'fixed'}, {},
                       "basis64 with no head layer: the code's 64 entries are the directions' coefficients (each at the data's s.d.)"),
+    'geometry64_fixed': ({'basis_components': 64, 'basis_head': 'fixed', 'basis_channels': 'geometry'}, {},
+                         "a fixed head on the 64 leading principal directions of the geometry alone (the UV offsets, which carry the "
+                         "identity the descriptors see); albedo left to the synthesis network"),
     'consistency1': (None, {'loss': {'consistency_weight': 1.0}},
                      "step 2 less tied to G1's low frequencies: consistency weight 1 instead of 10 (step 1: the dvc repro model)"),
     'consistency0': (None, {'loss': {'consistency_weight': 0.0}},

@@ -139,13 +139,16 @@ class TrainingSet:
             cx += c_all[s:s + chunk].T @ (self._pooled(slice(s, s + chunk), P) - mean).reshape(-1, IMG_CHANNELS * P * P)
         effects = np.linalg.solve(c_all.T @ c_all + ridge * np.eye(C_DIM), cx)      # [30, 12·P·P]
         return torch.from_numpy(mean.astype(np.float32)), torch.from_numpy(effects.reshape(C_DIM, IMG_CHANNELS, P, P).astype(np.float32))
-    def residual_basis(self, mean:torch.Tensor, effects:torch.Tensor, components:int, max_faces:int=4096, seed:int=0) -> torch.Tensor:
-        "[K,12,P,P] principal directions of the images minus their label prior (`label_prior`'s mean, effects), each × its s.d."
+    def residual_basis(self, mean:torch.Tensor, effects:torch.Tensor, components:int, max_faces:int=4096, seed:int=0,
+                       channels:str='all') -> torch.Tensor:
+        "[K,12,P,P] principal directions of the images minus their label prior (`label_prior`'s mean, effects), each × its s.d.; `channels='geometry'`: of the offsets alone (albedo 0)."
+        if channels not in ('all', 'geometry'): raise ParamsError(f"basis channels = {channels!r}", "use 'all' or 'geometry'")
         P, D = mean.shape[-1], IMG_CHANNELS * mean.shape[-1] ** 2
         rows = np.sort(rng(seed, 'residual_basis').permutation(len(self))[:max_faces])
         mean_, effects_ = mean.double().numpy().reshape(D), effects.double().numpy().reshape(C_DIM, D)
         r = np.concatenate([self._pooled(rows[s:s + 256], P).reshape(-1, D) - mean_ - one_hot(self.labels[rows[s:s + 256]]) @ effects_
                             for s in range(0, len(rows), 256)]).astype(np.float32)              # [n,D] residuals
+        if channels == 'geometry': r.reshape(len(r), 2, 6, -1)[:, :, :3] = 0                      # albedo RGB of each tile out
         lam, U = np.linalg.eigh(r.astype(np.float64) @ r.T.astype(np.float64))                 # the Gram matrix: n ≪ D
         K = min(components, len(rows))
         top = np.argsort(-lam)[:K]

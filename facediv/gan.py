@@ -14,12 +14,12 @@ from .core import ParamsError, AssetError, assert_shape
 from .checkpoint import load_tensors
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x', 'normalize_2nd_moment', 'FullyConnectedLayer',
-           'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer',
-           'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'memory_batch', 'DiscriminatorBlock', 'MinibatchStdLayer',
-           'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator', 'construct_network',
-           'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty', 'reconstruction_loss',
-           'network_spec', 'build_networks', 'load_checkpoint']
+__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x', 'normalize_2nd_moment',
+           'FullyConnectedLayer', 'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg',
+           'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'memory_batch',
+           'DiscriminatorBlock', 'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator', 'Encoder',
+           'CodeDiscriminator', 'construct_network', 'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty',
+           'PathLengthPenalty', 'reconstruction_loss', 'network_spec', 'build_networks', 'load_checkpoint']
 
 # %% ../nbs/11_gan.ipynb #f8182b1c
 ACTIVATIONS = {'linear': (lambda x: x, 1.0), 'relu': (F.relu, math.sqrt(2)),
@@ -335,6 +335,8 @@ class SynthesisNetwork(nn.Module):
         return img                                                               # [NCHW]
 
 # %% ../nbs/11_gan.ipynb #4c820e03
+BASIS_CHANNELS = ('all', 'geometry')   # what the basis head's principal directions span (`TrainingSet.residual_basis`)
+
 class Generator(nn.Module):
     "The StyleGAN2 generator: mapping (z, labels → w) then synthesis (w → image)."
     def __init__(self,
@@ -348,6 +350,7 @@ class Generator(nn.Module):
         prior_resolution= 64,       # Resolution of the label prior buffers (upsampled to img_resolution), ≤ img_resolution.
         basis_components= 0,        # K > 0: a head maps the code z to coefficients of K principal directions of the data (`set_basis`).
         basis_head      = 'learned',# 'learned': a dense layer z → K coefficients; 'fixed': the coefficients are z's first K entries (K ≤ z_dim).
+        basis_channels  = 'all',    # whose principal directions: 'all' 12 channels, or 'geometry' (the offsets; albedo left to the synthesis).
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -362,9 +365,10 @@ class Generator(nn.Module):
         self.register_buffer('prior_labels', torch.zeros([c_dim, img_channels, P, P]))  # each label bit's linear effect
         # The basis head: z → K coefficients of the data's principal directions (set once from the data, saved with the weights).
         if basis_head not in ('learned', 'fixed'): raise ParamsError(f"basis_head = {basis_head!r}", "use 'learned' or 'fixed'")
+        if basis_channels not in BASIS_CHANNELS: raise ParamsError(f"basis_channels = {basis_channels!r}", "use 'all' or 'geometry'")
         if basis_head == 'fixed' and basis_components > z_dim:
             raise ParamsError(f"a fixed basis head reads {basis_components} coefficients from a code of {z_dim}", "set basis_components <= z_dim")
-        self.basis_components = basis_components
+        self.basis_components, self.basis_channels = basis_components, basis_channels
         self.basis_head = FullyConnectedLayer(z_dim, basis_components) if basis_components and basis_head == 'learned' else None
         if basis_components: self.register_buffer('basis', torch.zeros([basis_components, img_channels, P, P]))  # directions × their s.d.
 

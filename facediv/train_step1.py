@@ -15,7 +15,7 @@ from fastcore.script import call_parse
 
 from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json, ensure_writable_dir, code_version
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
-from .gan import Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
+from .gan import BASIS_CHANNELS, Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
 from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
                        cpu_channels_last)
@@ -44,6 +44,7 @@ TRAIN_STEP1_SCHEMA = {
     'prior_ridge': POSITIVE,                                                     # its ridge λ (> 0: the one-hot blocks are collinear)
     'basis_components': NONNEG_INT,                                              # K > 0: G1 (and G2) weigh K principal directions of the data
     'basis_head': Check(str, lambda h: h in ('learned', 'fixed'), "'learned' or 'fixed'"),   # how the code weighs them (gan.Generator)
+    'basis_channels': Check(str, lambda h: h in BASIS_CHANNELS, "'all' or 'geometry'"),     # the directions of all 12 channels or of the offsets alone
 }
 
 def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
@@ -53,7 +54,7 @@ def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
     E_kwargs = dict(img_resolution=R, img_channels=IMG_CHANNELS, z_dim=z, **net(cfg.E))
     G_kwargs = dict(z_dim=z, c_dim=C_DIM, w_dim=cfg.G.w_dim, img_resolution=R, img_channels=IMG_CHANNELS,
                     mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs={**net(cfg.G.synthesis), 'use_noise': False},
-                    basis_components=cfg.basis_components, basis_head=cfg.basis_head)
+                    basis_components=cfg.basis_components, basis_head=cfg.basis_head, basis_channels=cfg.basis_channels)
     D_kwargs = dict(z_dim=z, c_dim=C_DIM, **net(cfg.D))
     opts = dict(run_dir=str(out_dir), data_dir=str(data_dir), plots_dir=str(plots_dir), metrics_path=str(metrics_path),
                 data_kwargs=dict(resolution=R, offset_scale=cfg.offset_scale, max_faces=cfg.max_faces),
@@ -74,7 +75,7 @@ TINY_STEP1 = {'seed': 0, 'resolution': 16, 'offset_scale': 2.0, 'max_faces': 0, 
          'D': {'num_layers': 2, 'layer_features': 32, 'embed_features': 8, 'cmap_dim': 8, 'mbstd_group_size': 4},
          'opt': {'lr': 0.002, 'betas': [0.9, 0.99], 'D_lr': 0.002, 'D_betas': [0.0, 0.99]},
          'loss': {'rec_weight': 1.0, 'adv_weight': 0.05, 'r1_gamma': 0.1, 'r1_interval': 2},
-         'label_prior': True, 'prior_ridge': 1.0, 'basis_components': 4, 'basis_head': 'learned'}
+         'label_prior': True, 'prior_ridge': 1.0, 'basis_components': 4, 'basis_head': 'learned', 'basis_channels': 'all'}
 
 # %% ../nbs/11b_train_step1.ipynb #714cb314
 def label_probe(features:np.ndarray,        # [N,F] features (codes, or flattened images for contrast)
@@ -152,7 +153,8 @@ def step1_setup(run_dir, data_dir, plots_dir, metrics_path, data_kwargs, E_kwarg
     cpu_channels_last(dev, E, G1, DE)                                            # NHWC convolutions on the CPU
     if label_prior: G1.set_prior(*(t.to(dev) for t in ts.label_prior(G1.prior_resolution, prior_ridge)))  # G1 learns residuals over it
     if G1.basis_components:                                                      # the data's principal directions around that prior
-        G1.set_basis(ts.residual_basis(G1.prior_mean.cpu(), G1.prior_labels.cpu(), G1.basis_components, seed=seed).to(dev))
+        G1.set_basis(ts.residual_basis(G1.prior_mean.cpu(), G1.prior_labels.cpu(), G1.basis_components, seed=seed,
+                                       channels=G1.basis_channels).to(dev))
     specs = {'E': network_spec(E, E_kwargs), 'G1': network_spec(G1, G_kwargs), 'D_E': network_spec(DE, D_kwargs)}
     opt_EG = torch.optim.Adam(list(E.parameters()) + list(G1.parameters()), **EG_opt_kwargs)
     opt_D = torch.optim.Adam(DE.parameters(), **D_opt_kwargs)

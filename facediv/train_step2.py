@@ -61,7 +61,8 @@ def step1_model_info(path) -> dict:
                          "retrain it with this facediv version: dvc repro train_step1")
     return {'resolution': meta['data']['resolution'], 'offset_scale': meta['data']['offset_scale'],
             'z_dim': nets['E']['kwargs']['z_dim'], 'config_hash': meta.get('config_hash'),
-            'basis_components': nets['G1']['kwargs'].get('basis_components', 0), 'basis_head': nets['G1']['kwargs'].get('basis_head', 'learned')}
+            'basis_components': nets['G1']['kwargs'].get('basis_components', 0), 'basis_head': nets['G1']['kwargs'].get('basis_head', 'learned'),
+            'basis_channels': nets['G1']['kwargs'].get('basis_channels', 'all')}
 
 def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) -> dict:
     "The loop's keyword arguments from a validated `train_step2` block, step 1's model and the stage's paths."
@@ -70,7 +71,8 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
     net = lambda d: json.loads(json.dumps(d))
     G_kwargs = dict(z_dim=z, c_dim=C_DIM, w_dim=cfg.G.w_dim, img_resolution=R, img_channels=IMG_CHANNELS,
                     mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs=net(cfg.G.synthesis),
-                    basis_components=info['basis_components'], basis_head=info['basis_head'])   # the basis is step 1's: a property of the data
+                    basis_components=info['basis_components'], basis_head=info['basis_head'],       # the basis is step 1's: a property of the data
+                    basis_channels=info['basis_channels'])
     D_kwargs = dict(c_dim=C_DIM, img_resolution=R, img_channels=IMG_CHANNELS, cond_channels=IMG_CHANNELS,
                     channel_base=cfg.D.channel_base, channel_max=cfg.D.channel_max,
                     epilogue_kwargs=dict(mbstd_group_size=cfg.D.mbstd_group_size))
