@@ -137,14 +137,17 @@ def read_face(path) -> dict:
         raise FaceDivError(f"{path} is not a facediv face record (no code/labels)", "pass a face folder written by `facediv generate`")
     return {**rec, 'folder': str(path.parent)}
 
-def regenerate(rec:dict, model, device:str='cpu', psi:float|None=None, **labels) -> dict:
-    "Faces of `read_face` records, regenerated from their codes (or encoded), with some labels changed; with vertices."
+def regenerate(rec:dict, model, device:str='cpu', psi:float|None=None, refine_steps:int=0, **labels) -> dict:
+    "Faces of `read_face` records, regenerated from their codes (or encoded, E's code refined `refine_steps`), with some labels changed; with vertices."
     from facediv.generate import edit
     src = Attributes(**rec['labels']) if 'labels' in rec and isinstance(rec['labels'], dict) else None
+    if refine_steps and 'code' in rec:
+        raise FaceDivError(f"--refine fits a code to an asset's maps, and {rec.get('name', 'this face')} has its exact code already", "leave out --refine")
     if 'code' in rec: asset = np.asarray(rec['code'], np.float32)[None]
     else: asset = {k: np.asarray(rec[k])[None] for k in ('albedo', 'offsets')}
     if src is None and 'labels' in rec: src = np.atleast_2d(np.asarray(rec['labels'], np.int64))
-    return edit(asset, **labels, source=src, psi=rec.get('psi', 1.0) if psi is None else psi, mesh=True, model=model, device=device)
+    return edit(asset, **labels, source=src, psi=rec.get('psi', 1.0) if psi is None else psi, mesh=True, model=model, device=device,
+                refine_steps=refine_steps)
 
 # %% ../nbs/21_cli.ipynb #defc8381
 DEFAULT_MODEL = 'models/train_step2/model.safetensors'
@@ -236,9 +239,11 @@ def cmd_edit(args) -> int:
     labels = {k: getattr(args, k) for k in ATTRIBUTES}
     if all(v is None for v in labels.values()) and args.psi is None:
         raise FaceDivError("nothing to edit", "give at least one of --ethnicity, --age, --gender (or --psi)")
-    if rec.get('source') == 'photo': return _edit_photo(args, rec, labels, model)
+    if rec.get('source') == 'photo':
+        if args.refine: raise FaceDivError("--refine applies to faces given as albedo + offsets (.npz); a photo face keeps its own maps", "leave out --refine")
+        return _edit_photo(args, rec, labels, model)
     t0 = time.perf_counter()
-    faces = regenerate(rec, model, _device(args.device), args.psi, **labels)
+    faces = regenerate(rec, model, _device(args.device), args.psi, args.refine, **labels)
     src = Path(args.input)
     name = args.name or f"{rec.get('name', src.stem)}_{_changes_slug(labels)}"
     out = Path(args.out) if args.out else (src.parent if src.is_dir() else src.parent.parent)
@@ -546,6 +551,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--psi', type=float, default=None, help='truncation (default: the source\'s)')
     p.add_argument('-o', '--out', default=None, help='output folder (default: beside the input)')
     p.add_argument('--name', default=None, help='name of the new face (default: <input>_<changes>)')
+    p.add_argument('--refine', type=int, default=0, metavar='STEPS',
+                   help="an .npz asset: fit the encoder's code to it by this many optimiser steps first, keeping more of the person (about 200; default: 0)")
     _add_model_args(p); _add_write_args(p)
     p = add('export', cmd_export, 'write a face (or the template) with other formats, parts, textures or expression')
     p.add_argument('input', help='a face folder from `facediv generate`/`edit`, or "template"')

@@ -197,6 +197,7 @@ EVALUATE_SCHEMA = {
         'render_size': Check(int, lambda n: 128 <= n <= 1024, 'a size in px from 128 to 1024'),
         'box_scale': Check(float, lambda x: 0.8 <= x <= 2, 'a number in [0.8, 2]'),   # as perceive.box_scale
         'flip': Check(bool),              # judge each face and its mirror image, average
+        'refine_steps': NONNEG_INT,       # the encode path also with E's code refined this many steps (generate.refine_codes); 0 = not
     },
 }
 
@@ -400,4 +401,4 @@ def main(params:str='params.yaml',                              # params file (b
 # %% ../nbs/15_evaluate.ipynb #556fe2d7
 TINY_EVALUATE = {'seed': 0, 'psi': 1.0, 'n_faces': 14, 'n_identity': 2, 'n_dataset': 0, 'render_size': 64, 'arcface_onnx': '', 'arcface_same_person': None,
                  'clip_path': '', 'knn_k': 2, 'kid_subsets': 5, 'kid_subset_size': 20, 'threads': 0,
-                 'judged': {'per_ethnicity': 1, 'n_edit': 2, 'render_size': 128, 'box_scale': 1.5, 'flip': False}}
+                 'judged': {'per_ethnicity': 1, 'n_edit': 2, 'render_size': 128, 'box_scale': 1.5, 'flip': False, 'refine_steps': 2}}

@@ -26,9 +26,9 @@ from .figures import asset_images, save_grid
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'EFFECT_CONTRASTS', 'SAMPLES_SCHEMA', 'GanModel', 'load_model', 'check_n',
            'resolve_labels', 'face_codes', 'output_mb', 'memory_batch', 'synthesize', 'iter_generate', 'generate',
-           'encode', 'edit', 'geometry_identity', 'cosine', 'identity_report', 'face_ita', 'data_face_tiles',
-           'generated_effect', 'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid', 'data_ita',
-           'ita_by_ethnicity', 'time_generation', 'main']
+           'encode', 'refine_codes', 'edit', 'geometry_identity', 'cosine', 'identity_report', 'face_ita',
+           'data_face_tiles', 'generated_effect', 'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid',
+           'data_ita', 'ita_by_ethnicity', 'time_generation', 'main']
 
 # %% ../nbs/11d_generate.ipynb #fe67bcb1
 DEFAULT_MODEL = 'models/train_step2/model.safetensors'
@@ -184,6 +184,32 @@ def encode(albedo:np.ndarray, offsets:np.ndarray, model=None, device:str='cpu') 
     x = stack_channels(resize_tiles(albedo, gm.resolution), resize_tiles(offsets, gm.resolution), gm.offset_scale)
     return gm.E(torch.from_numpy(x).to(gm.device)).cpu().numpy()
 
+def refine_codes(model, codes, albedo:np.ndarray, offsets:np.ndarray, labels, steps:int=200, lr:float=0.05) -> np.ndarray:
+    "[n,z] `codes` (E's, say) optimised by Adam for the L1 of G2(code, `labels`) against the assets (albedo, offsets [n,2,R,R,3])."
+    gm = load_model(model)
+    if not (isinstance(steps, (int, np.integer)) and steps >= 0): raise ParamsError(f"refine steps = {steps!r}", "use a whole number >= 0 (0 = E's code as it is)")
+    codes = np.atleast_2d(np.asarray(codes, np.float32))
+    if steps == 0: return codes
+    dev = gm.device
+    x = torch.from_numpy(stack_channels(resize_tiles(np.asarray(albedo, np.float32), gm.resolution),
+                                        resize_tiles(np.asarray(offsets, np.float32), gm.resolution), gm.offset_scale)).to(dev)
+    c = torch.from_numpy(one_hot(np.broadcast_to(labels, (len(codes), 3)))).to(dev)
+    z = torch.from_numpy(codes).to(dev).requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    with torch.enable_grad():
+        for _ in range(steps):
+            loss = (gm.G(z, c, noise_mode='const') - x).abs().mean() * len(z)        # a sum over faces: each face's step is its own
+            z.grad, = torch.autograd.grad(loss, [z])                                 # G's weights get no gradient
+            opt.step()
+    return z.detach().cpu().numpy()
+
+def _source_images(gm:GanModel, asset) -> tuple|None:
+    "(albedo, offsets) [n,2,R,R,3] of an asset `edit` was given, None for codes."
+    if isinstance(asset, dict):
+        return None if 'codes' in asset else tuple(np.asarray(asset[k], np.float32).reshape(-1, *np.shape(asset[k])[-4:]) for k in ('albedo', 'offsets'))
+    a = asset.detach().cpu().numpy() if torch.is_tensor(asset) else np.asarray(asset, np.float32)
+    return split_channels(a if a.ndim == 4 else a[None], gm.offset_scale) if a.ndim in (3, 4) else None
+
 def _source_codes(gm:GanModel, asset) -> tuple:
     "(codes [n,z], labels [n,3] or None) of whatever `edit` was given."
     if isinstance(asset, dict):
@@ -209,12 +235,18 @@ def edit(asset_or_code,             # generate() output, {'albedo','offsets'(,'l
          mesh:bool=False,           # also return vertices
          model=None,                # model path or GanModel
          device:str='cpu',
+         refine_steps:int=0,        # an asset (not codes): optimise E's code this many steps to fit it first (`refine_codes`; needs its labels)
         ) -> dict:
     "The same identities with some attributes changed: `G2(code, new labels)`, returned like `generate`'s output."
     gm = load_model(model, device)
     codes, labels = _source_codes(gm, asset_or_code)
     n = len(codes)
     if source is not None: labels = np.atleast_2d(source.encode() if isinstance(source, Attributes) else np.asarray(source, np.int64))
+    if refine_steps:
+        images = _source_images(gm, asset_or_code)
+        if images is None: raise ParamsError("refine_steps fits a code to an asset, and this source is codes already", "pass the asset (albedo and offsets), or refine_steps=0")
+        if labels is None: raise ParamsError("refining a code needs the source's labels", "give source=Attributes(...) or the asset's 'labels'")
+        codes = refine_codes(gm, codes, *images, labels, refine_steps)
     new = {'ethnicity': ethnicity, 'age': age, 'gender': gender}
     if labels is None:
         if any(v is None for v in new.values()):

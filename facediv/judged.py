@@ -15,7 +15,7 @@ from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces, face_vertices
 from .judge import judges_unavailable, judge_faces, render_conditions, exposed
 from .perceive import sample_shards, perceived_metrics, contact_sheet, gear_race_names, GEAR_CLASS_OF
-from .generate import synthesize, face_codes, encode
+from .generate import synthesize, face_codes, encode, refine_codes
 
 # %% auto #0
 __all__ = ['DEFAULT_HEADLINE', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly', 'held_out_scans',
@@ -249,12 +249,18 @@ def judged_edits(gm, lighting, n:int, seed:int=0, psi:float=1.0, size:int=256, b
                      'identity': edit_retention(j['source'], j['turned'], j['edit'])}
     return res, sheets
 
-def judged_encode(gm, faces:dict, lighting, n:int, size:int=256, box_scale:float=1.5, flip:bool=True) -> tuple:
-    "({'n', 'identity'}, sheet): `n` faces encoded by E and regenerated at their own labels, against themselves."
+def judged_encode(gm, faces:dict, lighting, n:int, size:int=256, box_scale:float=1.5, flip:bool=True, refine_steps:int=0) -> tuple:
+    "({'n', 'identity'(, 'refined')}, sheet): `n` faces encoded by E and regenerated at their own labels, against themselves; E's code refined too if `refine_steps`."
     idx = evenly(len(faces['labels']), n)
     src = {k: faces[k][idx] for k in ('albedo', 'offsets', 'labels')}
-    t = _judged_triplet(src, synthesize(gm, encode(src['albedo'], src['offsets'], gm), src['labels']), lighting, size, box_scale, flip)
-    return {'n': len(idx), 'identity': edit_retention(t['judged']['source'], t['judged']['turned'], t['judged']['edit'])}, t
+    codes = encode(src['albedo'], src['offsets'], gm)
+    t = _judged_triplet(src, synthesize(gm, codes, src['labels']), lighting, size, box_scale, flip)
+    out = {'n': len(idx), 'identity': edit_retention(t['judged']['source'], t['judged']['turned'], t['judged']['edit'])}
+    if refine_steps:                                                              # `generate.refine_codes`, judged against the same renders
+        fitted = synthesize(gm, refine_codes(gm, codes, src['albedo'], src['offsets'], src['labels'], refine_steps), src['labels'])
+        j = judge_faces(render_judged(fitted['albedo'], fitted['offsets'], lighting, size), box_scale=box_scale, flip=flip)
+        out['refined'] = {'steps': refine_steps, 'identity': edit_retention(t['judged']['source'], t['judged']['turned'], j)}
+    return out, t
 
 # %% ../nbs/14d_judged.ipynb #33725e04
 def _verdict(j:dict, i:int) -> str:
@@ -306,6 +312,7 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
                      perceive_metrics=None,    # metrics/perceive.json: calibrated render set-up and headline judges
                      scans_dir=None,           # held-out scans for the encode path (None = the data sample, trained on)
                      per_ethnicity:int=10, n_edit:int=24, render_size:int=256, box_scale:float=1.5, flip:bool=True,
+                     refine_steps:int=0,       # the encode path also with E's code refined this many steps (`generate.refine_codes`); 0 = not
                      seed:int=0, psi:float=1.0, log=print,
                      records_dir=None,         # per-face judged.csv (generated) and judged_data.csv for the audit; None = not written
                     ) -> dict:
@@ -320,7 +327,7 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
     held = held_out_scans(scans_dir, gm.resolution, gm.offset_scale, n_edit) if scans_dir else ms['data']
     # The edits and the encode path need nothing judged below: a second thread runs them beside the matched sample.
     edits = beside(lambda: (judged_edits(gm, lighting, n_edit, seed, psi, render_size, box_scale, flip, headline),
-                            judged_encode(gm, held, lighting, n_edit, render_size, box_scale, flip)))
+                            judged_encode(gm, held, lighting, n_edit, render_size, box_scale, flip, refine_steps)))
     images = {side: render_judged(ms[side]['albedo'], ms[side]['offsets'], lighting, render_size) for side in ('data', 'generated')}
     j = {side: judge_faces(images[side], box_scale=box_scale, flip=flip) for side in images}
     if records_dir is not None:
