@@ -18,6 +18,7 @@ MobileFace and FaceRes descriptors, retention against a 6° re-render and random
 Needs the dvc repro outputs (models/train_step2, data/scans, metrics/perceive.json) and the judge models. Not a test.
 
     python bench/edit_ceiling.py            # -> bench/results/edit_ceiling.json
+    python bench/edit_ceiling.py --parts encode_refined   # one measurement again, the other rows kept
 """
 import argparse, json, time
 from pathlib import Path
@@ -28,13 +29,14 @@ from scipy.ndimage import gaussian_filter
 
 from facediv.core import load_npz, read_manifest
 from facediv.dataset import stack_channels, split_channels
-from facediv.generate import load_model, synthesize, face_codes, encode
+from facediv.generate import load_model, synthesize, face_codes, encode, refine_codes
 from facediv.judged import (EDIT_KINDS, judged_lighting, network_view, edit_labels_for, edit_change, edit_retention,
                             _judged_triplet)
 from facediv.portraits import label_mean_identity
 from facediv.taxonomy import AGE_GROUPS, Attributes, one_hot
 
 ROOT = Path(__file__).resolve().parents[1]
+PARTS = ('prior_swap', 'oracle', 'sensitivity', 'encode_refined')
 
 def judged_pair(src:dict, new:dict, lighting, kind:str|None=None, headline:dict|None=None) -> dict:
     "Retention per descriptor (and the judged change for an edit `kind`) of `new` against `src`."
@@ -90,15 +92,18 @@ def sensitivity(src:dict, lighting) -> dict:
     return {k: judged_pair(src, {'albedo': va, 'offsets': vo, 'labels': src['labels']}, lighting)['retention'] for k, (va, vo) in variants.items()}
 
 def encode_refined(gm, src:dict, lighting, steps:dict) -> dict:
-    "The encode path (E alone) and E(x) refined by Adam on the L1 to x in z or in per-layer w, judged alike."
+    "The encode path (E alone) and E(x) refined by Adam on the L1 to x in z (`generate.refine_codes`, what `edit` runs) or in per-layer w, judged alike."
     x, c = torch.from_numpy(stack_channels(src['albedo'], src['offsets'], gm.offset_scale)), torch.from_numpy(one_hot(src['labels']))
     z0 = torch.from_numpy(encode(src['albedo'], src['offsets'], gm))
     for p in gm.G.parameters(): p.requires_grad_(False)
     def fit(space, n_steps):
-        with torch.no_grad(): start = z0 if space == 'z' else gm.G.mapping(z0, c)
+        if space == 'z':
+            z = refine_codes(gm, z0.numpy(), src['albedo'], src['offsets'], src['labels'], n_steps)
+            with torch.no_grad(): return gm.G(torch.from_numpy(z), c, noise_mode='const')
+        with torch.no_grad(): start = gm.G.mapping(z0, c)
         v = start.clone().requires_grad_(True)
-        opt, prior = torch.optim.Adam([v], lr=0.05 if space == 'z' else 0.01), gm.G.prior(c)
-        make = (lambda: gm.G(v, c, noise_mode='const')) if space == 'z' else (lambda: gm.G.synthesis(v, noise_mode='const') + prior)
+        opt, prior = torch.optim.Adam([v], lr=0.01), gm.G.prior(c)
+        make = lambda: gm.G.synthesis(v, noise_mode='const') + prior
         for _ in range(n_steps):
             loss = (make() - x).abs().mean()
             opt.zero_grad(); loss.backward(); opt.step()
@@ -118,6 +123,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--model', default=str(ROOT/'models/train_step2/model.safetensors'))
     ap.add_argument('--n', type=int, default=24, help='faces per measurement (the evaluate stage judges 24 per edit)')
+    ap.add_argument('--parts', nargs='*', default=list(PARTS), choices=PARTS, help='measure these only; the others keep their stored rows')
     a = ap.parse_args()
     torch.set_num_threads(2)
     gm = load_model(a.model)
@@ -126,11 +132,12 @@ if __name__ == '__main__':
     idx = np.unique(np.linspace(0, len(scans['attributes']) - 1, a.n).astype(int))         # as `judged.held_out_scans`
     albedo, offsets = network_view(scans['gt_albedo'][idx].astype(np.float32), scans['gt_identity'][idx], gm.resolution, gm.offset_scale)
     held = {'albedo': albedo, 'offsets': offsets, 'labels': scans['attributes'][idx].astype(np.int64)}
-    res = {'what': __doc__.split('\n\n')[0], 'render_condition': condition, 'n': a.n, 'model': a.model,
-           'prior_swap': prior_swap(gm, lighting, headline, a.n),
-           'oracle': oracle(scans, lighting, headline, 32, gm.resolution),
-           'sensitivity': sensitivity(held, lighting),
-           'encode_refined': encode_refined(gm, held, lighting, {'z': 200, 'w+': 300})}
     path = ROOT/'bench'/'results'/'edit_ceiling.json'
+    res = (json.loads(path.read_text()) if path.exists() else {}) | {'what': __doc__.split('\n\n')[0], 'render_condition': condition, 'n': a.n, 'model': a.model}
+    run = {'prior_swap': lambda: prior_swap(gm, lighting, headline, a.n),
+           'oracle': lambda: oracle(scans, lighting, headline, 32, gm.resolution),
+           'sensitivity': lambda: sensitivity(held, lighting),
+           'encode_refined': lambda: encode_refined(gm, held, lighting, {'z': 200, 'w+': 300})}
+    res |= {part: run[part]() for part in a.parts}
     path.write_text(json.dumps(res, indent=1))
-    print(json.dumps({k: res[k] for k in ('oracle', 'sensitivity')}, indent=1))
+    print(json.dumps({k: res[k] for k in a.parts}, indent=1))
