@@ -32,6 +32,16 @@ VARIANTS = {  # name: ({step-1 overrides}, {step-2 overrides}, what it changes)
     'geometry64_fixed': ({'basis_components': 64, 'basis_head': 'fixed', 'basis_channels': 'geometry'}, {},
                          "a fixed head on the 64 leading principal directions of the geometry alone (the UV offsets, which carry the "
                          "identity the descriptors see); albedo left to the synthesis network"),
+    'detail128': ({'z_dim': 192, 'albedo_components': 128, 'albedo_highpass': 2.0}, {},
+                  "geometry64_fixed plus a fixed head on 128 directions of the albedo's high-pass residual (sigma 2 texels), s.d. per label, "
+                  "read from 128 more code entries (z_dim 192)"),
+    'albedo192_luma': ({'z_dim': 256, 'albedo_components': 192, 'synthesis_albedo': 'luma'}, {},
+                       "geometry64_fixed plus a fixed head on 192 principal directions of the whole albedo residual, s.d. per label (z_dim 256); "
+                       "the synthesis network adds brightness only (no colour of its own)"),
+    'albedo192_none': ({'z_dim': 256, 'albedo_components': 192, 'synthesis_albedo': 'none'}, {},
+                       "as albedo192_luma, but the synthesis network adds nothing to the albedo: albedo = label prior + the head"),
+    'noise': (None, {'G': {'synthesis': {'use_noise': True}}},
+              "step 2 with StyleGAN2's per-texel noise inputs (strengths start at 0 and are learned; step 1: the dvc repro model)"),
     'consistency1': (None, {'loss': {'consistency_weight': 1.0}},
                      "step 2 less tied to G1's low frequencies: consistency weight 1 instead of 10 (step 1: the dvc repro model)"),
     'consistency0': (None, {'loss': {'consistency_weight': 0.0}},
@@ -105,16 +115,35 @@ def summary(m:dict) -> dict:
             'gender_edit_as_target': ed['gender']['change']['perceived_as_target'], 'age_edit_years': ed['age']['change']['perceived_years'],
             **{f'retention_{k}': ed[k]['identity']['mobileface']['retention'] for k in ed},
             'retention_encode': m['encode']['identity']['mobileface']['retention'],
-            'spectrum_bands': m['spectrum']['bands']}
+            'spectrum_bands': m['spectrum']['bands'], 'spectrum_colour_bands': {k: v['bands'] for k, v in m['spectrum'].get('colour', {}).items()}}
+
+def spectrum_row(model:str) -> dict:
+    "The judged spectrum entry (luminance and colour axes) of a generator, without the judges: for rows judged before the colour axes."
+    from facediv.core import load_params
+    from facediv.evaluate import EVALUATE_SCHEMA
+    from facediv.generate import load_model
+    from facediv.judged import SPECTRUM_AXES, matched_sample, power_spectrum, spectrum_bands
+    cfg = load_params('evaluate', EVALUATE_SCHEMA, ROOT/'params.yaml')
+    ms = matched_sample(load_model(model), ROOT/'data/normalize', cfg.judged.per_ethnicity, cfg.seed, cfg.psi)
+    sp = {a: (power_spectrum(ms['generated']['albedo'], a), power_spectrum(ms['data']['albedo'], a)) for a in SPECTRUM_AXES}
+    return {'bands': spectrum_bands(*sp['luma']), 'generated': sp['luma'][0].tolist(), 'data': sp['luma'][1].tolist(),
+            'colour': {a: {'bands': spectrum_bands(g, d), 'generated': g.tolist(), 'data': d.tolist()} for a, (g, d) in sp.items() if a != 'luma'}}
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--variants', nargs='*', default=list(VARIANTS))
     ap.add_argument('--model', nargs='*', default=[], help='NAME=PATH: judge an already trained generator as variant NAME')
     ap.add_argument('--metrics', nargs='*', default=[], help="NAME=PATH: take variant NAME's judged measures from an evaluate stage's metrics file")
+    ap.add_argument('--spectrum', nargs='*', default=[], help="NAME=PATH: recompute stored row NAME's spectrum (luminance + colour) from its model at PATH")
     a = ap.parse_args()
     path = ROOT/'bench'/'results'/'generator_levers.json'
     res = json.loads(path.read_text()) if path.exists() else {}
+    for name, model in (s.split('=', 1) for s in a.spectrum):
+        res[name]['judged']['spectrum'] = spectrum_row(model)
+        res[name]['spectrum_of'] = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()   # the data it was recomputed on
+        res[name]['summary'] = summary(res[name]['judged'])
+        path.write_text(json.dumps(res, indent=1)); print(name, res[name]['summary']['spectrum_colour_bands'])
+    if a.spectrum and not (a.model or a.metrics or '--variants' in sys.argv): sys.exit()
     todo = [(n, None, None) for n in a.variants] + [(*s.split('=', 1), None) for s in a.model] + [(*s.split('=', 1)[:1], None, s.split('=', 1)[1]) for s in a.metrics]
     for name, model, metrics in todo:
         row = {'changes': VARIANTS[name][2]} if name in VARIANTS else {'changes': f'model {model or metrics}'}

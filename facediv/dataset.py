@@ -15,6 +15,7 @@ from .core import (ParamsError, AssetError, save_json, ensure_writable_dir, read
                           linear_to_srgb, srgb_to_linear, rng)
 from .taxonomy import N_LABELS, one_hot, check_taxonomy
 from .template import template_vertices, uv_raster, uv_offset_map
+from .gan import BASIS_CHANNELS
 
 # %% auto #0
 __all__ = ['IMG_CHANNELS', 'ENCODING', 'C_DIM', 'NORMALIZED_FIELDS', 'stack_channels', 'split_channels', 'resize_tiles',
@@ -112,6 +113,21 @@ def load_textures(data_dir,              # folder of the normalized dataset (sha
     return out | ({k: np.concatenate(v) for k, v in extra.items()} if albedo_res else {})
 
 # %% ../nbs/11a_dataset.ipynb #dda3b9eb
+def _principal(r:np.ndarray, components:int) -> tuple:
+    "(unit directions [K,D] float32, s.d. [K]) of the K leading principal directions of rows `r` [n,D] (zero rows past n), through the n × n Gram matrix."
+    lam, U = np.linalg.eigh(r.astype(np.float64) @ r.T.astype(np.float64))                     # n ≪ D
+    top = np.argsort(-lam)[:min(components, len(r))]
+    lam = np.clip(lam[top], 0, None)
+    directions, sd = np.zeros((components, r.shape[1]), np.float64), np.zeros(components)
+    directions[:len(top)] = (U[:, top].T @ r) / np.sqrt(np.maximum(lam, 1e-30))[:, None]
+    sd[:len(top)] = np.sqrt(lam / len(r))
+    return directions.astype(np.float32), sd
+
+def _gaussian_blur(x:np.ndarray, sigma:float) -> np.ndarray:
+    "`x` [..., P, P] blurred over its last two axes (Gaussian, `sigma` texels, mirrored edges)."
+    from scipy.ndimage import gaussian_filter
+    return gaussian_filter(x, (0,) * (x.ndim - 2) + (sigma, sigma), mode='reflect')
+
 @dataclass
 class TrainingSet:
     "Training images (memory-mapped float16 [N,12,R,R]) with their labels."
@@ -142,19 +158,35 @@ class TrainingSet:
     def residual_basis(self, mean:torch.Tensor, effects:torch.Tensor, components:int, max_faces:int=4096, seed:int=0,
                        channels:str='all') -> torch.Tensor:
         "[K,12,P,P] principal directions of the images minus their label prior (`label_prior`'s mean, effects), each × its s.d.; `channels='geometry'`: of the offsets alone (albedo 0)."
-        if channels not in ('all', 'geometry'): raise ParamsError(f"basis channels = {channels!r}", "use 'all' or 'geometry'")
+        if channels not in BASIS_CHANNELS: raise ParamsError(f"basis channels = {channels!r}", "use 'all' or 'geometry'")
+        _, r = self._residuals(mean, effects, max_faces, seed)
+        if channels == 'geometry': r.reshape(len(r), 2, 6, -1)[:, :, :3] = 0                      # albedo RGB of each tile out
+        directions, sd = _principal(r, components)
+        return torch.from_numpy((directions * sd[:, None]).reshape(components, IMG_CHANNELS, *mean.shape[-2:]))
+    def albedo_basis(self, mean:torch.Tensor, effects:torch.Tensor, components:int, highpass:float=0.0, max_faces:int=4096,
+                     seed:int=0, shrink:float=10.0) -> tuple:
+        "(unit directions [K,12,P,P], log s.d. [1+30,K]): PCA of the albedo residuals (`highpass` > 0: their high-pass, Gaussian σ in texels), s.d. per label."
+        rows, r = self._residuals(mean, effects, max_faces, seed)
+        P = mean.shape[-1]
+        r = r.reshape(len(r), 2, 6, P, P)
+        r[:, :, 3:] = 0                                                                              # albedo only
+        if highpass > 0: r[:, :, :3] -= _gaussian_blur(r[:, :, :3].astype(np.float64), highpass).astype(np.float32)   # its fine detail only
+        r = r.reshape(len(r), -1)
+        directions, sd = _principal(r, components)
+        power = (r @ directions.T) ** 2                                                              # [n,K] each face's coefficient²
+        c = one_hot(self.labels[rows]).astype(np.float64)                                            # [n,30]
+        overall = power.mean(0) + 1e-12
+        # each label bit's s.d. factor: its faces' mean power / all faces', shrunk towards 1 by `shrink` pseudo-faces
+        ratio = (c.T @ power + shrink * overall) / ((c.sum(0) + shrink)[:, None] * overall)          # [30,K]
+        log_sd = np.concatenate([0.5 * np.log(overall)[None], 0.5 * np.log(ratio)])                # s.d. = exp(row 0 + one-hot · rows 1…)
+        return (torch.from_numpy(directions.reshape(components, IMG_CHANNELS, P, P)), torch.from_numpy(log_sd.astype(np.float32)))
+    def _residuals(self, mean:torch.Tensor, effects:torch.Tensor, max_faces:int, seed:int) -> tuple:
+        "(rows, [n,12·P·P] float32 images minus their label prior) of a seeded sample of up to `max_faces` faces."
         P, D = mean.shape[-1], IMG_CHANNELS * mean.shape[-1] ** 2
         rows = np.sort(rng(seed, 'residual_basis').permutation(len(self))[:max_faces])
         mean_, effects_ = mean.double().numpy().reshape(D), effects.double().numpy().reshape(C_DIM, D)
-        r = np.concatenate([self._pooled(rows[s:s + 256], P).reshape(-1, D) - mean_ - one_hot(self.labels[rows[s:s + 256]]) @ effects_
-                            for s in range(0, len(rows), 256)]).astype(np.float32)              # [n,D] residuals
-        if channels == 'geometry': r.reshape(len(r), 2, 6, -1)[:, :, :3] = 0                      # albedo RGB of each tile out
-        lam, U = np.linalg.eigh(r.astype(np.float64) @ r.T.astype(np.float64))                 # the Gram matrix: n ≪ D
-        K = min(components, len(rows))
-        top = np.argsort(-lam)[:K]
-        basis = np.zeros((components, D), np.float32)
-        basis[:K] = (U[:, top].T @ r) / np.sqrt(len(rows))                                      # direction × s.d. (norm √(λ/n))
-        return torch.from_numpy(basis.reshape(components, IMG_CHANNELS, P, P))
+        return rows, np.concatenate([self._pooled(rows[s:s + 256], P).reshape(-1, D) - mean_ - one_hot(self.labels[rows[s:s + 256]]) @ effects_
+                                     for s in range(0, len(rows), 256)]).astype(np.float32)
     def _pooled(self, rows, P:int) -> np.ndarray:
         x = np.asarray(self.images[rows], np.float64)
         k = self.resolution // P

@@ -14,12 +14,13 @@ from .core import ParamsError, AssetError, assert_shape
 from .checkpoint import load_tensors
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x', 'normalize_2nd_moment',
-           'FullyConnectedLayer', 'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg',
-           'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'memory_batch',
-           'DiscriminatorBlock', 'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator', 'Encoder',
-           'CodeDiscriminator', 'construct_network', 'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty',
-           'PathLengthPenalty', 'reconstruction_loss', 'network_spec', 'build_networks', 'load_checkpoint']
+__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'SYNTHESIS_ALBEDO', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x',
+           'normalize_2nd_moment', 'FullyConnectedLayer', 'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork',
+           'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock', 'SynthesisNetwork', 'Generator',
+           'memory_batch', 'DiscriminatorBlock', 'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator',
+           'Encoder', 'CodeDiscriminator', 'construct_network', 'count_params', 'g_nonsaturating', 'd_logistic',
+           'r1_penalty', 'PathLengthPenalty', 'reconstruction_loss', 'network_spec', 'build_networks',
+           'load_checkpoint']
 
 # %% ../nbs/11_gan.ipynb #f8182b1c
 ACTIVATIONS = {'linear': (lambda x: x, 1.0), 'relu': (F.relu, math.sqrt(2)),
@@ -336,6 +337,7 @@ class SynthesisNetwork(nn.Module):
 
 # %% ../nbs/11_gan.ipynb #4c820e03
 BASIS_CHANNELS = ('all', 'geometry')   # what the basis head's principal directions span (`TrainingSet.residual_basis`)
+SYNTHESIS_ALBEDO = ('rgb', 'luma', 'none')   # what the synthesis network may add to the albedo (`Generator.synthesis_image`)
 
 class Generator(nn.Module):
     "The StyleGAN2 generator: mapping (z, labels → w) then synthesis (w → image)."
@@ -351,6 +353,8 @@ class Generator(nn.Module):
         basis_components= 0,        # K > 0: a head maps the code z to coefficients of K principal directions of the data (`set_basis`).
         basis_head      = 'learned',# 'learned': a dense layer z → K coefficients; 'fixed': the coefficients are z's first K entries (K ≤ z_dim).
         basis_channels  = 'all',    # whose principal directions: 'all' 12 channels, or 'geometry' (the offsets; albedo left to the synthesis).
+        albedo_components= 0,       # A > 0: a fixed head weighs A directions of the data's albedo by the code's next A entries (`set_albedo_basis`).
+        synthesis_albedo= 'rgb',    # what the synthesis network adds to the albedo: 'rgb', 'luma' (grey: brightness only) or 'none'.
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -371,6 +375,16 @@ class Generator(nn.Module):
         self.basis_components, self.basis_channels = basis_components, basis_channels
         self.basis_head = FullyConnectedLayer(z_dim, basis_components) if basis_components and basis_head == 'learned' else None
         if basis_components: self.register_buffer('basis', torch.zeros([basis_components, img_channels, P, P]))  # directions × their s.d.
+        # The albedo head: the code's entries after the fixed basis head's, times per-label s.d., times the albedo's directions.
+        self.albedo_components, self.albedo_start = albedo_components, basis_components if basis_head == 'fixed' else 0
+        if self.albedo_start + albedo_components > z_dim:
+            raise ParamsError(f"the albedo head reads code entries {self.albedo_start}…{self.albedo_start + albedo_components - 1} of a code of {z_dim}",
+                              f"set z_dim >= {self.albedo_start + albedo_components} (fixed basis_components + albedo_components)")
+        if albedo_components:
+            self.register_buffer('albedo_basis', torch.zeros([albedo_components, img_channels, P, P]))   # unit directions
+            self.register_buffer('albedo_log_sd', torch.zeros([1 + c_dim, albedo_components]))           # log s.d. = row 0 + c · rows 1…
+        if synthesis_albedo not in SYNTHESIS_ALBEDO: raise ParamsError(f"synthesis_albedo = {synthesis_albedo!r}", "use 'rgb', 'luma' or 'none'")
+        self.synthesis_albedo = synthesis_albedo
 
     def set_prior(self, mean:torch.Tensor, label_effects:torch.Tensor) -> None:
         "Make the synthesis network learn the residual over `mean` [C,P,P] + c·`label_effects` [c_dim,C,P,P] (see `label_prior`)."
@@ -392,6 +406,26 @@ class Generator(nn.Module):
         coeffs = z[:, :self.basis_components] if self.basis_head is None else self.basis_head(z)   # [NK]
         return self._upsampled(torch.einsum('nk,kchw->nchw', coeffs, self.basis))
 
+    def set_albedo_basis(self, directions:torch.Tensor, log_sd:torch.Tensor) -> None:
+        "Store the albedo head's unit directions [A,C,P,P] and log s.d. model [1+c_dim,A] (see `TrainingSet.albedo_basis`)."
+        assert_shape(directions, list(self.albedo_basis.shape)); assert_shape(log_sd, list(self.albedo_log_sd.shape))
+        self.albedo_basis.copy_(directions); self.albedo_log_sd.copy_(log_sd)
+
+    def albedo_image(self, z, c, truncation_psi=1) -> torch.Tensor:
+        "[N,C,R,R] the albedo head's part of the image: the code's entries `albedo_start`… × their s.d. at labels c [N,c_dim], times the directions."
+        z = normalize_2nd_moment(z) * truncation_psi
+        sd = torch.exp(self.albedo_log_sd[0] + c.to(self.albedo_log_sd.dtype) @ self.albedo_log_sd[1:])   # [NA]
+        coeffs = z[:, self.albedo_start:self.albedo_start + self.albedo_components] * sd                  # [NA]
+        return self._upsampled(torch.einsum('nk,kchw->nchw', coeffs, self.albedo_basis))
+
+    def synthesis_image(self, ws, noise_mode='random') -> torch.Tensor:
+        "[N,C,R,R] the synthesis network's image, its albedo kept as `synthesis_albedo` says (the rest comes from the prior and the heads)."
+        img = self.synthesis(ws, noise_mode=noise_mode)                          # [NCHW]
+        if self.synthesis_albedo == 'rgb': return img
+        tiles = img.unflatten(1, (2, self.img_channels // 2))                    # [N,2,6,H,W]: per tile albedo RGB, then offsets
+        albedo = tiles[:, :, :3].mean(2, keepdim=True).expand(-1, -1, 3, -1, -1) if self.synthesis_albedo == 'luma' else torch.zeros_like(tiles[:, :, :3])
+        return torch.cat([albedo, tiles[:, :, 3:]], 2).flatten(1, 2)
+
     def _upsampled(self, img) -> torch.Tensor:
         "[N,C,P,P] buffers' image (prior, basis) → [N,C,R,R] at the output resolution (bilinear)."
         if self.prior_resolution == self.img_resolution: return img
@@ -400,8 +434,9 @@ class Generator(nn.Module):
     def forward(self, z, c, truncation_psi=1, truncation_cutoff=None, w_avg=None, noise_mode='random', update_emas=False):
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, w_avg=w_avg,
                           update_emas=update_emas)                               # [NLW]
-        img = self.synthesis(ws, noise_mode=noise_mode) + self.prior(c)          # [NCHW]
-        return img if not self.basis_components else img + self.basis_image(z, truncation_psi)
+        img = self.synthesis_image(ws, noise_mode) + self.prior(c)               # [NCHW]
+        if self.basis_components: img = img + self.basis_image(z, truncation_psi)
+        return img if not self.albedo_components else img + self.albedo_image(z, c, truncation_psi)
 
 # %% ../nbs/11_gan.ipynb #61260674
 def memory_batch(G:Generator, batch:int, budget_mb:float=2048) -> int:

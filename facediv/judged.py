@@ -18,11 +18,11 @@ from .perceive import sample_shards, perceived_metrics, contact_sheet, gear_race
 from .generate import synthesize, face_codes, encode, refine_codes
 
 # %% auto #0
-__all__ = ['DEFAULT_HEADLINE', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly', 'held_out_scans',
-           'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention', 'power_spectrum',
-           'spectrum_bands', 'matched_sample', 'spread_and_attributes', 'judged_records', 'edit_labels_for',
-           'edit_change', 'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet', 'plot_spectrum',
-           'judged_generator']
+__all__ = ['DEFAULT_HEADLINE', 'SPECTRUM_AXES', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly',
+           'held_out_scans', 'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention',
+           'power_spectrum', 'spectrum_bands', 'matched_sample', 'spread_and_attributes', 'judged_records',
+           'edit_labels_for', 'edit_change', 'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet',
+           'plot_spectrum', 'judged_generator']
 
 # %% ../nbs/14d_judged.ipynb #869cfbc1
 def network_view(albedo:np.ndarray,      # [N,2,R0,R0,3] linear albedo of data faces (any resolution)
@@ -94,9 +94,14 @@ def retention(sim_edit:np.ndarray, sim_same:np.ndarray, sim_random:float) -> flo
     return float((e - sim_random) / (s - sim_random))
 
 # %% ../nbs/14d_judged.ipynb #c134c3df
-def power_spectrum(albedo:np.ndarray) -> np.ndarray:
-    "[R//2] radially averaged power spectrum of the face tile's sRGB luminance (Hann window), mean over faces [N,2,R,R,3]."
-    y = linear_to_srgb(np.clip(np.asarray(albedo[:, 0], np.float64), 0, 1)) @ np.array([0.2126, 0.7152, 0.0722])  # [N,R,R]
+SPECTRUM_AXES = {'luma': [0.2126, 0.7152, 0.0722],   # sRGB luminance (Rec. 709)
+                 'rg': [1, -1, 0],                  # opponent colour axes: red − green ...
+                 'yb': [0.5, 0.5, -1]}              # ... and yellow − blue, where colour patches show
+
+def power_spectrum(albedo:np.ndarray, axis:str='luma') -> np.ndarray:
+    "[R//2] radially averaged power spectrum of the face tile's sRGB `axis` (`SPECTRUM_AXES`; Hann window), mean over faces [N,2,R,R,3]."
+    if axis not in SPECTRUM_AXES: raise ValueError(f"spectrum axis {axis!r}: use one of {list(SPECTRUM_AXES)}")
+    y = linear_to_srgb(np.clip(np.asarray(albedo[:, 0], np.float64), 0, 1)) @ np.array(SPECTRUM_AXES[axis], np.float64)  # [N,R,R]
     R = y.shape[-1]
     win = np.outer(np.hanning(R), np.hanning(R))
     p = np.abs(np.fft.fft2((y - y.mean((1, 2), keepdims=True)) * win)) ** 2                                          # [N,R,R]
@@ -290,17 +295,19 @@ def edit_sheet(sheets:dict, path, n_cols:int=6) -> Path:
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90)
     return Path(path)
 
-def plot_spectrum(generated:np.ndarray, data:np.ndarray, path, resolution:int) -> Path:
-    "PNG: radially averaged power spectra of generated and data albedo (log–log) and their ratio."
+def plot_spectrum(spectra:dict, path, resolution:int) -> Path:
+    "PNG: radially averaged power spectra of generated and data albedo (log–log, luminance) and their ratio per axis; `spectra` {axis: (generated, data)}."
     from matplotlib.figure import Figure
     from facediv.core import atomic_write
+    generated, data = spectra['luma']
     f = np.arange(1, len(generated) + 1)
     fig = Figure(figsize=(7, 2.8)); a, b = fig.subplots(1, 2)
     a.loglog(f, data, label='data (network view)'); a.loglog(f, generated, label='generated')
-    a.set_xlabel('cycles per UV tile'); a.set_ylabel('power'); a.legend(fontsize=7)
-    b.semilogx(f, generated / np.maximum(data, 1e-20)); b.axhspan(0.5, 2, color='g', alpha=0.1)
+    a.set_xlabel('cycles per UV tile'); a.set_ylabel('power (luminance)'); a.legend(fontsize=7)
+    for axis, (g, d) in spectra.items(): b.semilogx(f, g / np.maximum(d, 1e-20), label={'luma': 'luminance'}.get(axis, f'colour {axis}'))
+    b.axhspan(0.5, 2, color='g', alpha=0.1); b.legend(fontsize=7)
     b.set_yscale('log'); b.set_xlabel('cycles per UV tile'); b.set_ylabel('generated / data')
-    fig.suptitle(f'albedo power spectrum at {resolution}² (face tile, luminance); green: the [0.5, 2] goal', fontsize=8)
+    fig.suptitle(f'albedo power spectrum at {resolution}² (face tile; sRGB luminance and opponent colour axes); green: the [0.5, 2] goal', fontsize=8)
     fig.tight_layout()
     with atomic_write(path, 'wb') as f_: fig.savefig(f_, format='png', dpi=90)
     return Path(path)
@@ -341,11 +348,13 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
         f"{out['identity_spread'].get('mobileface', {}).get('ratio')}")
     (out['edits'], sheets), (out['encode'], sheets['encode']) = edits.result()
     out['encode']['faces'] = 'held-out test scans (never trained on)' if scans_dir else 'normalized training faces'
-    ps_gen, ps_data = power_spectrum(ms['generated']['albedo']), power_spectrum(ms['data']['albedo'])
-    out['spectrum'] = {'bands': spectrum_bands(ps_gen, ps_data), 'generated': ps_gen.tolist(), 'data': ps_data.tolist()}
+    spectra = {axis: (power_spectrum(ms['generated']['albedo'], axis), power_spectrum(ms['data']['albedo'], axis)) for axis in SPECTRUM_AXES}
+    (ps_gen, ps_data), colour = spectra['luma'], {axis: spectra[axis] for axis in SPECTRUM_AXES if axis != 'luma'}
+    out['spectrum'] = {'bands': spectrum_bands(ps_gen, ps_data), 'generated': ps_gen.tolist(), 'data': ps_data.tolist(),
+                       'colour': {axis: {'bands': spectrum_bands(g, d), 'generated': g.tolist(), 'data': d.tolist()} for axis, (g, d) in colour.items()}}
     for side in images:
         contact_sheet(images[side], labels, j[side], plots/f'judged_{side}.png',
                       f"{side} ({gm.resolution}² network view): label → perceived gender, age (FaceRes), race (GEAR)")
     edit_sheet(sheets, plots/'judged_edits.png')
-    plot_spectrum(ps_gen, ps_data, plots/'judged_spectrum.png', gm.resolution)
+    plot_spectrum(spectra, plots/'judged_spectrum.png', gm.resolution)
     return out

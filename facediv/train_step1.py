@@ -15,7 +15,7 @@ from fastcore.script import call_parse
 
 from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json, ensure_writable_dir, code_version
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
-from .gan import BASIS_CHANNELS, Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
+from .gan import BASIS_CHANNELS, SYNTHESIS_ALBEDO, Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
 from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
                        cpu_channels_last)
@@ -45,6 +45,9 @@ TRAIN_STEP1_SCHEMA = {
     'basis_components': NONNEG_INT,                                              # K > 0: G1 (and G2) weigh K principal directions of the data
     'basis_head': Check(str, lambda h: h in ('learned', 'fixed'), "'learned' or 'fixed'"),   # how the code weighs them (gan.Generator)
     'basis_channels': Check(str, lambda h: h in BASIS_CHANNELS, "'all' or 'geometry'"),     # the directions of all 12 channels or of the offsets alone
+    'albedo_components': NONNEG_INT,                                             # A > 0: G1 (and G2) weigh A principal directions of the data's albedo
+    'albedo_highpass': NONNEG,                                                   # > 0: of its high-pass only (residual minus its Gaussian blur, σ texels)
+    'synthesis_albedo': Check(str, lambda h: h in SYNTHESIS_ALBEDO, "'rgb', 'luma' or 'none'"),   # what the synthesis network adds to the albedo
 }
 
 def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
@@ -54,13 +57,14 @@ def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
     E_kwargs = dict(img_resolution=R, img_channels=IMG_CHANNELS, z_dim=z, **net(cfg.E))
     G_kwargs = dict(z_dim=z, c_dim=C_DIM, w_dim=cfg.G.w_dim, img_resolution=R, img_channels=IMG_CHANNELS,
                     mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs={**net(cfg.G.synthesis), 'use_noise': False},
-                    basis_components=cfg.basis_components, basis_head=cfg.basis_head, basis_channels=cfg.basis_channels)
+                    basis_components=cfg.basis_components, basis_head=cfg.basis_head, basis_channels=cfg.basis_channels,
+                    albedo_components=cfg.albedo_components, synthesis_albedo=cfg.synthesis_albedo)
     D_kwargs = dict(z_dim=z, c_dim=C_DIM, **net(cfg.D))
     opts = dict(run_dir=str(out_dir), data_dir=str(data_dir), plots_dir=str(plots_dir), metrics_path=str(metrics_path),
                 data_kwargs=dict(resolution=R, offset_scale=cfg.offset_scale, max_faces=cfg.max_faces),
                 E_kwargs=E_kwargs, G_kwargs=G_kwargs, D_kwargs=D_kwargs,
                 EG_opt_kwargs=dict(lr=cfg.opt.lr, betas=list(cfg.opt.betas)), D_opt_kwargs=dict(lr=cfg.opt.D_lr, betas=list(cfg.opt.D_betas)),
-                loss_kwargs=net(cfg.loss), label_prior=cfg.label_prior, prior_ridge=cfg.prior_ridge, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
+                loss_kwargs=net(cfg.loss), label_prior=cfg.label_prior, prior_ridge=cfg.prior_ridge, albedo_highpass=cfg.albedo_highpass, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
                 log_every=cfg.log_every, device=cfg.device, threads=cfg.threads, profile=cfg.get('profile'))
     # The data's content, not only its path: new faces in the same folder must not resume a finished run.
     opts['config_hash'] = run_config_hash({k: v for k, v in opts.items() if k not in ('run_dir', 'plots_dir', 'metrics_path')}
@@ -75,7 +79,8 @@ TINY_STEP1 = {'seed': 0, 'resolution': 16, 'offset_scale': 2.0, 'max_faces': 0, 
          'D': {'num_layers': 2, 'layer_features': 32, 'embed_features': 8, 'cmap_dim': 8, 'mbstd_group_size': 4},
          'opt': {'lr': 0.002, 'betas': [0.9, 0.99], 'D_lr': 0.002, 'D_betas': [0.0, 0.99]},
          'loss': {'rec_weight': 1.0, 'adv_weight': 0.05, 'r1_gamma': 0.1, 'r1_interval': 2},
-         'label_prior': True, 'prior_ridge': 1.0, 'basis_components': 4, 'basis_head': 'learned', 'basis_channels': 'all'}
+         'label_prior': True, 'prior_ridge': 1.0, 'basis_components': 4, 'basis_head': 'learned', 'basis_channels': 'all',
+         'albedo_components': 0, 'albedo_highpass': 0.0, 'synthesis_albedo': 'rgb'}
 
 # %% ../nbs/11b_train_step1.ipynb #714cb314
 def label_probe(features:np.ndarray,        # [N,F] features (codes, or flattened images for contrast)
@@ -140,7 +145,7 @@ class Step1Run:
 
 # %% ../nbs/11b_train_step1.ipynb #4d045b4d
 def step1_setup(run_dir, data_dir, plots_dir, metrics_path, data_kwargs, E_kwargs, G_kwargs, D_kwargs, EG_opt_kwargs,
-                D_opt_kwargs, loss_kwargs, label_prior, prior_ridge, seed, steps, log_every, device, threads, config_hash) -> Step1Run:
+                D_opt_kwargs, loss_kwargs, label_prior, prior_ridge, albedo_highpass, seed, steps, log_every, device, threads, config_hash) -> Step1Run:
     "Accelerator, data, networks, optimisers and logs of a step-1 run, resumed from its checkpoint if there is one."
     acc = make_accelerator(device, threads)
     dev, rank, world, is_main = acc.device, acc.process_index, acc.num_processes, acc.is_main_process
@@ -155,6 +160,9 @@ def step1_setup(run_dir, data_dir, plots_dir, metrics_path, data_kwargs, E_kwarg
     if G1.basis_components:                                                      # the data's principal directions around that prior
         G1.set_basis(ts.residual_basis(G1.prior_mean.cpu(), G1.prior_labels.cpu(), G1.basis_components, seed=seed,
                                        channels=G1.basis_channels).to(dev))
+    if G1.albedo_components:                                                     # and of its albedo, s.d. per label
+        G1.set_albedo_basis(*(t.to(dev) for t in ts.albedo_basis(G1.prior_mean.cpu(), G1.prior_labels.cpu(), G1.albedo_components,
+                                                                 highpass=albedo_highpass, seed=seed)))
     specs = {'E': network_spec(E, E_kwargs), 'G1': network_spec(G1, G_kwargs), 'D_E': network_spec(DE, D_kwargs)}
     opt_EG = torch.optim.Adam(list(E.parameters()) + list(G1.parameters()), **EG_opt_kwargs)
     opt_D = torch.optim.Adam(DE.parameters(), **D_opt_kwargs)
@@ -265,6 +273,7 @@ def train_step1(
     loss_kwargs     = {},           # rec_weight, adv_weight, r1_gamma (0 = no R1), r1_interval.
     label_prior     = True,         # Add the data's linear label prior to G1's output (see facediv.gan.Generator)?
     prior_ridge     = 1.0,          # Ridge λ of that prior's regression on the one-hot labels.
+    albedo_highpass = 0.0,          # The albedo head (G_kwargs albedo_components > 0) on the albedo's high-pass only: Gaussian blur σ, texels (0 = all of it).
     seed            = 0,            # Seed of weights, batches, latents.
     batch           = 16,           # Global batch size (split over processes).
     steps           = 1000,         # Total optimisation steps.
@@ -278,7 +287,7 @@ def train_step1(
     "Train E, G1 and D_E (step 1); returns the final metrics."
     t_start = time.time()
     s = step1_setup(run_dir, data_dir, plots_dir, metrics_path, data_kwargs, E_kwargs, G_kwargs, D_kwargs, EG_opt_kwargs,
-                    D_opt_kwargs, loss_kwargs, label_prior, prior_ridge, seed, steps, log_every, device, threads, config_hash)
+                    D_opt_kwargs, loss_kwargs, label_prior, prior_ridge, albedo_highpass, seed, steps, log_every, device, threads, config_hash)
     s.E.train(); s.G1.train(); s.DE.train()
     for step in range(s.start, steps):
         seed_torch(seed, step, s.rank)
