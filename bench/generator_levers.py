@@ -32,14 +32,16 @@ VARIANTS = {  # name: ({step-1 overrides}, {step-2 overrides}, what it changes)
     'geometry64_fixed': ({'basis_components': 64, 'basis_head': 'fixed', 'basis_channels': 'geometry'}, {},
                          "a fixed head on the 64 leading principal directions of the geometry alone (the UV offsets, which carry the "
                          "identity the descriptors see); albedo left to the synthesis network"),
-    'detail128': ({'z_dim': 192, 'albedo_components': 128, 'albedo_highpass': 2.0}, {},
+    'detail128': ({'z_dim': 192, 'albedo_components': 128, 'albedo_highpass': 2.0, 'synthesis_albedo': 'rgb', 'albedo_by': 'all'}, {},
                   "geometry64_fixed plus a fixed head on 128 directions of the albedo's high-pass residual (sigma 2 texels), s.d. per label, "
                   "read from 128 more code entries (z_dim 192)"),
-    'albedo192_luma': ({'z_dim': 256, 'albedo_components': 192, 'synthesis_albedo': 'luma'}, {},
+    'albedo192_luma': ({'z_dim': 256, 'albedo_components': 192, 'synthesis_albedo': 'luma', 'albedo_by': 'all'}, {},
                        "geometry64_fixed plus a fixed head on 192 principal directions of the whole albedo residual, s.d. per label (z_dim 256); "
                        "the synthesis network adds brightness only (no colour of its own)"),
-    'albedo192_none': ({'z_dim': 256, 'albedo_components': 192, 'synthesis_albedo': 'none'}, {},
+    'albedo192_none': ({'z_dim': 256, 'albedo_components': 192, 'synthesis_albedo': 'none', 'albedo_by': 'all'}, {},
                        "as albedo192_luma, but the synthesis network adds nothing to the albedo: albedo = label prior + the head"),
+    'albedo192_gender': ({'z_dim': 256, 'albedo_components': 192, 'synthesis_albedo': 'none', 'albedo_by': 'gender'}, {},
+                         "as albedo192_none, with one set of 192 directions (and s.d.) per gender, each from its own faces"),
     'noise': (None, {'G': {'synthesis': {'use_noise': True}}},
               "step 2 with StyleGAN2's per-texel noise inputs (strengths start at 0 and are learned; step 1: the dvc repro model)"),
     'consistency1': (None, {'loss': {'consistency_weight': 1.0}},
@@ -131,7 +133,7 @@ def spectrum_row(model:str) -> dict:
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--variants', nargs='*', default=list(VARIANTS))
+    ap.add_argument('--variants', nargs='*', default=None, help='variants to train and judge (default: all, unless --model, --metrics or --spectrum is given)')
     ap.add_argument('--model', nargs='*', default=[], help='NAME=PATH: judge an already trained generator as variant NAME')
     ap.add_argument('--metrics', nargs='*', default=[], help="NAME=PATH: take variant NAME's judged measures from an evaluate stage's metrics file")
     ap.add_argument('--spectrum', nargs='*', default=[], help="NAME=PATH: recompute stored row NAME's spectrum (luminance + colour) from its model at PATH")
@@ -143,8 +145,8 @@ if __name__ == '__main__':
         res[name]['spectrum_of'] = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()   # the data it was recomputed on
         res[name]['summary'] = summary(res[name]['judged'])
         path.write_text(json.dumps(res, indent=1)); print(name, res[name]['summary']['spectrum_colour_bands'])
-    if a.spectrum and not (a.model or a.metrics or '--variants' in sys.argv): sys.exit()
-    todo = [(n, None, None) for n in a.variants] + [(*s.split('=', 1), None) for s in a.model] + [(*s.split('=', 1)[:1], None, s.split('=', 1)[1]) for s in a.metrics]
+    variants = a.variants if a.variants is not None else ([] if (a.model or a.metrics or a.spectrum) else list(VARIANTS))
+    todo = [(n, None, None) for n in variants] + [(*s.split('=', 1), None) for s in a.model] + [(*s.split('=', 1)[:1], None, s.split('=', 1)[1]) for s in a.metrics]
     for name, model, metrics in todo:
         row = {'changes': VARIANTS[name][2]} if name in VARIANTS else {'changes': f'model {model or metrics}'}
         if metrics: full = json.loads((ROOT/metrics).read_text())['judged']                 # judged by the evaluate stage already

@@ -11,11 +11,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from fastcore.basics import patch
+
 from .core import (ParamsError, AssetError, save_json, ensure_writable_dir, read_manifest, iter_shards,
                           linear_to_srgb, srgb_to_linear, rng)
 from .taxonomy import N_LABELS, one_hot, check_taxonomy
 from .template import template_vertices, uv_raster, uv_offset_map
-from .gan import BASIS_CHANNELS
+from .gan import BASIS_CHANNELS, ALBEDO_BY
 
 # %% auto #0
 __all__ = ['IMG_CHANNELS', 'ENCODING', 'C_DIM', 'NORMALIZED_FIELDS', 'stack_channels', 'split_channels', 'resize_tiles',
@@ -112,7 +114,7 @@ def load_textures(data_dir,              # folder of the normalized dataset (sha
            'face_id': np.concatenate(face_id).astype(np.int64)}
     return out | ({k: np.concatenate(v) for k, v in extra.items()} if albedo_res else {})
 
-# %% ../nbs/11a_dataset.ipynb #dda3b9eb
+# %% ../nbs/11a_dataset.ipynb #96daf206
 def _principal(r:np.ndarray, components:int) -> tuple:
     "(unit directions [K,D] float32, s.d. [K]) of the K leading principal directions of rows `r` [n,D] (zero rows past n), through the n × n Gram matrix."
     lam, U = np.linalg.eigh(r.astype(np.float64) @ r.T.astype(np.float64))                     # n ≪ D
@@ -128,6 +130,7 @@ def _gaussian_blur(x:np.ndarray, sigma:float) -> np.ndarray:
     from scipy.ndimage import gaussian_filter
     return gaussian_filter(x, (0,) * (x.ndim - 2) + (sigma, sigma), mode='reflect')
 
+# %% ../nbs/11a_dataset.ipynb #dda3b9eb
 @dataclass
 class TrainingSet:
     "Training images (memory-mapped float16 [N,12,R,R]) with their labels."
@@ -163,23 +166,6 @@ class TrainingSet:
         if channels == 'geometry': r.reshape(len(r), 2, 6, -1)[:, :, :3] = 0                      # albedo RGB of each tile out
         directions, sd = _principal(r, components)
         return torch.from_numpy((directions * sd[:, None]).reshape(components, IMG_CHANNELS, *mean.shape[-2:]))
-    def albedo_basis(self, mean:torch.Tensor, effects:torch.Tensor, components:int, highpass:float=0.0, max_faces:int=4096,
-                     seed:int=0, shrink:float=10.0) -> tuple:
-        "(unit directions [K,12,P,P], log s.d. [1+30,K]): PCA of the albedo residuals (`highpass` > 0: their high-pass, Gaussian σ in texels), s.d. per label."
-        rows, r = self._residuals(mean, effects, max_faces, seed)
-        P = mean.shape[-1]
-        r = r.reshape(len(r), 2, 6, P, P)
-        r[:, :, 3:] = 0                                                                              # albedo only
-        if highpass > 0: r[:, :, :3] -= _gaussian_blur(r[:, :, :3].astype(np.float64), highpass).astype(np.float32)   # its fine detail only
-        r = r.reshape(len(r), -1)
-        directions, sd = _principal(r, components)
-        power = (r @ directions.T) ** 2                                                              # [n,K] each face's coefficient²
-        c = one_hot(self.labels[rows]).astype(np.float64)                                            # [n,30]
-        overall = power.mean(0) + 1e-12
-        # each label bit's s.d. factor: its faces' mean power / all faces', shrunk towards 1 by `shrink` pseudo-faces
-        ratio = (c.T @ power + shrink * overall) / ((c.sum(0) + shrink)[:, None] * overall)          # [30,K]
-        log_sd = np.concatenate([0.5 * np.log(overall)[None], 0.5 * np.log(ratio)])                # s.d. = exp(row 0 + one-hot · rows 1…)
-        return (torch.from_numpy(directions.reshape(components, IMG_CHANNELS, P, P)), torch.from_numpy(log_sd.astype(np.float32)))
     def _residuals(self, mean:torch.Tensor, effects:torch.Tensor, max_faces:int, seed:int) -> tuple:
         "(rows, [n,12·P·P] float32 images minus their label prior) of a seeded sample of up to `max_faces` faces."
         P, D = mean.shape[-1], IMG_CHANNELS * mean.shape[-1] ** 2
@@ -229,3 +215,30 @@ def prepare_training_set(data_dir,                 # folder of the normalized da
     labels, face_id = np.concatenate(labels).astype(np.int64), np.concatenate(face_id).astype(np.int64)
     save_json({'key': key, 'labels': labels, 'face_id': face_id}, meta_path)
     return TrainingSet(np.load(path, mmap_mode='r'), labels, face_id, resolution, offset_scale)
+
+# %% ../nbs/11a_dataset.ipynb #638fe65b
+@patch
+def albedo_basis(self:TrainingSet, mean:torch.Tensor, effects:torch.Tensor, components:int, highpass:float=0.0, max_faces:int=4096,
+                 seed:int=0, shrink:float=10.0, by:str='all') -> tuple:
+    "(unit directions [S,K,12,P,P], log s.d. [S,1+30,K], select [30,S]): PCA of the albedo residuals (`highpass` > 0: of their high-pass, Gaussian σ texels), s.d. per label; `by='gender'`: one set per gender."
+    if by not in ALBEDO_BY: raise ParamsError(f"albedo sets by {by!r}", "use 'all' or 'gender'")
+    rows, r = self._residuals(mean, effects, max_faces, seed)
+    P = mean.shape[-1]
+    r = r.reshape(len(r), 2, 6, P, P)
+    r[:, :, 3:] = 0                                                                              # albedo only
+    if highpass > 0: r[:, :, :3] -= _gaussian_blur(r[:, :, :3].astype(np.float64), highpass).astype(np.float32)   # its fine detail only
+    r = r.reshape(len(r), -1)
+    c = one_hot(self.labels[rows]).astype(np.float64)                                            # [n,30]
+    groups = [np.ones(len(rows), bool)] if by == 'all' else [self.labels[rows, 2] == g for g in range(N_LABELS[2])]
+    select = np.zeros((C_DIM, len(groups)), np.float32)
+    if by == 'gender': select[C_DIM - N_LABELS[2]:] = np.eye(N_LABELS[2])                        # gender's one-hot bits come last
+    directions, log_sd = np.zeros((len(groups), components, r.shape[1]), np.float32), np.zeros((len(groups), 1 + C_DIM, components), np.float32)
+    for s, g in enumerate(groups):
+        if not g.any(): continue                                                                 # no faces of this gender: the set stays 0
+        directions[s], _ = _principal(r[g], components)
+        power = (r[g] @ directions[s].T) ** 2                                                    # [n_g,K] each face's coefficient²
+        overall = power.mean(0) + 1e-12
+        # each label bit's s.d. factor: its faces' mean power / all the set's faces', shrunk towards 1 by `shrink` pseudo-faces
+        ratio = (c[g].T @ power + shrink * overall) / ((c[g].sum(0) + shrink)[:, None] * overall)   # [30,K]
+        log_sd[s] = np.concatenate([0.5 * np.log(overall)[None], 0.5 * np.log(ratio)])           # s.d. = exp(row 0 + one-hot · rows 1…)
+    return (torch.from_numpy(directions.reshape(len(groups), components, IMG_CHANNELS, P, P)), torch.from_numpy(log_sd), torch.from_numpy(select))

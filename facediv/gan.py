@@ -10,11 +10,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fastcore.basics import patch
+
 from .core import ParamsError, AssetError, assert_shape
 from .checkpoint import load_tensors
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'SYNTHESIS_ALBEDO', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x',
+__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'SYNTHESIS_ALBEDO', 'ALBEDO_BY', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x',
            'normalize_2nd_moment', 'FullyConnectedLayer', 'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork',
            'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock', 'SynthesisNetwork', 'Generator',
            'memory_batch', 'DiscriminatorBlock', 'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator',
@@ -338,6 +340,7 @@ class SynthesisNetwork(nn.Module):
 # %% ../nbs/11_gan.ipynb #4c820e03
 BASIS_CHANNELS = ('all', 'geometry')   # what the basis head's principal directions span (`TrainingSet.residual_basis`)
 SYNTHESIS_ALBEDO = ('rgb', 'luma', 'none')   # what the synthesis network may add to the albedo (`Generator.synthesis_image`)
+ALBEDO_BY = ('all', 'gender')   # the albedo head's sets of directions: one for all faces, or one per gender (`TrainingSet.albedo_basis`)
 
 class Generator(nn.Module):
     "The StyleGAN2 generator: mapping (z, labels → w) then synthesis (w → image)."
@@ -355,6 +358,7 @@ class Generator(nn.Module):
         basis_channels  = 'all',    # whose principal directions: 'all' 12 channels, or 'geometry' (the offsets; albedo left to the synthesis).
         albedo_components= 0,       # A > 0: a fixed head weighs A directions of the data's albedo by the code's next A entries (`set_albedo_basis`).
         synthesis_albedo= 'rgb',    # what the synthesis network adds to the albedo: 'rgb', 'luma' (grey: brightness only) or 'none'.
+        albedo_sets     = 1,        # S > 1: the albedo head has S sets of directions, picked per face by label bits (`set_albedo_basis`).
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -380,9 +384,12 @@ class Generator(nn.Module):
         if self.albedo_start + albedo_components > z_dim:
             raise ParamsError(f"the albedo head reads code entries {self.albedo_start}…{self.albedo_start + albedo_components - 1} of a code of {z_dim}",
                               f"set z_dim >= {self.albedo_start + albedo_components} (fixed basis_components + albedo_components)")
-        if albedo_components:
-            self.register_buffer('albedo_basis', torch.zeros([albedo_components, img_channels, P, P]))   # unit directions
-            self.register_buffer('albedo_log_sd', torch.zeros([1 + c_dim, albedo_components]))           # log s.d. = row 0 + c · rows 1…
+        self.albedo_sets = albedo_sets
+        if albedo_components:   # per set: unit directions of the albedo channels (RGB of each tile), log s.d. = row 0 + c · rows 1…
+            # [S·A, 6, P·P]: rank 3, so that channels-last conversion leaves it contiguous (a strided basis costs 2× per call)
+            self.register_buffer('albedo_basis', torch.zeros([albedo_sets * albedo_components, img_channels // 2, P * P]))
+            self.register_buffer('albedo_log_sd', torch.zeros([albedo_sets, 1 + c_dim, albedo_components]))
+            self.register_buffer('albedo_select', torch.zeros([c_dim, albedo_sets]))                  # label bit → its set (S > 1)
         if synthesis_albedo not in SYNTHESIS_ALBEDO: raise ParamsError(f"synthesis_albedo = {synthesis_albedo!r}", "use 'rgb', 'luma' or 'none'")
         self.synthesis_albedo = synthesis_albedo
 
@@ -406,26 +413,6 @@ class Generator(nn.Module):
         coeffs = z[:, :self.basis_components] if self.basis_head is None else self.basis_head(z)   # [NK]
         return self._upsampled(torch.einsum('nk,kchw->nchw', coeffs, self.basis))
 
-    def set_albedo_basis(self, directions:torch.Tensor, log_sd:torch.Tensor) -> None:
-        "Store the albedo head's unit directions [A,C,P,P] and log s.d. model [1+c_dim,A] (see `TrainingSet.albedo_basis`)."
-        assert_shape(directions, list(self.albedo_basis.shape)); assert_shape(log_sd, list(self.albedo_log_sd.shape))
-        self.albedo_basis.copy_(directions); self.albedo_log_sd.copy_(log_sd)
-
-    def albedo_image(self, z, c, truncation_psi=1) -> torch.Tensor:
-        "[N,C,R,R] the albedo head's part of the image: the code's entries `albedo_start`… × their s.d. at labels c [N,c_dim], times the directions."
-        z = normalize_2nd_moment(z) * truncation_psi
-        sd = torch.exp(self.albedo_log_sd[0] + c.to(self.albedo_log_sd.dtype) @ self.albedo_log_sd[1:])   # [NA]
-        coeffs = z[:, self.albedo_start:self.albedo_start + self.albedo_components] * sd                  # [NA]
-        return self._upsampled(torch.einsum('nk,kchw->nchw', coeffs, self.albedo_basis))
-
-    def synthesis_image(self, ws, noise_mode='random') -> torch.Tensor:
-        "[N,C,R,R] the synthesis network's image, its albedo kept as `synthesis_albedo` says (the rest comes from the prior and the heads)."
-        img = self.synthesis(ws, noise_mode=noise_mode)                          # [NCHW]
-        if self.synthesis_albedo == 'rgb': return img
-        tiles = img.unflatten(1, (2, self.img_channels // 2))                    # [N,2,6,H,W]: per tile albedo RGB, then offsets
-        albedo = tiles[:, :, :3].mean(2, keepdim=True).expand(-1, -1, 3, -1, -1) if self.synthesis_albedo == 'luma' else torch.zeros_like(tiles[:, :, :3])
-        return torch.cat([albedo, tiles[:, :, 3:]], 2).flatten(1, 2)
-
     def _upsampled(self, img) -> torch.Tensor:
         "[N,C,P,P] buffers' image (prior, basis) → [N,C,R,R] at the output resolution (bilinear)."
         if self.prior_resolution == self.img_resolution: return img
@@ -437,6 +424,46 @@ class Generator(nn.Module):
         img = self.synthesis_image(ws, noise_mode) + self.prior(c)               # [NCHW]
         if self.basis_components: img = img + self.basis_image(z, truncation_psi)
         return img if not self.albedo_components else img + self.albedo_image(z, c, truncation_psi)
+
+# %% ../nbs/11_gan.ipynb #dbc0e962
+# The albedo head and what the synthesis network may add to the albedo (the methods `Generator.forward` calls).
+@patch
+def set_albedo_basis(self:Generator, directions:torch.Tensor, log_sd:torch.Tensor, select:torch.Tensor|None=None) -> None:
+    "Store the albedo head's unit directions [S,A,C,P,P] (albedo channels kept), log s.d. models [S,1+c_dim,A] and, for S > 1, which label bits pick each set [c_dim,S] (see `TrainingSet.albedo_basis`)."
+    S, A, C, P = self.albedo_sets, self.albedo_components, self.img_channels, self.prior_resolution
+    assert_shape(directions, [S, A, C, P, P]); assert_shape(log_sd, list(self.albedo_log_sd.shape))
+    if S > 1:
+        if select is None: raise ValueError(f"an albedo head of {S} sets needs `select`: which label bits pick each set [c_dim, {S}]")
+        assert_shape(select, list(self.albedo_select.shape))
+        self.albedo_select.copy_(select)
+    self.albedo_basis.copy_(directions.unflatten(2, (2, C // 2))[:, :, :, :3].flatten(2, 3).flatten(0, 1).flatten(-2)); self.albedo_log_sd.copy_(log_sd)
+
+@patch
+def albedo_image(self:Generator, z, c, truncation_psi=1) -> torch.Tensor:
+    "[N,C,R,R] the albedo head's part of the image: the code's entries `albedo_start`… × their s.d. at labels c [N,c_dim], times the directions of the face's set."
+    z = normalize_2nd_moment(z) * truncation_psi
+    c = c.to(self.albedo_log_sd.dtype)
+    coeffs = z[:, self.albedo_start:self.albedo_start + self.albedo_components]                      # [NA]
+    weight = c @ self.albedo_select if self.albedo_sets > 1 else torch.ones_like(c[:, :1])         # [NS] each face's set (one-hot)
+    basis = self.albedo_basis.view(self.albedo_sets, self.albedo_components, -1)                    # [S,A,6·P·P]
+    albedo = coeffs.new_zeros([len(z), basis.shape[-1]])                                             # [N,6·P·P]
+    for s in range(self.albedo_sets):
+        rows = weight[:, s].nonzero()[:, 0]                                                          # the faces of set s only
+        if len(rows): albedo = albedo.index_add(0, rows, (coeffs[rows] * weight[rows, s:s + 1] *
+                                                          torch.exp(self.albedo_log_sd[s, 0] + c[rows] @ self.albedo_log_sd[s, 1:])) @ basis[s])
+    P = self.prior_resolution
+    tiles = albedo.view(len(z), 2, 3, P, P)                                                          # [N,2,3,P,P]
+    img = torch.cat([tiles, torch.zeros_like(tiles)], 2).flatten(1, 2)                               # [N,C,P,P]: offsets 0
+    return self._upsampled(img)
+
+@patch
+def synthesis_image(self:Generator, ws, noise_mode='random') -> torch.Tensor:
+    "[N,C,R,R] the synthesis network's image, its albedo kept as `synthesis_albedo` says (the rest comes from the prior and the heads)."
+    img = self.synthesis(ws, noise_mode=noise_mode)                          # [NCHW]
+    if self.synthesis_albedo == 'rgb': return img
+    tiles = img.unflatten(1, (2, self.img_channels // 2))                    # [N,2,6,H,W]: per tile albedo RGB, then offsets
+    albedo = tiles[:, :, :3].mean(2, keepdim=True).expand(-1, -1, 3, -1, -1) if self.synthesis_albedo == 'luma' else torch.zeros_like(tiles[:, :, :3])
+    return torch.cat([albedo, tiles[:, :, 3:]], 2).flatten(1, 2)
 
 # %% ../nbs/11_gan.ipynb #61260674
 def memory_batch(G:Generator, batch:int, budget_mb:float=2048) -> int:

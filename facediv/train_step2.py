@@ -63,7 +63,7 @@ def step1_model_info(path) -> dict:
             'z_dim': nets['E']['kwargs']['z_dim'], 'config_hash': meta.get('config_hash'),
             'basis_components': nets['G1']['kwargs'].get('basis_components', 0), 'basis_head': nets['G1']['kwargs'].get('basis_head', 'learned'),
             'basis_channels': nets['G1']['kwargs'].get('basis_channels', 'all'), 'albedo_components': nets['G1']['kwargs'].get('albedo_components', 0),
-            'synthesis_albedo': nets['G1']['kwargs'].get('synthesis_albedo', 'rgb')}
+            'synthesis_albedo': nets['G1']['kwargs'].get('synthesis_albedo', 'rgb'), 'albedo_sets': nets['G1']['kwargs'].get('albedo_sets', 1)}
 
 def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) -> dict:
     "The loop's keyword arguments from a validated `train_step2` block, step 1's model and the stage's paths."
@@ -74,7 +74,7 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
                     mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs=net(cfg.G.synthesis),
                     basis_components=info['basis_components'], basis_head=info['basis_head'],       # the basis is step 1's: a property of the data
                     basis_channels=info['basis_channels'], albedo_components=info['albedo_components'],
-                    synthesis_albedo=info['synthesis_albedo'])
+                    synthesis_albedo=info['synthesis_albedo'], albedo_sets=info['albedo_sets'])
     D_kwargs = dict(c_dim=C_DIM, img_resolution=R, img_channels=IMG_CHANNELS, cond_channels=IMG_CHANNELS,
                     channel_base=cfg.D.channel_base, channel_max=cfg.D.channel_max,
                     epilogue_kwargs=dict(mbstd_group_size=cfg.D.mbstd_group_size))
@@ -225,7 +225,8 @@ def step2_setup(run_dir, data_dir, step1_model, plots_dir, metrics_path, step1_h
     G, D = Generator(**G_kwargs).to(dev), Discriminator(**D_kwargs).to(dev)
     if G.prior_labels.shape == G1.prior_labels.shape: G.set_prior(G1.prior_mean, G1.prior_labels)  # G1's label prior, if it had one
     if G.basis_components: G.set_basis(G1.basis)                                 # and its principal directions
-    if G.albedo_components: G.set_albedo_basis(G1.albedo_basis, G1.albedo_log_sd)   # and its albedo head's
+    if G.albedo_components:                                                      # and its albedo head's
+        G.albedo_basis.copy_(G1.albedo_basis); G.albedo_log_sd.copy_(G1.albedo_log_sd); G.albedo_select.copy_(G1.albedo_select)
     if init_from_G1: init_from(G, G1, step1_model)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     cpu_channels_last(dev, G, D)                                                 # NHWC convolutions on the CPU (G_ema, only sampled, keeps NCHW)
