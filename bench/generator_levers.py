@@ -124,12 +124,10 @@ def spectrum_row(model:str) -> dict:
     from facediv.core import load_params
     from facediv.evaluate import EVALUATE_SCHEMA
     from facediv.generate import load_model
-    from facediv.judged import SPECTRUM_AXES, matched_sample, power_spectrum, spectrum_bands
+    from facediv.judged import matched_sample, albedo_spectra
     cfg = load_params('evaluate', EVALUATE_SCHEMA, ROOT/'params.yaml')
     ms = matched_sample(load_model(model), ROOT/'data/normalize', cfg.judged.per_ethnicity, cfg.seed, cfg.psi)
-    sp = {a: (power_spectrum(ms['generated']['albedo'], a), power_spectrum(ms['data']['albedo'], a)) for a in SPECTRUM_AXES}
-    return {'bands': spectrum_bands(*sp['luma']), 'generated': sp['luma'][0].tolist(), 'data': sp['luma'][1].tolist(),
-            'colour': {a: {'bands': spectrum_bands(g, d), 'generated': g.tolist(), 'data': d.tolist()} for a, (g, d) in sp.items() if a != 'luma'}}
+    return albedo_spectra(ms['generated']['albedo'], ms['data']['albedo'])[1]
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -16,13 +16,13 @@ from .core import ParamsError, AssetError, assert_shape
 from .checkpoint import load_tensors
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'SYNTHESIS_ALBEDO', 'ALBEDO_BY', 'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x',
-           'normalize_2nd_moment', 'FullyConnectedLayer', 'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork',
-           'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock', 'SynthesisNetwork', 'Generator',
-           'memory_batch', 'DiscriminatorBlock', 'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator',
-           'Encoder', 'CodeDiscriminator', 'construct_network', 'count_params', 'g_nonsaturating', 'd_logistic',
-           'r1_penalty', 'PathLengthPenalty', 'reconstruction_loss', 'network_spec', 'build_networks',
-           'load_checkpoint']
+__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'SYNTHESIS_ALBEDO', 'ALBEDO_BY', 'HEAD_CODE', 'HEAD_KWARGS', 'NETWORKS', 'bias_act',
+           'upsample2x', 'downsample2x', 'normalize_2nd_moment', 'FullyConnectedLayer', 'Conv2dLayer',
+           'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock',
+           'SynthesisNetwork', 'Generator', 'memory_batch', 'DiscriminatorBlock', 'MinibatchStdLayer',
+           'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator', 'construct_network',
+           'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty', 'reconstruction_loss',
+           'network_spec', 'build_networks', 'load_checkpoint']
 
 # %% ../nbs/11_gan.ipynb #f8182b1c
 ACTIVATIONS = {'linear': (lambda x: x, 1.0), 'relu': (F.relu, math.sqrt(2)),
@@ -337,11 +337,15 @@ class SynthesisNetwork(nn.Module):
             x, img = block(x, img, block_ws, noise_mode)
         return img                                                               # [NCHW]
 
-# %% ../nbs/11_gan.ipynb #4c820e03
+# %% ../nbs/11_gan.ipynb #5e1d0a7c
 BASIS_CHANNELS = ('all', 'geometry')   # what the basis head's principal directions span (`TrainingSet.residual_basis`)
 SYNTHESIS_ALBEDO = ('rgb', 'luma', 'none')   # what the synthesis network may add to the albedo (`Generator.synthesis_image`)
 ALBEDO_BY = ('all', 'gender')   # the albedo head's sets of directions: one for all faces, or one per gender (`TrainingSet.albedo_basis`)
+HEAD_CODE = ('normalized', 'raw')   # how the heads read the code: after 2nd-moment normalisation (as the mapping does), or as it is
+# The Generator arguments that say what its heads are: step 2 takes them from step 1's G1 (`train_step2.step1_model_info`).
+HEAD_KWARGS = ('basis_components', 'basis_head', 'basis_channels', 'albedo_components', 'synthesis_albedo', 'albedo_sets', 'head_code')
 
+# %% ../nbs/11_gan.ipynb #4c820e03
 class Generator(nn.Module):
     "The StyleGAN2 generator: mapping (z, labels → w) then synthesis (w → image)."
     def __init__(self,
@@ -359,6 +363,7 @@ class Generator(nn.Module):
         albedo_components= 0,       # A > 0: a fixed head weighs A directions of the data's albedo by the code's next A entries (`set_albedo_basis`).
         synthesis_albedo= 'rgb',    # what the synthesis network adds to the albedo: 'rgb', 'luma' (grey: brightness only) or 'none'.
         albedo_sets     = 1,        # S > 1: the albedo head has S sets of directions, picked per face by label bits (`set_albedo_basis`).
+        head_code       = 'normalized', # how the heads read z: 'normalized' (its direction, as the mapping) or 'raw' (as it is: `head_codes` inverts them)
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -391,7 +396,8 @@ class Generator(nn.Module):
             self.register_buffer('albedo_log_sd', torch.zeros([albedo_sets, 1 + c_dim, albedo_components]))
             self.register_buffer('albedo_select', torch.zeros([c_dim, albedo_sets]))                  # label bit → its set (S > 1)
         if synthesis_albedo not in SYNTHESIS_ALBEDO: raise ParamsError(f"synthesis_albedo = {synthesis_albedo!r}", "use 'rgb', 'luma' or 'none'")
-        self.synthesis_albedo = synthesis_albedo
+        if head_code not in HEAD_CODE: raise ParamsError(f"head_code = {head_code!r}", "use 'normalized' or 'raw'")
+        self.synthesis_albedo, self.head_code = synthesis_albedo, head_code
 
     def set_prior(self, mean:torch.Tensor, label_effects:torch.Tensor) -> None:
         "Make the synthesis network learn the residual over `mean` [C,P,P] + c·`label_effects` [c_dim,C,P,P] (see `label_prior`)."
@@ -407,9 +413,13 @@ class Generator(nn.Module):
         assert_shape(basis, list(self.basis.shape))
         self.basis.copy_(basis)
 
+    def head_input(self, z, truncation_psi=1) -> torch.Tensor:
+        "[N,Z] the code as the heads read it (`head_code`), times `truncation_psi` (linear: psi < 1 shrinks towards the mean)."
+        return (normalize_2nd_moment(z) if self.head_code == 'normalized' else z) * truncation_psi
+
     def basis_image(self, z, truncation_psi=1) -> torch.Tensor:
-        "[N,C,R,R] the basis head's part of the image: coefficients from the code z [N,Z] (as the mapping sees it) times the directions."
-        z = normalize_2nd_moment(z) * truncation_psi                                  # linear: psi < 1 shrinks towards the mean
+        "[N,C,R,R] the basis head's part of the image: coefficients from the code z [N,Z] (as `head_input` gives it) times the directions."
+        z = self.head_input(z, truncation_psi)
         coeffs = z[:, :self.basis_components] if self.basis_head is None else self.basis_head(z)   # [NK]
         return self._upsampled(torch.einsum('nk,kchw->nchw', coeffs, self.basis))
 
@@ -441,7 +451,7 @@ def set_albedo_basis(self:Generator, directions:torch.Tensor, log_sd:torch.Tenso
 @patch
 def albedo_image(self:Generator, z, c, truncation_psi=1) -> torch.Tensor:
     "[N,C,R,R] the albedo head's part of the image: the code's entries `albedo_start`… × their s.d. at labels c [N,c_dim], times the directions of the face's set."
-    z = normalize_2nd_moment(z) * truncation_psi
+    z = self.head_input(z, truncation_psi)
     c = c.to(self.albedo_log_sd.dtype)
     coeffs = z[:, self.albedo_start:self.albedo_start + self.albedo_components]                      # [NA]
     weight = c @ self.albedo_select if self.albedo_sets > 1 else torch.ones_like(c[:, :1])         # [NS] each face's set (one-hot)
@@ -464,6 +474,33 @@ def synthesis_image(self:Generator, ws, noise_mode='random') -> torch.Tensor:
     tiles = img.unflatten(1, (2, self.img_channels // 2))                    # [N,2,6,H,W]: per tile albedo RGB, then offsets
     albedo = tiles[:, :, :3].mean(2, keepdim=True).expand(-1, -1, 3, -1, -1) if self.synthesis_albedo == 'luma' else torch.zeros_like(tiles[:, :, :3])
     return torch.cat([albedo, tiles[:, :, 3:]], 2).flatten(1, 2)
+
+# %% ../nbs/11_gan.ipynb #6b0d4e72
+@patch
+def head_codes(self:Generator,
+               residual:torch.Tensor,      # [N,C,R,R] an image minus `prior(c)` (and minus the synthesis network's part, if known)
+               c:torch.Tensor,             # [N,c_dim] its labels (they pick the albedo set and its s.d.)
+               noise:tuple=(0., 0.),       # (geometry, albedo) s.d. of what the heads cannot draw, per direction: 0 = least squares
+              ) -> torch.Tensor:
+    "[N, K+A] the code entries the fixed heads read that draw `residual` best (MAP under z ~ N(0, I)); the heads' inverse for `head_code='raw'`."
+    if self.basis_components and self.basis_head is not None:
+        raise ParamsError("a learned basis head has no closed-form inverse", "train with basis_head: fixed, or encode with E")
+    if self.basis_components and self.albedo_components and self.basis_channels == 'all':   # two heads drawing albedo: not separable
+        raise ParamsError("the basis head's directions overlap the albedo head's (basis_channels='all')", "train with basis_channels: geometry, or encode with E")
+    P, c = self.prior_resolution, c.to(self.prior_mean.dtype)
+    r = (residual if residual.shape[-1] == P else F.interpolate(residual, size=(P, P), mode='area')).to(c.dtype)   # [N,C,P,P]
+    parts = []
+    if self.basis_components:
+        B = self.basis.flatten(1)                                                                    # [K,C·P·P] directions × s.d.
+        parts.append(r.flatten(1) @ B.T / (B.square().sum(1) + noise[0] ** 2))                      # [NK]
+    if self.albedo_components:
+        S, A = self.albedo_sets, self.albedo_components
+        albedo = r.unflatten(1, (2, self.img_channels // 2))[:, :, :3].flatten(1)                   # [N,6·P·P] laid out as albedo_basis
+        along = (albedo @ self.albedo_basis.flatten(1).T).view(-1, S, A)                            # [N,S,A] ⟨u, r⟩ per set
+        sd = torch.exp(self.albedo_log_sd[:, 0] + torch.einsum('nk,ska->nsa', c, self.albedo_log_sd[:, 1:]))   # [N,S,A]
+        weight = c @ self.albedo_select if S > 1 else torch.ones_like(c[:, :1])                    # [NS] each face's set (one-hot)
+        parts.append((weight[..., None] * along * sd / (sd.square() + noise[1] ** 2)).sum(1))      # [NA]
+    return torch.cat(parts, 1) if parts else r.new_zeros([len(r), 0])
 
 # %% ../nbs/11_gan.ipynb #61260674
 def memory_batch(G:Generator, batch:int, budget_mb:float=2048) -> int:

@@ -24,11 +24,12 @@ from .gan import load_checkpoint
 from .figures import asset_images, save_grid
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'EFFECT_CONTRASTS', 'SAMPLES_SCHEMA', 'GanModel', 'load_model', 'check_n',
-           'resolve_labels', 'face_codes', 'output_mb', 'memory_batch', 'synthesize', 'iter_generate', 'generate',
-           'encode', 'refine_codes', 'edit', 'geometry_identity', 'cosine', 'identity_report', 'face_ita',
-           'data_face_tiles', 'generated_effect', 'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid',
-           'data_ita', 'ita_by_ethnicity', 'time_generation', 'main']
+__all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'PROJECT_NOISE', 'ENCODE_METHODS', 'EFFECT_CONTRASTS', 'SAMPLES_SCHEMA', 'GanModel',
+           'load_model', 'check_n', 'resolve_labels', 'face_codes', 'output_mb', 'memory_batch', 'synthesize',
+           'iter_generate', 'generate', 'can_project', 'asset_image', 'project_codes', 'encode', 'refine_codes', 'edit',
+           'geometry_identity', 'cosine', 'identity_report', 'face_ita', 'data_face_tiles', 'generated_effect',
+           'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid', 'data_ita', 'ita_by_ethnicity',
+           'time_generation', 'main']
 
 # %% ../nbs/11d_generate.ipynb #fe67bcb1
 DEFAULT_MODEL = 'models/train_step2/model.safetensors'
@@ -172,17 +173,50 @@ def generate(ethnicity=None,        # one label, a list of n labels, or None (dr
     return out
 
 # %% ../nbs/11d_generate.ipynb #872f9010
-@torch.no_grad()
-def encode(albedo:np.ndarray, offsets:np.ndarray, model=None, device:str='cpu') -> np.ndarray:
-    "[n,z] identity codes E(x) of assets given as albedo and offsets [n,2,R,R,3] (any resolution; resized)."
-    gm = load_model(model, device)
+PROJECT_NOISE = (0.1, 0.0)   # (geometry, albedo) noise s.d. of `project_codes`, chosen on held-out scans the evaluation does not use (bench/encode_path.py)
+ENCODE_METHODS = ('auto', 'project', 'encoder')
+
+def can_project(gm:GanModel) -> bool:
+    "Whether G2's heads have a closed-form inverse (`Generator.head_codes`): fixed heads that read the code as it is."
+    G = gm.G
+    return G.head_code == 'raw' and bool(G.basis_components or G.albedo_components) and G.basis_head is None
+
+def asset_image(gm:GanModel, albedo, offsets) -> torch.Tensor:
+    "[n,12,R,R] network image of assets given as albedo and offsets [n,2,R,R,3] (any resolution; resized to the model's)."
     albedo, offsets = np.asarray(albedo, np.float32), np.asarray(offsets, np.float32)
     if albedo.ndim == 4: albedo, offsets = albedo[None], offsets[None]
     if albedo.ndim != 5 or albedo.shape[1:2] + albedo.shape[4:] != (2, 3) or albedo.shape[2] != albedo.shape[3] or offsets.shape != albedo.shape:
         raise ParamsError(f"asset albedo {albedo.shape} / offsets {offsets.shape} are not [n, 2, R, R, 3]",
                           "pass both UV tiles (face, back of head) of albedo and offsets, as generate() returns them")
     x = stack_channels(resize_tiles(albedo, gm.resolution), resize_tiles(offsets, gm.resolution), gm.offset_scale)
-    return gm.E(torch.from_numpy(x).to(gm.device)).cpu().numpy()
+    return torch.from_numpy(x).to(gm.device)
+
+@torch.no_grad()
+def project_codes(model, albedo, offsets, labels, noise:tuple=PROJECT_NOISE, corrections:int=1) -> np.ndarray:
+    "[n,z] codes of assets through the inverse of G2's fixed heads at their `labels` (the entries no head reads: E's); `corrections` passes take the synthesis network's part out first."
+    gm = load_model(model)
+    if not can_project(gm):
+        raise ParamsError("this generator's heads cannot be inverted (they need basis_head: fixed and head_code: raw)", "encode with E: method='encoder'")
+    x = asset_image(gm, albedo, offsets)
+    c = torch.from_numpy(one_hot(np.broadcast_to(labels, (len(x), 3)))).to(x)
+    G, codes = gm.G, gm.E(x)                                                       # [N,Z]
+    n_head, target, drawn = G.albedo_start + G.albedo_components or G.basis_components, x - G.prior(c), 0
+    for _ in range(1 + corrections):
+        codes[:, :n_head] = G.head_codes(target - drawn, c, noise)
+        drawn = G.synthesis_image(G.mapping(codes, c), 'const')                    # what the synthesis network adds for this code
+    return codes.cpu().numpy()
+
+@torch.no_grad()
+def encode(albedo:np.ndarray, offsets:np.ndarray, model=None, device:str='cpu',
+           labels=None,                # [n,3] the assets' labels: needed to project
+           method:str='auto',          # 'project' (`project_codes`), 'encoder' (E), or 'auto': project when labels are given and the heads allow
+          ) -> np.ndarray:
+    "[n,z] identity codes of assets given as albedo and offsets [n,2,R,R,3] (any resolution; resized)."
+    gm = load_model(model, device)
+    if method not in ENCODE_METHODS: raise ParamsError(f"encode method = {method!r}", f"use one of: {', '.join(ENCODE_METHODS)}")
+    if method == 'project' and labels is None: raise ParamsError("projecting an asset needs its labels", "pass labels=[n,3] codes, or method='encoder'")
+    if method == 'project' or (method == 'auto' and labels is not None and can_project(gm)): return project_codes(gm, albedo, offsets, labels)
+    return gm.E(asset_image(gm, albedo, offsets)).cpu().numpy()
 
 def refine_codes(model, codes, albedo:np.ndarray, offsets:np.ndarray, labels, steps:int=200, lr:float=0.05) -> np.ndarray:
     "[n,z] `codes` (E's, say) optimised by Adam for the L1 of G2(code, `labels`) against the assets (albedo, offsets [n,2,R,R,3])."
@@ -190,11 +224,9 @@ def refine_codes(model, codes, albedo:np.ndarray, offsets:np.ndarray, labels, st
     if not (isinstance(steps, (int, np.integer)) and steps >= 0): raise ParamsError(f"refine steps = {steps!r}", "use a whole number >= 0 (0 = E's code as it is)")
     codes = np.atleast_2d(np.asarray(codes, np.float32))
     if steps == 0: return codes
-    dev = gm.device
-    x = torch.from_numpy(stack_channels(resize_tiles(np.asarray(albedo, np.float32), gm.resolution),
-                                        resize_tiles(np.asarray(offsets, np.float32), gm.resolution), gm.offset_scale)).to(dev)
-    c = torch.from_numpy(one_hot(np.broadcast_to(labels, (len(codes), 3)))).to(dev)
-    z = torch.from_numpy(codes).to(dev).requires_grad_(True)
+    x = asset_image(gm, albedo, offsets)
+    c = torch.from_numpy(one_hot(np.broadcast_to(labels, (len(codes), 3)))).to(x)
+    z = torch.tensor(codes, device=x.device, requires_grad=True)                   # a copy: the caller's codes stay as they were
     opt = torch.optim.Adam([z], lr=lr)
     with torch.enable_grad():
         for _ in range(steps):
@@ -203,6 +235,7 @@ def refine_codes(model, codes, albedo:np.ndarray, offsets:np.ndarray, labels, st
             opt.step()
     return z.detach().cpu().numpy()
 
+# %% ../nbs/11d_generate.ipynb #c3e8a5f0
 def _source_images(gm:GanModel, asset) -> tuple|None:
     "(albedo, offsets) [n,2,R,R,3] of an asset `edit` was given, None for codes."
     if isinstance(asset, dict):
@@ -210,19 +243,20 @@ def _source_images(gm:GanModel, asset) -> tuple|None:
     a = asset.detach().cpu().numpy() if torch.is_tensor(asset) else np.asarray(asset, np.float32)
     return split_channels(a if a.ndim == 4 else a[None], gm.offset_scale) if a.ndim in (3, 4) else None
 
-def _source_codes(gm:GanModel, asset) -> tuple:
-    "(codes [n,z], labels [n,3] or None) of whatever `edit` was given."
+def _source_codes(gm:GanModel, asset, source=None) -> tuple:
+    "(codes [n,z], labels [n,3] or None) of whatever `edit` was given; an asset with known labels (its own, or `source`) is projected when it can be."
+    labels = None if source is None else np.atleast_2d(np.asarray(source, np.int64))
     if isinstance(asset, dict):
-        labels = None if asset.get('labels') is None else np.atleast_2d(np.asarray(asset['labels'], np.int64))
+        if labels is None and asset.get('labels') is not None: labels = np.atleast_2d(np.asarray(asset['labels'], np.int64))
         if 'codes' in asset: return np.atleast_2d(np.asarray(asset['codes'], np.float32)), labels
-        if 'albedo' in asset and 'offsets' in asset: return encode(asset['albedo'], asset['offsets'], gm), labels
+        if 'albedo' in asset and 'offsets' in asset: return encode(asset['albedo'], asset['offsets'], gm, labels=labels), labels
         raise ParamsError(f"asset dict has keys {sorted(asset)}; it needs 'codes', or 'albedo' and 'offsets'",
                           "pass what generate() returned, or {'albedo': ..., 'offsets': ...}")
     a = asset.detach().cpu().numpy() if torch.is_tensor(asset) else np.asarray(asset, np.float32)
-    if a.ndim in (1, 2) and a.shape[-1] == gm.z_dim: return np.atleast_2d(a).astype(np.float32), None
+    if a.ndim in (1, 2) and a.shape[-1] == gm.z_dim: return np.atleast_2d(a).astype(np.float32), labels
     if a.ndim in (3, 4) and a.shape[-3] == IMG_CHANNELS:
         albedo, offsets = split_channels(a if a.ndim == 4 else a[None], gm.offset_scale)
-        return encode(albedo, offsets, gm), None
+        return encode(albedo, offsets, gm, labels=labels), labels
     raise ParamsError(f"cannot edit an array of shape {a.shape}",
                       f"pass generate()'s output, an asset dict, a [12,R,R] image, or codes of size {gm.z_dim}")
 
@@ -235,13 +269,12 @@ def edit(asset_or_code,             # generate() output, {'albedo','offsets'(,'l
          mesh:bool=False,           # also return vertices
          model=None,                # model path or GanModel
          device:str='cpu',
-         refine_steps:int=0,        # an asset (not codes): optimise E's code this many steps to fit it first (`refine_codes`; needs its labels)
+         refine_steps:int=0,        # an asset (not codes): optimise its code (projected, or E's) this many steps to fit it first (`refine_codes`; needs its labels)
         ) -> dict:
     "The same identities with some attributes changed: `G2(code, new labels)`, returned like `generate`'s output."
     gm = load_model(model, device)
-    codes, labels = _source_codes(gm, asset_or_code)
+    codes, labels = _source_codes(gm, asset_or_code, source.encode() if isinstance(source, Attributes) else source)
     n = len(codes)
-    if source is not None: labels = np.atleast_2d(source.encode() if isinstance(source, Attributes) else np.asarray(source, np.int64))
     if refine_steps:
         images = _source_images(gm, asset_or_code)
         if images is None: raise ParamsError("refine_steps fits a code to an asset, and this source is codes already", "pass the asset (albedo and offsets), or refine_steps=0")

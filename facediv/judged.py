@@ -15,14 +15,14 @@ from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces, face_vertices
 from .judge import judges_unavailable, judge_faces, render_conditions, exposed
 from .perceive import sample_shards, perceived_metrics, contact_sheet, gear_race_names, GEAR_CLASS_OF
-from .generate import synthesize, face_codes, encode, refine_codes
+from .generate import synthesize, face_codes, encode, refine_codes, can_project
 
 # %% auto #0
 __all__ = ['DEFAULT_HEADLINE', 'SPECTRUM_AXES', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly',
            'held_out_scans', 'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention',
-           'power_spectrum', 'spectrum_bands', 'matched_sample', 'spread_and_attributes', 'judged_records',
-           'edit_labels_for', 'edit_change', 'edit_retention', 'judged_edits', 'judged_encode', 'edit_sheet',
-           'plot_spectrum', 'judged_generator']
+           'power_spectrum', 'spectrum_bands', 'albedo_spectra', 'matched_sample', 'spread_and_attributes',
+           'judged_records', 'edit_labels_for', 'edit_change', 'edit_retention', 'judged_edits', 'judged_encode',
+           'edit_sheet', 'plot_spectrum', 'judged_generator']
 
 # %% ../nbs/14d_judged.ipynb #869cfbc1
 def network_view(albedo:np.ndarray,      # [N,2,R0,R0,3] linear albedo of data faces (any resolution)
@@ -118,6 +118,12 @@ def spectrum_bands(generated:np.ndarray, data:np.ndarray) -> dict:
         out[f'{lo}-{hi - 1}'] = float(generated[lo - 1:hi - 1].mean() / max(data[lo - 1:hi - 1].mean(), 1e-20))
         lo *= 2
     return out
+
+def albedo_spectra(generated:np.ndarray, data:np.ndarray) -> tuple:
+    "({axis: (generated, data) power spectra}, the metrics entry: luminance bands and spectra, and the same per colour axis) of two sets of albedo [N,2,R,R,3]."
+    spectra = {axis: (power_spectrum(generated, axis), power_spectrum(data, axis)) for axis in SPECTRUM_AXES}
+    entry = lambda g, d: {'bands': spectrum_bands(g, d), 'generated': g.tolist(), 'data': d.tolist()}
+    return spectra, {**entry(*spectra['luma']), 'colour': {axis: entry(*gd) for axis, gd in spectra.items() if axis != 'luma'}}
 
 # %% ../nbs/14d_judged.ipynb #d3ebaf17
 def matched_sample(gm,                   # a loaded generator (`generate.load_model`)
@@ -255,16 +261,18 @@ def judged_edits(gm, lighting, n:int, seed:int=0, psi:float=1.0, size:int=256, b
     return res, sheets
 
 def judged_encode(gm, faces:dict, lighting, n:int, size:int=256, box_scale:float=1.5, flip:bool=True, refine_steps:int=0) -> tuple:
-    "({'n', 'identity'(, 'refined')}, sheet): `n` faces encoded by E and regenerated at their own labels, against themselves; E's code refined too if `refine_steps`."
+    "({'n', 'method', 'identity'(, 'encoder', 'refined')}, sheet): `n` faces encoded as `generate.encode` does at their labels (projected when the heads allow, else E), regenerated at those labels and judged against themselves; E alone and the code refined `refine_steps` too."
     idx = evenly(len(faces['labels']), n)
     src = {k: faces[k][idx] for k in ('albedo', 'offsets', 'labels')}
-    codes = encode(src['albedo'], src['offsets'], gm)
+    codes = encode(src['albedo'], src['offsets'], gm, labels=src['labels'])
     t = _judged_triplet(src, synthesize(gm, codes, src['labels']), lighting, size, box_scale, flip)
-    out = {'n': len(idx), 'identity': edit_retention(t['judged']['source'], t['judged']['turned'], t['judged']['edit'])}
-    if refine_steps:                                                              # `generate.refine_codes`, judged against the same renders
-        fitted = synthesize(gm, refine_codes(gm, codes, src['albedo'], src['offsets'], src['labels'], refine_steps), src['labels'])
-        j = judge_faces(render_judged(fitted['albedo'], fitted['offsets'], lighting, size), box_scale=box_scale, flip=flip)
-        out['refined'] = {'steps': refine_steps, 'identity': edit_retention(t['judged']['source'], t['judged']['turned'], j)}
+    j = t['judged']
+    out = {'n': len(idx), 'method': 'project' if can_project(gm) else 'encoder', 'identity': edit_retention(j['source'], j['turned'], j['edit'])}
+    def judged(z):                                                                # another code for the same faces, judged against the same renders
+        o = synthesize(gm, z, src['labels'])
+        return edit_retention(j['source'], j['turned'], judge_faces(render_judged(o['albedo'], o['offsets'], lighting, size), box_scale=box_scale, flip=flip))
+    if out['method'] == 'project': out['encoder'] = {'identity': judged(encode(src['albedo'], src['offsets'], gm, method='encoder'))}
+    if refine_steps: out['refined'] = {'steps': refine_steps, 'identity': judged(refine_codes(gm, codes, src['albedo'], src['offsets'], src['labels'], refine_steps))}
     return out, t
 
 # %% ../nbs/14d_judged.ipynb #33725e04
@@ -348,10 +356,7 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
         f"{out['identity_spread'].get('mobileface', {}).get('ratio')}")
     (out['edits'], sheets), (out['encode'], sheets['encode']) = edits.result()
     out['encode']['faces'] = 'held-out test scans (never trained on)' if scans_dir else 'normalized training faces'
-    spectra = {axis: (power_spectrum(ms['generated']['albedo'], axis), power_spectrum(ms['data']['albedo'], axis)) for axis in SPECTRUM_AXES}
-    (ps_gen, ps_data), colour = spectra['luma'], {axis: spectra[axis] for axis in SPECTRUM_AXES if axis != 'luma'}
-    out['spectrum'] = {'bands': spectrum_bands(ps_gen, ps_data), 'generated': ps_gen.tolist(), 'data': ps_data.tolist(),
-                       'colour': {axis: {'bands': spectrum_bands(g, d), 'generated': g.tolist(), 'data': d.tolist()} for axis, (g, d) in colour.items()}}
+    spectra, out['spectrum'] = albedo_spectra(ms['generated']['albedo'], ms['data']['albedo'])
     for side in images:
         contact_sheet(images[side], labels, j[side], plots/f'judged_{side}.png',
                       f"{side} ({gm.resolution}² network view): label → perceived gender, age (FaceRes), race (GEAR)")

@@ -527,7 +527,7 @@ def edit_photo_face(arrays:dict,              # a photo face's arrays: uv_albedo
     from facediv.dataset import resize_tiles
     gm = load_model(model, device)
     albedo, vertices = np.asarray(arrays['uv_albedo'], np.float32), np.asarray(arrays['vertices'], np.float32)
-    code = encode(albedo[None], uv_offset_map(vertices, uv_raster(albedo.shape[1]))[None], gm)   # [1,z]; encode resizes
+    code = encode(albedo[None], uv_offset_map(vertices, uv_raster(albedo.shape[1]))[None], gm, labels=labels.encode()[None])   # [1,z]; resized; projected if it can be
     before = synthesize(gm, code, labels.encode()[None], mesh=True)    # the generator's reading of this person
     after = edit(code, ethnicity, age, gender, source=labels, mesh=True, model=gm)
     # Only the change moves onto the photo's maps, so its detail (and the person) stays. Albedo changes are ratios

@@ -15,7 +15,7 @@ from fastcore.script import call_parse
 
 from .core import ParamsError, Check, POSITIVE_INT, load_params, rng, save_json, ensure_writable_dir, code_version
 from .taxonomy import ATTRIBUTES, N_LABELS, taxonomy_spec
-from .gan import BASIS_CHANNELS, SYNTHESIS_ALBEDO, ALBEDO_BY, Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
+from .gan import BASIS_CHANNELS, SYNTHESIS_ALBEDO, ALBEDO_BY, HEAD_CODE, Encoder, Generator, CodeDiscriminator, memory_batch, g_nonsaturating, d_logistic, r1_penalty, reconstruction_loss
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
 from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
                        cpu_channels_last)
@@ -49,6 +49,7 @@ TRAIN_STEP1_SCHEMA = {
     'albedo_highpass': NONNEG,                                                   # > 0: of its high-pass only (residual minus its Gaussian blur, σ texels)
     'synthesis_albedo': Check(str, lambda h: h in SYNTHESIS_ALBEDO, "'rgb', 'luma' or 'none'"),   # what the synthesis network adds to the albedo
     'albedo_by': Check(str, lambda h: h in ALBEDO_BY, "'all' or 'gender'"),     # one set of albedo directions, or one per gender
+    'head_code': Check(str, lambda h: h in HEAD_CODE, "'normalized' or 'raw'"), # the heads read the code's direction, or the code as it is (invertible)
 }
 
 def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
@@ -60,7 +61,7 @@ def step1_options(cfg, data_dir, out_dir, plots_dir, metrics_path) -> dict:
                     mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs={**net(cfg.G.synthesis), 'use_noise': False},
                     basis_components=cfg.basis_components, basis_head=cfg.basis_head, basis_channels=cfg.basis_channels,
                     albedo_components=cfg.albedo_components, synthesis_albedo=cfg.synthesis_albedo,
-                    albedo_sets=N_LABELS[2] if cfg.albedo_by == 'gender' else 1)
+                    albedo_sets=N_LABELS[2] if cfg.albedo_by == 'gender' else 1, head_code=cfg.head_code)
     D_kwargs = dict(z_dim=z, c_dim=C_DIM, **net(cfg.D))
     opts = dict(run_dir=str(out_dir), data_dir=str(data_dir), plots_dir=str(plots_dir), metrics_path=str(metrics_path),
                 data_kwargs=dict(resolution=R, offset_scale=cfg.offset_scale, max_faces=cfg.max_faces),
@@ -82,7 +83,7 @@ TINY_STEP1 = {'seed': 0, 'resolution': 16, 'offset_scale': 2.0, 'max_faces': 0, 
          'opt': {'lr': 0.002, 'betas': [0.9, 0.99], 'D_lr': 0.002, 'D_betas': [0.0, 0.99]},
          'loss': {'rec_weight': 1.0, 'adv_weight': 0.05, 'r1_gamma': 0.1, 'r1_interval': 2},
          'label_prior': True, 'prior_ridge': 1.0, 'basis_components': 4, 'basis_head': 'learned', 'basis_channels': 'all',
-         'albedo_components': 0, 'albedo_highpass': 0.0, 'synthesis_albedo': 'rgb', 'albedo_by': 'all'}
+         'albedo_components': 0, 'albedo_highpass': 0.0, 'synthesis_albedo': 'rgb', 'albedo_by': 'all', 'head_code': 'normalized'}
 
 # %% ../nbs/11b_train_step1.ipynb #714cb314
 def label_probe(features:np.ndarray,        # [N,F] features (codes, or flattened images for contrast)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11c_train_step2.ipynb #5005b0b9
 from __future__ import annotations
-import copy, json, shutil, sys, time
+import copy, inspect, json, shutil, sys, time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,7 @@ from fastcore.script import call_parse
 
 from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, save_json, ensure_writable_dir, code_version
 from .taxonomy import ETHNICITIES, Attributes, one_hot, taxonomy_spec, check_taxonomy
-from .gan import (Generator, Discriminator, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
+from .gan import (Generator, Discriminator, HEAD_KWARGS, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
 from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
                        cpu_channels_last)
@@ -26,10 +26,10 @@ from .figures import write_loss_plots, asset_images, save_grid
 from .checkpoint import save_tensors, load_tensors
 
 # %% auto #0
-__all__ = ['TRAIN_STEP2_SCHEMA', 'TINY_STEP2', 'COND_CACHE_MB', 'step1_model_info', 'step2_options', 'calibrate_prior',
-           'init_from', 'grid_labels', 'ethnicity_grid', 'Step2Run', 'load_step1', 'real_conditions', 'step2_setup',
-           'step2_batch', 'step2_G_step', 'step2_pl_step', 'step2_D_step', 'ema_beta', 'update_ema', 'step2_snapshot',
-           'step2_finish', 'train_step2', 'main']
+__all__ = ['TRAIN_STEP2_SCHEMA', 'GENERATOR_DEFAULTS', 'TINY_STEP2', 'COND_CACHE_MB', 'step1_model_info', 'step2_options',
+           'calibrate_prior', 'init_from', 'grid_labels', 'ethnicity_grid', 'Step2Run', 'load_step1', 'real_conditions',
+           'step2_setup', 'step2_batch', 'step2_G_step', 'step2_pl_step', 'step2_D_step', 'ema_beta', 'update_ema',
+           'step2_snapshot', 'step2_finish', 'train_step2', 'main']
 
 # %% ../nbs/11c_train_step2.ipynb #7069dcd4
 TRAIN_STEP2_SCHEMA = {
@@ -48,6 +48,8 @@ TRAIN_STEP2_SCHEMA = {
     'calibrate_samples': NONNEG_INT,                                             # codes for calibrate_prior at the end, 0 = off
 }
 
+GENERATOR_DEFAULTS = inspect.signature(Generator).parameters
+
 def step1_model_info(path) -> dict:
     "What step 2 needs from step 1's model file: resolution, offset scale, code size (and that it is one)."
     tensors, meta = load_tensors(path, 'train_step1')
@@ -61,9 +63,7 @@ def step1_model_info(path) -> dict:
                          "retrain it with this facediv version: dvc repro train_step1")
     return {'resolution': meta['data']['resolution'], 'offset_scale': meta['data']['offset_scale'],
             'z_dim': nets['E']['kwargs']['z_dim'], 'config_hash': meta.get('config_hash'),
-            'basis_components': nets['G1']['kwargs'].get('basis_components', 0), 'basis_head': nets['G1']['kwargs'].get('basis_head', 'learned'),
-            'basis_channels': nets['G1']['kwargs'].get('basis_channels', 'all'), 'albedo_components': nets['G1']['kwargs'].get('albedo_components', 0),
-            'synthesis_albedo': nets['G1']['kwargs'].get('synthesis_albedo', 'rgb'), 'albedo_sets': nets['G1']['kwargs'].get('albedo_sets', 1)}
+            'heads': {k: nets['G1']['kwargs'].get(k, GENERATOR_DEFAULTS[k].default) for k in HEAD_KWARGS}}   # an older file: the defaults of its day
 
 def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) -> dict:
     "The loop's keyword arguments from a validated `train_step2` block, step 1's model and the stage's paths."
@@ -71,10 +71,7 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
     R, z = info['resolution'], info['z_dim']
     net = lambda d: json.loads(json.dumps(d))
     G_kwargs = dict(z_dim=z, c_dim=C_DIM, w_dim=cfg.G.w_dim, img_resolution=R, img_channels=IMG_CHANNELS,
-                    mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs=net(cfg.G.synthesis),
-                    basis_components=info['basis_components'], basis_head=info['basis_head'],       # the basis is step 1's: a property of the data
-                    basis_channels=info['basis_channels'], albedo_components=info['albedo_components'],
-                    synthesis_albedo=info['synthesis_albedo'], albedo_sets=info['albedo_sets'])
+                    mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs=net(cfg.G.synthesis), **info['heads'])   # the heads are step 1's: a property of the data
     D_kwargs = dict(c_dim=C_DIM, img_resolution=R, img_channels=IMG_CHANNELS, cond_channels=IMG_CHANNELS,
                     channel_base=cfg.D.channel_base, channel_max=cfg.D.channel_max,
                     epilogue_kwargs=dict(mbstd_group_size=cfg.D.mbstd_group_size))
@@ -223,10 +220,8 @@ def step2_setup(run_dir, data_dir, step1_model, plots_dir, metrics_path, step1_h
     with acc.main_process_first(): ts = prepare_training_set(data_dir, run_dir/'cache', **data_kwargs)
     torch.manual_seed(seed)
     G, D = Generator(**G_kwargs).to(dev), Discriminator(**D_kwargs).to(dev)
-    if G.prior_labels.shape == G1.prior_labels.shape: G.set_prior(G1.prior_mean, G1.prior_labels)  # G1's label prior, if it had one
-    if G.basis_components: G.set_basis(G1.basis)                                 # and its principal directions
-    if G.albedo_components:                                                      # and its albedo head's
-        G.albedo_basis.copy_(G1.albedo_basis); G.albedo_log_sd.copy_(G1.albedo_log_sd); G.albedo_select.copy_(G1.albedo_select)
+    with torch.no_grad():                                                        # G1's label prior and its heads' directions: the data's
+        for name, buf in G1.named_buffers(recurse=False): getattr(G, name).copy_(buf)
     if init_from_G1: init_from(G, G1, step1_model)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     cpu_channels_last(dev, G, D)                                                 # NHWC convolutions on the CPU (G_ema, only sampled, keeps NCHW)
