@@ -477,16 +477,21 @@ def synthesis_image(self:Generator, ws, noise_mode='random') -> torch.Tensor:
 
 # %% ../nbs/11_gan.ipynb #6b0d4e72
 @patch
+def heads_not_invertible(self:Generator) -> tuple|None:
+    "(problem, fix) when `head_codes` cannot invert the heads, None when it can."
+    if self.basis_components and self.basis_head is not None:
+        return "a learned basis head has no closed-form inverse", "train with basis_head: fixed, or encode with E"
+    if self.basis_components and self.albedo_components and self.basis_channels == 'all':   # two heads drawing albedo: not separable
+        return "the basis head's directions overlap the albedo head's (basis_channels='all')", "train with basis_channels: geometry, or encode with E"
+
+@patch
 def head_codes(self:Generator,
                residual:torch.Tensor,      # [N,C,R,R] an image minus `prior(c)` (and minus the synthesis network's part, if known)
                c:torch.Tensor,             # [N,c_dim] its labels (they pick the albedo set and its s.d.)
                noise:tuple=(0., 0.),       # (geometry, albedo) s.d. of what the heads cannot draw, per direction: 0 = least squares
               ) -> torch.Tensor:
     "[N, K+A] the code entries the fixed heads read that draw `residual` best (MAP under z ~ N(0, I)); the heads' inverse for `head_code='raw'`."
-    if self.basis_components and self.basis_head is not None:
-        raise ParamsError("a learned basis head has no closed-form inverse", "train with basis_head: fixed, or encode with E")
-    if self.basis_components and self.albedo_components and self.basis_channels == 'all':   # two heads drawing albedo: not separable
-        raise ParamsError("the basis head's directions overlap the albedo head's (basis_channels='all')", "train with basis_channels: geometry, or encode with E")
+    if (why := self.heads_not_invertible()): raise ParamsError(*why)
     P, c = self.prior_resolution, c.to(self.prior_mean.dtype)
     r = (residual if residual.shape[-1] == P else F.interpolate(residual, size=(P, P), mode='area')).to(c.dtype)   # [N,C,P,P]
     parts = []

@@ -177,9 +177,9 @@ PROJECT_NOISE = (0.1, 0.0)   # (geometry, albedo) noise s.d. of `project_codes`,
 ENCODE_METHODS = ('auto', 'project', 'encoder')
 
 def can_project(gm:GanModel) -> bool:
-    "Whether G2's heads have a closed-form inverse (`Generator.head_codes`): fixed heads that read the code as it is."
+    "Whether G2's heads have a closed-form inverse (`Generator.head_codes`) that reproduces a face: invertible heads that read the code as it is."
     G = gm.G
-    return G.head_code == 'raw' and bool(G.basis_components or G.albedo_components) and G.basis_head is None
+    return G.head_code == 'raw' and bool(G.basis_components or G.albedo_components) and G.heads_not_invertible() is None
 
 def asset_image(gm:GanModel, albedo, offsets) -> torch.Tensor:
     "[n,12,R,R] network image of assets given as albedo and offsets [n,2,R,R,3] (any resolution; resized to the model's)."
