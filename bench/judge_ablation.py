@@ -12,7 +12,10 @@ The ageing what-ifs were run on their own: --only base,age_step_6,age_step_8,age
 --out bench/results/judge_ablation_age.json
 and women's sex step with the tuning judge, with the diagnoses of the women still misread:
 --only base,women_step_4,women_step_6,women_step_8,women_hair_as_young,women_no_thinning,dense_hair_strands,women_skin_at_45,women_shape_at_45
---tuning --out bench/results/judge_ablation_women.json"""
+--tuning --out bench/results/judge_ablation_women.json
+and the ageing shape without its part along the judge's raw perceived-sex direction, with the tuning judge:
+--only base,age_step_8,age_shape_x3,age_shape_x1_sex_free,age_shape_x3_sex_free,age_shape_x4_sex_free,age_shape_x3_sex_free_step_6
+--tuning --out bench/results/judge_ablation_age_sex_free.json"""
 import argparse, json, time
 from pathlib import Path
 import numpy as np
@@ -112,6 +115,22 @@ def _age_shape(scale:float):
         return _patch(P, 'age_shape', lambda age: scale * original(age))
     return apply
 
+def _sex_free_age_shape(scale:float):
+    "The published ageing shape times `scale`, less its part along the judge's raw perceived-sex direction (ageing that does not read as male)."
+    def apply():
+        import json
+        from facediv.core import asset_path
+        sex = np.asarray(json.loads(asset_path('judge-derived', 'perceived_directions.json').read_text())['direction'])
+        sex = sex / np.linalg.norm(sex)
+        original = P.sample_identity
+        def sample(attrs, g, sd=1.0, age=None, *steps):
+            z = original(attrs, g, sd, age, *steps)
+            if age is None: return z
+            shape = P.age_shape(age) @ P.measurement_directions()            # what `original` added once
+            return (z + (scale - 1) * shape - scale * (shape @ sex) * sex).astype(np.float32)
+        return _patch(P, 'sample_identity', sample)
+    return apply
+
 def _women_at_45(target:str):
     "Women's ageing capped at 45 years in `target`: P.face_textures (skin maps) or P.face_geometry (shape). A diagnosis, not a change."
     from dataclasses import replace
@@ -170,6 +189,9 @@ INTERVENTIONS = {
     # Old faces read 20-30 years young (issue 15's age MAE): larger ageing shapes, past params.yaml's 4 SD cap.
     'age_step_6': _steps(None, 6.0), 'age_step_8': _steps(None, 8.0), 'age_shape_x3': _age_shape(3.0),
     'age_shape_x2_step_6': _together(_age_shape(2.0), _steps(None, 6.0)),
+    # The same without the ageing shape's part along the raw perceived-sex direction (0.9 SD towards male at 72 years).
+    'age_shape_x1_sex_free': _sex_free_age_shape(1.0), 'age_shape_x3_sex_free': _sex_free_age_shape(3.0),
+    'age_shape_x4_sex_free': _sex_free_age_shape(4.0), 'age_shape_x3_sex_free_step_6': _together(_sex_free_age_shape(3.0), _steps(None, 6.0)),
     # Women read as men far more often than the reverse: women's own sex step (params: perceived_sex_step_women),
     # chosen on the tuning judge (--tuning: faceresdeep) and reported with FaceRes.
     'women_step_4': _steps(None, None, 4.0), 'women_step_6': _steps(None, None, 6.0), 'women_step_8': _steps(None, None, 8.0),

@@ -32,8 +32,10 @@ def shade_geometry(offsets:np.ndarray, tile:int=0) -> np.ndarray:
     return np.clip(0.15 + 0.85 * np.clip((n * light).sum(-1), 0, 1), 0, 1).astype(np.float32)
 
 def asset_images(albedo:np.ndarray, offsets:np.ndarray, tile:int=0) -> np.ndarray:
-    "[N,R,2R,3] sRGB images: albedo of `tile` beside its shaded geometry."
+    "[N,D,2D,3] sRGB images: albedo of `tile` (at D², from a detail head, or at the geometry's R²) beside its shaded geometry."
     shade = shade_geometry(offsets, tile)[..., None].repeat(3, -1)
+    k = albedo.shape[2] // shade.shape[1]                                    # a detail head's albedo: k × the geometry's resolution
+    if k > 1: shade = shade.repeat(k, 1).repeat(k, 2)
     return np.concatenate([linear_to_srgb(albedo[:, tile]), shade], axis=2)
 
 def save_grid(images:np.ndarray, path, rows:list|None=None, cols:list|None=None, title:str='', scale:float=1.0) -> Path:

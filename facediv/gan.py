@@ -364,6 +364,9 @@ class Generator(nn.Module):
         synthesis_albedo= 'rgb',    # what the synthesis network adds to the albedo: 'rgb', 'luma' (grey: brightness only) or 'none'.
         albedo_sets     = 1,        # S > 1: the albedo head has S sets of directions, picked per face by label bits (`set_albedo_basis`).
         head_code       = 'normalized', # how the heads read z: 'normalized' (its direction, as the mapping) or 'raw' (as it is: `head_codes` inverts them)
+        detail_resolution= 0,       # D > img_resolution: an albedo detail head draws the albedo up to D² per tile (`albedo_texture`), 0 = none.
+        detail_components= 0,       # R: that head's rank (detail images weighed by a linear map of labels and albedo coefficients).
+        detail_noise    = 0,        # R': images of what that map cannot predict, weighed by a fixed map of the code (0 = none).
     ):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
@@ -398,6 +401,7 @@ class Generator(nn.Module):
         if synthesis_albedo not in SYNTHESIS_ALBEDO: raise ParamsError(f"synthesis_albedo = {synthesis_albedo!r}", "use 'rgb', 'luma' or 'none'")
         if head_code not in HEAD_CODE: raise ParamsError(f"head_code = {head_code!r}", "use 'normalized' or 'raw'")
         self.synthesis_albedo, self.head_code = synthesis_albedo, head_code
+        self._init_detail(detail_resolution, detail_components, detail_noise)
 
     def set_prior(self, mean:torch.Tensor, label_effects:torch.Tensor) -> None:
         "Make the synthesis network learn the residual over `mean` [C,P,P] + c·`label_effects` [c_dim,C,P,P] (see `label_prior`)."
@@ -423,11 +427,6 @@ class Generator(nn.Module):
         coeffs = z[:, :self.basis_components] if self.basis_head is None else self.basis_head(z)   # [NK]
         return self._upsampled(torch.einsum('nk,kchw->nchw', coeffs, self.basis))
 
-    def _upsampled(self, img) -> torch.Tensor:
-        "[N,C,P,P] buffers' image (prior, basis) → [N,C,R,R] at the output resolution (bilinear)."
-        if self.prior_resolution == self.img_resolution: return img
-        return F.interpolate(img, size=(self.img_resolution,) * 2, mode='bilinear', align_corners=False)
-
     def forward(self, z, c, truncation_psi=1, truncation_cutoff=None, w_avg=None, noise_mode='random', update_emas=False):
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, w_avg=w_avg,
                           update_emas=update_emas)                               # [NLW]
@@ -438,6 +437,31 @@ class Generator(nn.Module):
 # %% ../nbs/11_gan.ipynb #dbc0e962
 # The albedo head and what the synthesis network may add to the albedo (the methods `Generator.forward` calls).
 @patch
+def _upsampled(self:Generator, img) -> torch.Tensor:
+    "[N,C,P,P] buffers' image (prior, basis) → [N,C,R,R] at the output resolution (bilinear)."
+    if self.prior_resolution == self.img_resolution: return img
+    return F.interpolate(img, size=(self.img_resolution,) * 2, mode='bilinear', align_corners=False)
+
+@patch
+def _init_detail(self:Generator, resolution:int, components:int, noise:int=0) -> None:
+    "Check the detail head's arguments and register its buffers (none when `resolution` or `components` is 0)."
+    self.detail_resolution, self.detail_components = (resolution, components) if resolution and components else (0, 0)
+    self.detail_noise = noise if self.detail_resolution else 0
+    if not self.detail_resolution: return
+    if not self.albedo_components: raise ParamsError("an albedo detail head reads the albedo head's coefficients, and this generator has none",
+                                                     "set albedo_components > 0 (train_step1), or detail_resolution: 0")
+    if resolution <= self.img_resolution or resolution % self.img_resolution:
+        raise ParamsError(f"detail_resolution {resolution} is not a multiple of the output resolution {self.img_resolution} above it",
+                          f"use e.g. {4 * self.img_resolution} (at most the data's UV resolution), or 0 for no detail head")
+    half = self.img_channels // 2                                                   # albedo RGB of each tile
+    self.register_buffer('detail_basis', torch.zeros([components, half, resolution ** 2], dtype=torch.float16))   # orthonormal rows; half precision: 48 MB at 256², R = 64
+    self.register_buffer('detail_weights', torch.zeros([self.albedo_sets, 1 + self.c_dim + self.albedo_components, components]))
+    if noise:   # the residual's principal images (unit rows), their s.d. per set, and a fixed orthonormal map code → N(0, 1) weights
+        self.register_buffer('detail_noise_basis', torch.zeros([noise, half, resolution ** 2], dtype=torch.float16))
+        self.register_buffer('detail_noise_sd', torch.zeros([self.albedo_sets, noise]))
+        self.register_buffer('detail_noise_mix', torch.zeros([noise, self.albedo_components]))
+
+@patch
 def set_albedo_basis(self:Generator, directions:torch.Tensor, log_sd:torch.Tensor, select:torch.Tensor|None=None) -> None:
     "Store the albedo head's unit directions [S,A,C,P,P] (albedo channels kept), log s.d. models [S,1+c_dim,A] and, for S > 1, which label bits pick each set [c_dim,S] (see `TrainingSet.albedo_basis`)."
     S, A, C, P = self.albedo_sets, self.albedo_components, self.img_channels, self.prior_resolution
@@ -447,6 +471,19 @@ def set_albedo_basis(self:Generator, directions:torch.Tensor, log_sd:torch.Tenso
         assert_shape(select, list(self.albedo_select.shape))
         self.albedo_select.copy_(select)
     self.albedo_basis.copy_(directions.unflatten(2, (2, C // 2))[:, :, :, :3].flatten(2, 3).flatten(0, 1).flatten(-2)); self.albedo_log_sd.copy_(log_sd)
+
+@patch
+def albedo_scales(self:Generator, c) -> tuple:
+    "(s.d. [N,S,A] of the albedo head's entries in each set at labels c [N,c_dim], each face's set [N,S] one-hot)."
+    c = c.to(self.albedo_log_sd.dtype)
+    sd = torch.exp(self.albedo_log_sd[:, 0] + torch.einsum('nk,ska->nsa', c, self.albedo_log_sd[:, 1:]))
+    return sd, (c @ self.albedo_select if self.albedo_sets > 1 else torch.ones_like(c[:, :1]))
+
+@patch
+def albedo_coefficients(self:Generator, z, c, truncation_psi=1) -> torch.Tensor:
+    "[N,A] how much of each direction of its set the albedo head draws for code z [N,Z] at labels c: the entries `albedo_start`… × their s.d."
+    sd, weight = self.albedo_scales(c)
+    return self.head_input(z, truncation_psi)[:, self.albedo_start:self.albedo_start + self.albedo_components] * (weight[..., None] * sd).sum(1)
 
 @patch
 def albedo_image(self:Generator, z, c, truncation_psi=1) -> torch.Tensor:
@@ -502,10 +539,44 @@ def head_codes(self:Generator,
         S, A = self.albedo_sets, self.albedo_components
         albedo = r.unflatten(1, (2, self.img_channels // 2))[:, :, :3].flatten(1)                   # [N,6·P·P] laid out as albedo_basis
         along = (albedo @ self.albedo_basis.flatten(1).T).view(-1, S, A)                            # [N,S,A] ⟨u, r⟩ per set
-        sd = torch.exp(self.albedo_log_sd[:, 0] + torch.einsum('nk,ska->nsa', c, self.albedo_log_sd[:, 1:]))   # [N,S,A]
-        weight = c @ self.albedo_select if S > 1 else torch.ones_like(c[:, :1])                    # [NS] each face's set (one-hot)
+        sd, weight = self.albedo_scales(c)                                                         # [N,S,A], [N,S] each face's set
         parts.append((weight[..., None] * along * sd / (sd.square() + noise[1] ** 2)).sum(1))      # [NA]
     return torch.cat(parts, 1) if parts else r.new_zeros([len(r), 0])
+
+# %% ../nbs/11_gan.ipynb #c5931516
+# The albedo detail head: the albedo above the output resolution, as a linear function of what the albedo head draws.
+@patch
+def set_albedo_detail(self:Generator, basis:torch.Tensor, weights:torch.Tensor, noise:tuple|None=None) -> None:
+    "Store the detail head: R detail images [R,6,D,D] (tile albedo RGB, network encoding), per albedo set the map [S,1+c_dim+A,R] from (1, labels, albedo coefficients) to their weights, and with `detail_noise` its `noise` (unit images [R',6,D,D], s.d. per set [S,R'], code map [R',A])."
+    assert_shape(basis, [self.detail_components, self.img_channels // 2, self.detail_resolution, self.detail_resolution])
+    assert_shape(weights, list(self.detail_weights.shape))
+    self.detail_basis.copy_(basis.flatten(2)); self.detail_weights.copy_(weights)
+    if self.detail_noise:
+        if noise is None: raise ValueError(f"this detail head has {self.detail_noise} noise images: pass noise=(images, s.d., code map)")
+        for buffer, value in zip((self.detail_noise_basis, self.detail_noise_sd, self.detail_noise_mix), noise):
+            assert_shape(value.flatten(-2) if value.ndim == 4 else value, list(buffer.shape)); buffer.copy_(value.flatten(-2) if value.ndim == 4 else value)
+
+@patch
+def albedo_detail(self:Generator, z, c, truncation_psi=1, coefficients=None) -> torch.Tensor:
+    "[N,6,D,D] what the detail head adds to the albedo channels upsampled to D²: a linear map of (1, c, the albedo coefficients) per set, plus its noise images weighed by the code z (none for z None)."
+    c = c.to(self.detail_weights.dtype)
+    a = self.albedo_coefficients(z, c, truncation_psi) if coefficients is None else coefficients   # [N,A]
+    x = torch.cat([torch.ones_like(c[:, :1]), c, a], 1)                                               # [N,1+c_dim+A]
+    sets = self.albedo_scales(c)[1]                                                                   # [N,S]
+    detail = torch.einsum('ns,np,spr->nr', sets, x, self.detail_weights) @ self.detail_basis.flatten(1).to(x.dtype)   # [N,6·D·D]
+    if self.detail_noise and z is not None:   # what the map cannot predict, drawn from the code: the same code, the same grain
+        entries = self.head_input(z, truncation_psi)[:, self.albedo_start:self.albedo_start + self.albedo_components]
+        noise = entries.to(x.dtype) @ self.detail_noise_mix.T * (sets @ self.detail_noise_sd)          # [N,R'] ~ N(0, s.d.²)
+        detail = detail + noise @ self.detail_noise_basis.flatten(1).to(x.dtype)
+    return detail.view(len(x), -1, self.detail_resolution, self.detail_resolution)
+
+@patch
+def albedo_texture(self:Generator, img, z, c, truncation_psi=1) -> torch.Tensor:
+    "[N,6,D,D] the albedo channels (tile RGB, network encoding) of G's output `img` [N,C,R,R] for z, c at the detail resolution; [N,6,R,R] without a detail head."
+    albedo = img.unflatten(1, (2, self.img_channels // 2))[:, :, :3].flatten(1, 2)                    # [N,6,R,R]
+    if not self.detail_resolution: return albedo
+    up = F.interpolate(albedo, size=(self.detail_resolution,) * 2, mode='bilinear', align_corners=False)
+    return up + self.albedo_detail(z, c, truncation_psi)
 
 # %% ../nbs/11_gan.ipynb #61260674
 def memory_batch(G:Generator, batch:int, budget_mb:float=2048) -> int:

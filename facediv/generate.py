@@ -13,7 +13,7 @@ import torch
 from fastcore.script import call_parse
 
 from .core import (ParamsError, AssetError, Check, POSITIVE_INT, SEED, one_of, load_params, rng, save_json,
-                          ensure_writable_dir, iter_shards, atomic_write)
+                          ensure_writable_dir, iter_shards, atomic_write, srgb_to_linear)
 from .taxonomy import (ATTRIBUTES, ETHNICITIES, AGE_GROUPS, GENDER_WEIGHTS, Attributes, parse_label,
                               one_hot, check_taxonomy)
 from .template import uv_raster, uv_part_mask, vertices_from_uv_offsets
@@ -25,11 +25,11 @@ from .figures import asset_images, save_grid
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MAX_FACES', 'PROJECT_NOISE', 'ENCODE_METHODS', 'EFFECT_CONTRASTS', 'SAMPLES_SCHEMA', 'GanModel',
-           'load_model', 'check_n', 'resolve_labels', 'face_codes', 'output_mb', 'memory_batch', 'synthesize',
-           'iter_generate', 'generate', 'can_project', 'asset_image', 'project_codes', 'encode', 'refine_codes', 'edit',
-           'geometry_identity', 'cosine', 'identity_report', 'face_ita', 'data_face_tiles', 'generated_effect',
-           'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid', 'data_ita', 'ita_by_ethnicity',
-           'time_generation', 'main']
+           'load_model', 'check_n', 'resolve_labels', 'face_codes', 'output_mb', 'texture_resolution', 'decode_albedo',
+           'memory_batch', 'synthesize', 'iter_generate', 'generate', 'can_project', 'asset_image', 'project_codes',
+           'encode', 'refine_codes', 'edit', 'geometry_identity', 'cosine', 'identity_report', 'face_ita',
+           'data_face_tiles', 'generated_effect', 'attribute_effects', 'effect_figure', 'attribute_grid', 'edit_grid',
+           'data_ita', 'ita_by_ethnicity', 'time_generation', 'main']
 
 # %% ../nbs/11d_generate.ipynb #fe67bcb1
 DEFAULT_MODEL = 'models/train_step2/model.safetensors'
@@ -99,17 +99,27 @@ def face_codes(seed:int, start:int, n:int, z_dim:int) -> np.ndarray:
     "[n,z] identity codes of faces start…start+n-1 of `seed` (face i's code depends on (seed, i) only)."
     return np.stack([_face_rng(seed, start + i, 'z').standard_normal(z_dim) for i in range(n)]).astype(np.float32)
 
-def output_mb(n:int, resolution:int, mesh:bool=False) -> float:
-    "Size in MB of `n` generated faces (float32 albedo + offsets, + vertices if `mesh`)."
-    return n * (2 * 2 * resolution ** 2 * 3 * 4 + (26719 * 3 * 4 if mesh else 0)) / 2 ** 20
+def output_mb(n:int, resolution:int, mesh:bool=False, albedo_resolution:int|None=None) -> float:
+    "Size in MB of `n` generated faces (float32 albedo, at `albedo_resolution` if it differs, + offsets, + vertices if `mesh`)."
+    return n * (2 * (resolution ** 2 + (albedo_resolution or resolution) ** 2) * 3 * 4 + (26719 * 3 * 4 if mesh else 0)) / 2 ** 20
+
+def texture_resolution(model:GanModel, detail:bool=True) -> int:
+    "The albedo resolution per tile that `synthesize(detail=detail)` returns: the detail head's, or the network's."
+    return model.G.detail_resolution if detail and model.G.detail_resolution else model.resolution
+
+def decode_albedo(x) -> np.ndarray:
+    "[N,2,R,R,3] linear albedo of the network's albedo channels [N,6,R,R] (tile RGB, sRGB 2s−1), as `split_channels` decodes them."
+    x = x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x, np.float32)
+    return srgb_to_linear(np.clip((x.reshape(len(x), 2, 3, *x.shape[2:]).transpose(0, 1, 3, 4, 2) + 1) / 2, 0, 1))
 
 def memory_batch(model:GanModel, batch:int, budget_mb:float=2048) -> int:
     "`batch`, lowered so one call of the model's G2 stays within `budget_mb` (`gan.memory_batch`)."
     return gan_memory_batch(model.G, batch, budget_mb)
 
 @torch.no_grad()
-def synthesize(model:GanModel, codes, labels, psi:float=1.0, noise_mode:str='const', mesh:bool=False, _centres:dict|None=None) -> dict:
-    "Run G2 on codes [n,z] and label codes [n,3]; decode to albedo, offsets (cm) and optionally vertices."
+def synthesize(model:GanModel, codes, labels, psi:float=1.0, noise_mode:str='const', mesh:bool=False, _centres:dict|None=None,
+               detail:bool=False) -> dict:
+    "Run G2 on codes [n,z] and label codes [n,3]; decode to albedo (at the detail head's resolution if `detail`, else the network's), offsets (cm) and optionally vertices."
     if not 0 <= psi <= 2: raise ParamsError(f"truncation psi = {psi} is outside [0, 2]", "use psi in [0, 1] (1 = no truncation)")
     dev = model.device
     z = torch.as_tensor(np.asarray(codes, np.float32), device=dev)
@@ -123,6 +133,7 @@ def synthesize(model:GanModel, codes, labels, psi:float=1.0, noise_mode:str='con
         w_avg = torch.stack([centres[k] for k in keys])                          # [NW]
     img = model.G(z, c, truncation_psi=psi, w_avg=w_avg, noise_mode=noise_mode)  # [N,12,R,R]
     albedo, offsets = split_channels(img, model.offset_scale)
+    if detail and model.G.detail_resolution: albedo = decode_albedo(model.G.albedo_texture(img, z, c, psi))   # [N,2,D,D,3]
     out = {'albedo': albedo, 'offsets': offsets, 'codes': np.asarray(codes, np.float32), 'labels': np.asarray(labels, np.int64)}
     if mesh:
         r = uv_raster(model.resolution)
@@ -130,7 +141,7 @@ def synthesize(model:GanModel, codes, labels, psi:float=1.0, noise_mode:str='con
     return out
 
 def iter_generate(ethnicity=None, age=None, gender=None, seed:int=0, n:int=1, psi:float=1.0, mesh:bool=False,
-                  batch_size:int=64, model=None, device:str='cpu'):
+                  batch_size:int=64, model=None, device:str='cpu', detail:bool=True):
     "Yield generated faces in batches of ≤ `batch_size` (dicts like `generate`'s; smaller where memory asks), for any `n`."
     n = check_n(n)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
@@ -146,7 +157,7 @@ def iter_generate(ethnicity=None, age=None, gender=None, seed:int=0, n:int=1, ps
         else:
             sl = {k: v[s:s + m] for k, v in per_face.items()}
             labels = resolve_labels(m, **{**dict(ethnicity=ethnicity, age=age, gender=gender), **sl}, seed=seed, start=s)
-        yield synthesize(gm, face_codes(seed, s, m, gm.z_dim), labels, psi, mesh=mesh, _centres=centres)
+        yield synthesize(gm, face_codes(seed, s, m, gm.z_dim), labels, psi, mesh=mesh, _centres=centres, detail=detail)
 
 def generate(ethnicity=None,        # one label, a list of n labels, or None (drawn per face from the seed)
              age=None,              # age group ('40-44') or years (42); one, a list of n, or None
@@ -159,15 +170,16 @@ def generate(ethnicity=None,        # one label, a list of n labels, or None (dr
              model=None,            # path of model.safetensors or a loaded GanModel (default models/train_step2/model.safetensors)
              device:str='cpu',      # torch device for the networks
              max_output_mb:float=4096,  # refuse outputs larger than this (use iter_generate to stream)
+             detail:bool=True,      # albedo at the detail head's resolution (the data's, 256² by default); False: the network's
             ) -> dict:
-    "UV albedo [n,2,R,R,3] (linear, [0,1]), UV geometry offsets [n,2,R,R,3] (cm), codes, labels (+ vertices) of `n` new faces."
+    "UV albedo [n,2,D,D,3] (linear, [0,1]), UV geometry offsets [n,2,R,R,3] (cm), codes, labels (+ vertices) of `n` new faces."
     n = check_n(n)
     gm = load_model(model, device)
-    size = output_mb(n, gm.resolution, mesh)
+    size = output_mb(n, gm.resolution, mesh, texture_resolution(gm, detail))
     if size > max_output_mb:
         raise ParamsError(f"{n} faces at {gm.resolution}² would return {size / 1024:.1f} GB (limit max_output_mb={max_output_mb})",
                           "stream them with iter_generate(...) (one batch at a time), or raise max_output_mb")
-    parts = list(iter_generate(ethnicity, age, gender, seed, n, psi, mesh, batch_size, gm, device))
+    parts = list(iter_generate(ethnicity, age, gender, seed, n, psi, mesh, batch_size, gm, device, detail))
     out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     out['attributes'] = [Attributes.decode(l) for l in out['labels']]
     return out
@@ -185,8 +197,9 @@ def asset_image(gm:GanModel, albedo, offsets) -> torch.Tensor:
     "[n,12,R,R] network image of assets given as albedo and offsets [n,2,R,R,3] (any resolution; resized to the model's)."
     albedo, offsets = np.asarray(albedo, np.float32), np.asarray(offsets, np.float32)
     if albedo.ndim == 4: albedo, offsets = albedo[None], offsets[None]
-    if albedo.ndim != 5 or albedo.shape[1:2] + albedo.shape[4:] != (2, 3) or albedo.shape[2] != albedo.shape[3] or offsets.shape != albedo.shape:
-        raise ParamsError(f"asset albedo {albedo.shape} / offsets {offsets.shape} are not [n, 2, R, R, 3]",
+    tiles = lambda a: a.ndim == 5 and a.shape[1:2] + a.shape[4:] == (2, 3) and a.shape[2] == a.shape[3]    # [n,2,R,R,3], any R
+    if not (tiles(albedo) and tiles(offsets) and len(albedo) == len(offsets)):
+        raise ParamsError(f"asset albedo {albedo.shape} / offsets {offsets.shape} are not [n, 2, R, R, 3] (each at its own R)",
                           "pass both UV tiles (face, back of head) of albedo and offsets, as generate() returns them")
     x = stack_channels(resize_tiles(albedo, gm.resolution), resize_tiles(offsets, gm.resolution), gm.offset_scale)
     return torch.from_numpy(x).to(gm.device)
@@ -270,6 +283,7 @@ def edit(asset_or_code,             # generate() output, {'albedo','offsets'(,'l
          model=None,                # model path or GanModel
          device:str='cpu',
          refine_steps:int=0,        # an asset (not codes): optimise its code (projected, or E's) this many steps to fit it first (`refine_codes`; needs its labels)
+         detail:bool=True,          # albedo at the detail head's resolution, as `generate`
         ) -> dict:
     "The same identities with some attributes changed: `G2(code, new labels)`, returned like `generate`'s output."
     gm = load_model(model, device)
@@ -290,7 +304,7 @@ def edit(asset_or_code,             # generate() output, {'albedo','offsets'(,'l
     given = resolve_labels(n, *(new[k] if new[k] is not None else ATTRIBUTES[k][0] for k in ATTRIBUTES))
     for k, kind in enumerate(ATTRIBUTES):
         if new[kind] is not None: labels[:, k] = given[:, k]
-    out = synthesize(gm, codes, labels, psi, mesh=mesh)
+    out = synthesize(gm, codes, labels, psi, mesh=mesh, detail=detail)
     out['attributes'] = [Attributes.decode(l) for l in out['labels']]
     return out
 
@@ -315,7 +329,7 @@ def cosine(a:np.ndarray, b:np.ndarray) -> np.ndarray:
 def identity_report(model=None, n_sources:int=32, seed:int=0, psi:float=1.0) -> dict:
     "Code and geometry identity similarity of gender, age and ethnicity edits vs random pairs."
     gm = load_model(model)
-    src = generate(seed=seed, n=n_sources, psi=psi, model=gm)
+    src = generate(seed=seed, n=n_sources, psi=psi, model=gm, detail=False)                # the network's view: codes are about it
     g = rng(seed, 'identity_report')
     labels = src['labels']
     edits = {
@@ -454,7 +468,7 @@ def attribute_grid(gm:GanModel, kind:str, fixed:Attributes, n_cols:int, seed:int
 
 def edit_grid(gm:GanModel, n_rows:int, seed:int, psi:float, path) -> Path:
     "Grid: per source face, as generated, then gender flipped, ~30 years older/younger, another ethnicity."
-    src = generate(seed=seed + 1, n=n_rows, psi=psi, model=gm)
+    src = generate(seed=seed + 1, n=n_rows, psi=psi, model=gm, detail=False)
     labels = src['labels']
     variants = [labels, np.column_stack([labels[:, :2], np.where(labels[:, 2] == 0, 1, 0)]),
                 np.column_stack([labels[:, 0], (labels[:, 1] + 6) % 13, labels[:, 2]]),
@@ -477,7 +491,7 @@ def data_ita(data_dir, max_faces:int=2000) -> tuple:
 
 def ita_by_ethnicity(gm:GanModel, n_per:int, seed:int, psi:float, data_dir=None) -> dict:
     "Mean face ITA° per ethnicity of generated faces (and of the data when `data_dir` is given), with their agreement."
-    gen = {e: float(np.mean(face_ita(generate(ethnicity=e, n=n_per, seed=seed + 2, psi=psi, model=gm)['albedo']))) for e in ETHNICITIES}
+    gen = {e: float(np.mean(face_ita(generate(ethnicity=e, n=n_per, seed=seed + 2, psi=psi, model=gm, detail=False)['albedo']))) for e in ETHNICITIES}
     out = {'generated': gen}
     if data_dir is not None:
         itas, eth = data_ita(data_dir)

@@ -132,13 +132,17 @@ def matched_sample(gm,                   # a loaded generator (`generate.load_mo
                    seed:int=0,
                    psi:float=1.0,        # generator truncation (1 = off)
                   ) -> dict:
-    "{'data', 'generated'}: a balanced data sample as the generator sees it, and generated faces drawn at the same labels."
+    "{'data', 'generated'}: a balanced data sample as the generator sees it, and generated faces drawn at the same labels; with a detail head also each side's 'albedo_texture' at its resolution (float16)."
     s = sample_shards(data_dir, 'normalize', ('uv_albedo', 'identity'), per_ethnicity, seed)
     albedo, offsets = network_view(s['uv_albedo'].astype(np.float32), s['identity'], gm.resolution, gm.offset_scale)
     labels = s['attributes'].astype(np.int64)
     gen = [synthesize(gm, face_codes(seed + 1, i, min(64, len(labels) - i), gm.z_dim), labels[i:i + 64], psi) for i in range(0, len(labels), 64)]
-    return {'data': {'albedo': albedo, 'offsets': offsets, 'labels': labels, 'face_id': s['face_id']},
-            'generated': {k: np.concatenate([g[k] for g in gen]) for k in ('albedo', 'offsets', 'labels', 'codes')}}
+    out = {'data': {'albedo': albedo, 'offsets': offsets, 'labels': labels, 'face_id': s['face_id']},
+           'generated': {k: np.concatenate([g[k] for g in gen]) for k in ('albedo', 'offsets', 'labels', 'codes')}}
+    if (D := gm.G.detail_resolution):   # the albedo an asset gets: the data's own at D², the detail head's for the same codes
+        out['data']['albedo_texture'] = resize_tiles(s['uv_albedo'].astype(np.float32), D).astype(np.float16)
+        out['generated']['albedo_texture'] = np.concatenate([synthesize(gm, g['codes'], g['labels'], psi, detail=True)['albedo'].astype(np.float16) for g in gen])
+    return out
 
 # %% ../nbs/14d_judged.ipynb #04633622
 ATTRIBUTE_FIGURES = ('detection_rate', 'faceres_gender_accuracy', 'faceres_age_spearman', 'faceres_age_mae', 'gear_race_agreement')
@@ -357,6 +361,9 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
     (out['edits'], sheets), (out['encode'], sheets['encode']) = edits.result()
     out['encode']['faces'] = 'held-out test scans (never trained on)' if scans_dir else 'normalized training faces'
     spectra, out['spectrum'] = albedo_spectra(ms['generated']['albedo'], ms['data']['albedo'])
+    if 'albedo_texture' in ms['data']:   # up to the texture's Nyquist: what the detail head adds above the network's
+        texture_spectra, out['spectrum_texture'] = albedo_spectra(ms['generated']['albedo_texture'], ms['data']['albedo_texture'])
+        plot_spectrum(texture_spectra, plots/'judged_spectrum_texture.png', gm.G.detail_resolution)
     for side in images:
         contact_sheet(images[side], labels, j[side], plots/f'judged_{side}.png',
                       f"{side} ({gm.resolution}² network view): label → perceived gender, age (FaceRes), race (GEAR)")

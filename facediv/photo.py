@@ -529,7 +529,7 @@ def edit_photo_face(arrays:dict,              # a photo face's arrays: uv_albedo
     albedo, vertices = np.asarray(arrays['uv_albedo'], np.float32), np.asarray(arrays['vertices'], np.float32)
     code = encode(albedo[None], uv_offset_map(vertices, uv_raster(albedo.shape[1]))[None], gm, labels=labels.encode()[None])   # [1,z]; resized; projected if it can be
     before = synthesize(gm, code, labels.encode()[None], mesh=True)    # the generator's reading of this person
-    after = edit(code, ethnicity, age, gender, source=labels, mesh=True, model=gm)
+    after = edit(code, ethnicity, age, gender, source=labels, mesh=True, model=gm, detail=False)   # the network's view, as `before`
     # Only the change moves onto the photo's maps, so its detail (and the person) stays. Albedo changes are ratios
     # (a darker skin darkens every texel in proportion, wrinkles included), smoothed over a texel of the generator.
     ratio = np.log(np.clip(after['albedo'], 0, 1) + 0.02) - np.log(np.clip(before['albedo'], 0, 1) + 0.02)   # [1,2,r,r,3]

@@ -17,7 +17,8 @@ from fastcore.script import call_parse
 from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, save_json, ensure_writable_dir, code_version
 from .taxonomy import ETHNICITIES, Attributes, one_hot, taxonomy_spec, check_taxonomy
 from .gan import (Generator, Discriminator, HEAD_KWARGS, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
-from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels
+from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels, resize_tiles
+from .core import iter_shards, linear_to_srgb
 from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
                        cpu_channels_last)
 from .core import POSITIVE, NONNEG, NONNEG_INT, BETAS
@@ -29,7 +30,7 @@ from .checkpoint import save_tensors, load_tensors
 __all__ = ['TRAIN_STEP2_SCHEMA', 'GENERATOR_DEFAULTS', 'TINY_STEP2', 'COND_CACHE_MB', 'step1_model_info', 'step2_options',
            'calibrate_prior', 'init_from', 'grid_labels', 'ethnicity_grid', 'Step2Run', 'load_step1', 'real_conditions',
            'step2_setup', 'step2_batch', 'step2_G_step', 'step2_pl_step', 'step2_D_step', 'ema_beta', 'update_ema',
-           'step2_snapshot', 'step2_finish', 'train_step2', 'main']
+           'step2_snapshot', 'fit_albedo_detail', 'step2_finish', 'train_step2', 'main']
 
 # %% ../nbs/11c_train_step2.ipynb #7069dcd4
 TRAIN_STEP2_SCHEMA = {
@@ -46,6 +47,8 @@ TRAIN_STEP2_SCHEMA = {
     'ema': {'ema_kimg': NONNEG, 'ema_rampup': NONNEG},
     'init_from_G1': Check(bool),                                                 # start G2 from step 1's G1 weights
     'calibrate_samples': NONNEG_INT,                                             # codes for calibrate_prior at the end, 0 = off
+    'albedo_detail': {'resolution': NONNEG_INT, 'components': NONNEG_INT,        # G2's albedo detail head (D², rank R; 0 = none), fitted at the end
+                      'ridge': POSITIVE, 'noise': NONNEG_INT},                  # its noise images (0 = the map's mean detail alone)
 }
 
 GENERATOR_DEFAULTS = inspect.signature(Generator).parameters
@@ -71,7 +74,8 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
     R, z = info['resolution'], info['z_dim']
     net = lambda d: json.loads(json.dumps(d))
     G_kwargs = dict(z_dim=z, c_dim=C_DIM, w_dim=cfg.G.w_dim, img_resolution=R, img_channels=IMG_CHANNELS,
-                    mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs=net(cfg.G.synthesis), **info['heads'])   # the heads are step 1's: a property of the data
+                    mapping_kwargs=net(cfg.G.mapping), synthesis_kwargs=net(cfg.G.synthesis), **info['heads'],   # the heads are step 1's: a property of the data
+                    detail_resolution=cfg.albedo_detail.resolution, detail_components=cfg.albedo_detail.components, detail_noise=cfg.albedo_detail.noise)
     D_kwargs = dict(c_dim=C_DIM, img_resolution=R, img_channels=IMG_CHANNELS, cond_channels=IMG_CHANNELS,
                     channel_base=cfg.D.channel_base, channel_max=cfg.D.channel_max,
                     epilogue_kwargs=dict(mbstd_group_size=cfg.D.mbstd_group_size))
@@ -80,10 +84,10 @@ def step2_options(cfg, data_dir, step1_model, out_dir, plots_dir, metrics_path) 
                 data_kwargs=dict(resolution=R, offset_scale=info['offset_scale'], max_faces=cfg.max_faces),
                 G_kwargs=G_kwargs, D_kwargs=D_kwargs, G_opt_kwargs=dict(lr=cfg.opt.lr, betas=list(cfg.opt.betas)),
                 D_opt_kwargs=dict(lr=cfg.opt.D_lr, betas=list(cfg.opt.betas)), loss_kwargs=net(cfg.loss), ema_kwargs=net(cfg.ema),
-                init_from_G1=cfg.init_from_G1, calibrate_samples=cfg.calibrate_samples, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
+                init_from_G1=cfg.init_from_G1, calibrate_samples=cfg.calibrate_samples, detail_ridge=cfg.albedo_detail.ridge, seed=cfg.seed, batch=cfg.batch, steps=cfg.steps, snapshot_every=cfg.snapshot_every,
                 log_every=cfg.log_every, device=cfg.device, threads=cfg.threads, profile=cfg.get('profile'))
-    opts['config_hash'] = run_config_hash({k: v for k, v in opts.items()                # calibration runs after training: not part of it
-                                           if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model', 'calibrate_samples')}
+    opts['config_hash'] = run_config_hash({k: v for k, v in opts.items()                # calibration and the detail fit run after training: not part of it
+                                           if k not in ('run_dir', 'plots_dir', 'metrics_path', 'step1_model', 'calibrate_samples', 'detail_ridge')}
                                           | {'data': data_fingerprint(data_dir, 'normalize'), 'code': code_version('train_step2')})   # new data or code: train afresh
     return opts
 
@@ -94,7 +98,8 @@ TINY_STEP2 = {'seed': 0, 'max_faces': 0, 'batch': 8, 'steps': 4, 'snapshot_every
           'D': {'channel_base': 128, 'channel_max': 16, 'mbstd_group_size': 4},
           'opt': {'lr': 0.002, 'D_lr': 0.002, 'betas': [0.0, 0.99]},
           'loss': {'r1_gamma': 1.0, 'r1_interval': 2, 'pl_weight': 1.0, 'pl_interval': 2, 'consistency_weight': 0.0},
-          'ema': {'ema_kimg': 0.01, 'ema_rampup': 0.05}, 'init_from_G1': True, 'calibrate_samples': 64}
+          'ema': {'ema_kimg': 0.01, 'ema_rampup': 0.05}, 'init_from_G1': True, 'calibrate_samples': 64,
+          'albedo_detail': {'resolution': 0, 'components': 0, 'ridge': 10.0, 'noise': 0}}   # TINY_STEP1 has no albedo head
 
 # %% ../nbs/11c_train_step2.ipynb #c4l1b0a2
 @torch.no_grad()
@@ -138,9 +143,9 @@ def _lazy_adam(params, lr:float, betas, interval:int):
     return torch.optim.Adam(params, lr=lr * ratio, betas=[b ** ratio for b in betas])
 
 def init_from(G:Generator, G1:Generator, where='step-1 model') -> None:
-    "Copy G1's weights into G2 (noise strengths, which G1 lacks, stay 0); a different architecture is a clear error."
+    "Copy G1's weights into G2 (noise strengths and the detail head, which G1 lacks, stay 0); a different architecture is a clear error."
     own, src = G.state_dict(), G1.state_dict()
-    bad = [k for k in src if k not in own or own[k].shape != src[k].shape] + [k for k in own if k not in src and 'noise' not in k]
+    bad = [k for k in src if k not in own or own[k].shape != src[k].shape] + [k for k in own if k not in src and 'noise' not in k and not k.startswith('detail_')]
     if bad: raise ParamsError(f"init_from_G1: G2 and the G1 of {where} differ in architecture (first differing tensor: {bad[0]})",
                               "give train_step2.G the same w_dim, mapping and synthesis sizes as train_step1.G, or set init_from_G1: false")
     G.load_state_dict(src, strict=False)
@@ -319,12 +324,88 @@ def step2_snapshot(s:Step2Run, step:int, seed:int, checkpoint:bool=True) -> None
                        title=f'G2 (EMA) at step {step}: rows = ethnicity, columns = identity code (female, 30-34)')
     s.acc.wait_for_everyone()
 
+# %% ../nbs/11c_train_step2.ipynb #1fd9d7fe
+def _albedo_channels(img:torch.Tensor) -> torch.Tensor:
+    "[N,6,R,R] the albedo RGB of both tiles of a network image [N,12,R,R]."
+    return img.unflatten(1, (2, IMG_CHANNELS // 2))[:, :, :3].flatten(1, 2)
+
+def _encoded_albedo(albedo:np.ndarray, res:int) -> torch.Tensor:
+    "[N,6,res,res] linear albedo [N,2,R,R,3] resized to `res` (area) and encoded as the network's albedo channels (sRGB 2s−1)."
+    x = linear_to_srgb(resize_tiles(albedo, res)) * 2 - 1                                        # [N,2,res,res,3]
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 1, 4, 2, 3).reshape(len(x), 6, res, res)))
+
+@torch.no_grad()
+def fit_albedo_detail(G:Generator,             # generator with an albedo detail head (modified in place: `set_albedo_detail`)
+                      data_dir,                # the normalized dataset G was trained on (sharded npz, full UV resolution)
+                      ridge:float=10.0,        # ridge λ on the label and coefficient weights (not the intercept)
+                      max_faces:int=0,         # faces used, 0 = all
+                      seed:int=0,              # of the noise images' fixed code map
+                     ) -> dict:
+    "Fit G's detail head in closed form: per albedo set, a ridge regression of each data face's detail (its albedo at D² minus its network-resolution albedo upsampled) on (1, labels, the albedo head's least-squares coefficients), kept at rank R; then its noise images (`_fit_detail_noise`)."
+    D, R, A, S = G.detail_resolution, G.detail_components, G.albedo_components, G.albedo_sets
+    if not D: raise ParamsError("this generator has no albedo detail head", "set train_step2.albedo_detail resolution and components > 0")
+    dev, P = G.prior_mean.device, 1 + G.c_dim + A
+    xtx, xtd, power, n, kept = torch.zeros(S, P, P, dtype=torch.float64), torch.zeros(S, P, 6 * D * D), 0.0, 0, []
+    directions = G.albedo_basis.view(S, A, -1)                                                   # [S,A,6·R·R] unit directions
+    for arrays in iter_shards(data_dir, 'normalize', keys=('uv_albedo', 'attributes')):
+        take = len(arrays['attributes']) if not max_faces else min(len(arrays['attributes']), max_faces - n)
+        if take <= 0: break
+        albedo = arrays['uv_albedo'][:take].astype(np.float32)                                    # [n,2,H,H,3] linear
+        if albedo.shape[2] < D: raise ParamsError(f"the data's albedo is {albedo.shape[2]}² per tile, below the detail head's {D}²",
+                                                  f"set train_step2.albedo_detail.resolution <= {albedo.shape[2]}")
+        lo, c = _encoded_albedo(albedo, G.img_resolution).to(dev), torch.from_numpy(one_hot(arrays['attributes'][:take])).to(dev)
+        weight = G.albedo_scales(c)[1]                                                            # [n,S] each face's set
+        along = torch.einsum('np,sap->nsa', (lo - _albedo_channels(G.prior(c))).flatten(1), directions)   # [n,S,A] ⟨u, albedo − prior⟩
+        x = torch.cat([torch.ones_like(c[:, :1]), c, torch.einsum('ns,nsa->na', weight, along)], 1).cpu().double()   # [n,P]
+        detail = (_encoded_albedo(albedo, D) - F.interpolate(lo.cpu(), size=(D, D), mode='bilinear', align_corners=False)).flatten(1)
+        for s in range(S):
+            rows = weight[:, s].cpu() > 0
+            xtx[s] += x[rows].T @ x[rows]; xtd[s] += x[rows].float().T @ detail[rows]
+        power, n = power + float(detail.square().sum()), n + take
+        if G.detail_noise: kept.append((detail.half(), c.cpu(), x[:, 1 + G.c_dim:].float()))               # for the noise images
+    penalty = torch.diag(torch.tensor([0.] + [ridge] * (P - 1), dtype=torch.float64))
+    maps = torch.stack([torch.linalg.solve(xtx[s] + penalty, xtd[s].double()).float() for s in range(S)])   # [S,P,6·D·D]
+    flat = maps.flatten(0, 1)                                                                     # [S·P,6·D·D]
+    energy, vectors = torch.linalg.eigh((flat @ flat.T).double())                                # the maps' principal detail images
+    energy, vectors = energy.flip(0).clamp_min(0), vectors.flip(1)
+    images = (vectors[:, :R].T.float() @ flat) / energy[:R].sqrt().float().clamp_min(1e-12)[:, None]   # [R,6·D·D] orthonormal rows
+    weights = maps @ images.T                                                                     # [S,P,R]
+    noise, noise_info = _fit_detail_noise(G, images, weights, kept, seed) if G.detail_noise else (None, {})
+    G.set_albedo_detail(images.view(R, 6, D, D), weights, noise)
+    return {'faces': n, 'resolution': D, 'components': R, 'ridge': ridge, 'detail_rms': round((power / max(n, 1) / (6 * D * D)) ** 0.5, 5),
+            'rank_energy': round(float(energy[:R].sum() / energy.sum().clamp_min(1e-30)), 4), **noise_info}
+
+@torch.no_grad()
+def _fit_detail_noise(G:Generator, images:torch.Tensor, weights:torch.Tensor, kept:list, seed:int=0, block:int=256) -> tuple:
+    "((unit images [R',6·D·D], s.d. per set [S,R'], code map [R',A]), info): the principal images of the detail the map leaves, from `kept` [(detail, c, coefficients)] chunks."
+    Rn, S = G.detail_noise, G.albedo_sets
+    residual, sets = [], []
+    for detail, c, a in kept:                                                                     # what the fitted map leaves of each face
+        x = torch.cat([torch.ones_like(c[:, :1]), c, a], 1)
+        s = G.albedo_scales(c)[1]
+        residual.append((detail.float() - torch.einsum('ns,np,spr->nr', s, x, weights) @ images).half()); sets.append(s)
+    residual, sets = torch.cat(residual), torch.cat(sets)                                          # [N,6·D·D] float16, [N,S]
+    N, rows = len(residual), [slice(i, i + block) for i in range(0, len(residual), block)]
+    gram = torch.zeros(N, N, dtype=torch.float64)
+    for a in rows:
+        for b in rows: gram[a, b] = (residual[a].float() @ residual[b].float().T).double()       # in blocks: float32 copies stay small
+    energy, vectors = torch.linalg.eigh(gram)
+    energy, vectors = energy.flip(0).clamp_min(1e-30), vectors.flip(1)
+    unit = sum(vectors[r, :Rn].T.float() @ residual[r].float() for r in rows) / energy[:Rn].sqrt().float()[:, None]   # [R',6·D·D]
+    power = (vectors[:, :Rn] * energy[:Rn].sqrt()).float() ** 2                                   # [N,R'] each face's weight²
+    sd = ((sets.T @ power) / sets.sum(0).clamp_min(1)[:, None]).sqrt()                            # [S,R'] per set
+    mix = torch.linalg.qr(torch.randn(G.albedo_components, Rn, generator=torch.Generator().manual_seed(seed)))[0].T   # orthonormal rows
+    D = G.detail_resolution
+    return (unit.view(Rn, -1, D, D), sd, mix), {'noise_components': Rn, 'noise_energy': round(float(energy[:Rn].sum() / energy.sum()), 4),
+                                                  'noise_rms': round(float(energy.sum() / N / residual.shape[1]) ** 0.5, 5)}
+
 # %% ../nbs/11c_train_step2.ipynb #91cb3441
-def step2_finish(s:Step2Run, steps:int, seed:int, calibrate_samples:int, t_start:float) -> dict:
-    "Calibrate and save G2 (EMA) with E and G1 as model.safetensors, save the final metrics, drop the cache; the metrics."
+def step2_finish(s:Step2Run, steps:int, seed:int, calibrate_samples:int, t_start:float, data_dir=None, detail_ridge:float=10.0) -> dict:
+    "Calibrate G2 (EMA), fit its detail head on `data_dir`, save it with E and G1 as model.safetensors, save the final metrics, drop the cache; the metrics."
     metrics = {}
     if s.is_main:
         calibration = calibrate_prior(s.G_ema, s.ts.labels, calibrate_samples, seed=seed) if calibrate_samples else None
+        detail = fit_albedo_detail(s.G_ema, data_dir, detail_ridge, len(s.ts), seed) if s.G_ema.detail_resolution else None
         model_specs = {'G': s.specs['G_ema'], 'E': s.step1_meta['networks']['E'], 'G1': s.step1_meta['networks']['G1']}
         tensors = {f'G.{k}': v for k, v in s.G_ema.state_dict().items()}
         tensors.update({f'{n}.{k}': v for n, net in (('E', s.E), ('G1', s.G1)) for k, v in net.state_dict().items()})
@@ -334,7 +415,7 @@ def step2_finish(s:Step2Run, steps:int, seed:int, calibrate_samples:int, t_start
         metrics = {'stage': 'train_step2', 'steps': steps, 'faces': len(s.ts), 'resolution': s.ts.resolution, 'processes': s.world,
                    **{f'final_{k}': float(np.mean([r[k] for r in last])) for k in ('loss_G', 'loss_D', 'D_real', 'D_fake')},
                    'sec_per_step': float(np.median([r['sec_per_step'] for r in rows])) if rows else None,
-                   'calibration': calibration,
+                   'calibration': calibration, 'albedo_detail': detail,
                    'train_seconds': round(time.time() - t_start, 1), 'peak_ram_mb': round(peak_ram_mb()), 'seed': seed}
         save_json(metrics, s.metrics_path)
         shutil.rmtree(s.run_dir/'cache', ignore_errors=True)
@@ -358,6 +439,7 @@ def train_step2(
     ema_kwargs      = {},           # ema_kimg (0 = no averaging), ema_rampup (0 = no ramp-up).
     init_from_G1    = False,        # Start G2 from G1's weights (same architecture needed)? False = random init.
     calibrate_samples = 0,          # Codes for calibrate_prior on the saved generator, 0 = no calibration.
+    detail_ridge    = 10.0,         # Ridge λ of fit_albedo_detail (G_kwargs' detail_resolution, detail_components say whether there is one).
     seed            = 0,            # Seed of weights, batches, latents, noise.
     batch           = 16,           # Global batch size (split over processes).
     steps           = 1000,         # Total optimisation steps.
@@ -386,7 +468,7 @@ def train_step2(
         s.losses.step_done(done)
         if done % snapshot_every == 0 or done == steps: step2_snapshot(s, done, seed)
     if s.start >= steps: step2_snapshot(s, s.start, seed, checkpoint=False)     # already finished: plots only
-    return step2_finish(s, steps, seed, calibrate_samples, t_start)
+    return step2_finish(s, steps, seed, calibrate_samples, t_start, data_dir, detail_ridge)
 
 # %% ../nbs/11c_train_step2.ipynb #79670046
 @call_parse
