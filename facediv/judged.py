@@ -307,14 +307,14 @@ def edit_sheet(sheets:dict, path, n_cols:int=6) -> Path:
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90)
     return Path(path)
 
-def plot_spectrum(spectra:dict, path, resolution:int) -> Path:
+def plot_spectrum(spectra:dict, path, resolution:int, data_label:str='data (network view)') -> Path:
     "PNG: radially averaged power spectra of generated and data albedo (log–log, luminance) and their ratio per axis; `spectra` {axis: (generated, data)}."
     from matplotlib.figure import Figure
     from facediv.core import atomic_write
     generated, data = spectra['luma']
     f = np.arange(1, len(generated) + 1)
     fig = Figure(figsize=(7, 2.8)); a, b = fig.subplots(1, 2)
-    a.loglog(f, data, label='data (network view)'); a.loglog(f, generated, label='generated')
+    a.loglog(f, data, label=data_label); a.loglog(f, generated, label='generated')
     a.set_xlabel('cycles per UV tile'); a.set_ylabel('power (luminance)'); a.legend(fontsize=7)
     for axis, (g, d) in spectra.items(): b.semilogx(f, g / np.maximum(d, 1e-20), label={'luma': 'luminance'}.get(axis, f'colour {axis}'))
     b.axhspan(0.5, 2, color='g', alpha=0.1); b.legend(fontsize=7)
@@ -363,7 +363,7 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
     spectra, out['spectrum'] = albedo_spectra(ms['generated']['albedo'], ms['data']['albedo'])
     if 'albedo_texture' in ms['data']:   # up to the texture's Nyquist: what the detail head adds above the network's
         texture_spectra, out['spectrum_texture'] = albedo_spectra(ms['generated']['albedo_texture'], ms['data']['albedo_texture'])
-        plot_spectrum(texture_spectra, plots/'judged_spectrum_texture.png', gm.G.detail_resolution)
+        plot_spectrum(texture_spectra, plots/'judged_spectrum_texture.png', gm.G.detail_resolution, 'data (its own albedo)')
     for side in images:
         contact_sheet(images[side], labels, j[side], plots/f'judged_{side}.png',
                       f"{side} ({gm.resolution}² network view): label → perceived gender, age (FaceRes), race (GEAR)")

@@ -364,40 +364,41 @@ def fit_albedo_detail(G:Generator,             # generator with an albedo detail
         power, n = power + float(detail.square().sum()), n + take
         if G.detail_noise: kept.append((detail.half(), c.cpu(), x[:, 1 + G.c_dim:].float()))               # for the noise images
     penalty = torch.diag(torch.tensor([0.] + [ridge] * (P - 1), dtype=torch.float64))
-    maps = torch.stack([torch.linalg.solve(xtx[s] + penalty, xtd[s].double()).float() for s in range(S)])   # [S,P,6·D·D]
-    flat = maps.flatten(0, 1)                                                                     # [S·P,6·D·D]
+    for s in range(S): xtd[s] = torch.linalg.solve(xtx[s] + penalty, xtd[s].double()).float()    # in place: [S,P,6·D·D] maps
+    maps, flat = xtd, xtd.flatten(0, 1)                                                           # [S·P,6·D·D]
     energy, vectors = torch.linalg.eigh((flat @ flat.T).double())                                # the maps' principal detail images
     energy, vectors = energy.flip(0).clamp_min(0), vectors.flip(1)
     images = (vectors[:, :R].T.float() @ flat) / energy[:R].sqrt().float().clamp_min(1e-12)[:, None]   # [R,6·D·D] orthonormal rows
     weights = maps @ images.T                                                                     # [S,P,R]
+    del maps, flat, xtd                                                                           # 1 GB at 256²: free before the noise fit
     noise, noise_info = _fit_detail_noise(G, images, weights, kept, seed) if G.detail_noise else (None, {})
     G.set_albedo_detail(images.view(R, 6, D, D), weights, noise)
     return {'faces': n, 'resolution': D, 'components': R, 'ridge': ridge, 'detail_rms': round((power / max(n, 1) / (6 * D * D)) ** 0.5, 5),
             'rank_energy': round(float(energy[:R].sum() / energy.sum().clamp_min(1e-30)), 4), **noise_info}
 
 @torch.no_grad()
-def _fit_detail_noise(G:Generator, images:torch.Tensor, weights:torch.Tensor, kept:list, seed:int=0, block:int=256) -> tuple:
-    "((unit images [R',6·D·D], s.d. per set [S,R'], code map [R',A]), info): the principal images of the detail the map leaves, from `kept` [(detail, c, coefficients)] chunks."
+def _fit_detail_noise(G:Generator, images:torch.Tensor, weights:torch.Tensor, kept:list, seed:int=0) -> tuple:
+    "((unit images [R',6·D·D], s.d. per set [S,R'], code map [R',A]), info): the principal images of the detail the map leaves, from `kept` [(detail, c, coefficients)] chunks (their detail is overwritten)."
     Rn, S = G.detail_noise, G.albedo_sets
     residual, sets = [], []
-    for detail, c, a in kept:                                                                     # what the fitted map leaves of each face
+    for detail, c, a in kept:                                                                     # what the fitted map leaves of each face, in place
         x = torch.cat([torch.ones_like(c[:, :1]), c, a], 1)
         s = G.albedo_scales(c)[1]
-        residual.append((detail.float() - torch.einsum('ns,np,spr->nr', s, x, weights) @ images).half()); sets.append(s)
-    residual, sets = torch.cat(residual), torch.cat(sets)                                          # [N,6·D·D] float16, [N,S]
-    N, rows = len(residual), [slice(i, i + block) for i in range(0, len(residual), block)]
+        residual.append(detail.copy_(detail.float() - torch.einsum('ns,np,spr->nr', s, x, weights) @ images)); sets.append(s)
+    sets, starts = torch.cat(sets), np.cumsum([0] + [len(r) for r in residual])                  # [N,S]; each chunk's first row
+    N, rows = int(starts[-1]), [slice(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:])]
     gram = torch.zeros(N, N, dtype=torch.float64)
-    for a in rows:
-        for b in rows: gram[a, b] = (residual[a].float() @ residual[b].float().T).double()       # in blocks: float32 copies stay small
+    for a, ra in zip(rows, residual):
+        for b, rb in zip(rows, residual): gram[a, b] = (ra.float() @ rb.float().T).double()     # chunk by chunk: float32 copies stay small
     energy, vectors = torch.linalg.eigh(gram)
     energy, vectors = energy.flip(0).clamp_min(1e-30), vectors.flip(1)
-    unit = sum(vectors[r, :Rn].T.float() @ residual[r].float() for r in rows) / energy[:Rn].sqrt().float()[:, None]   # [R',6·D·D]
+    unit = sum(vectors[r, :Rn].T.float() @ chunk.float() for r, chunk in zip(rows, residual)) / energy[:Rn].sqrt().float()[:, None]   # [R',6·D·D]
     power = (vectors[:, :Rn] * energy[:Rn].sqrt()).float() ** 2                                   # [N,R'] each face's weight²
     sd = ((sets.T @ power) / sets.sum(0).clamp_min(1)[:, None]).sqrt()                            # [S,R'] per set
     mix = torch.linalg.qr(torch.randn(G.albedo_components, Rn, generator=torch.Generator().manual_seed(seed)))[0].T   # orthonormal rows
     D = G.detail_resolution
     return (unit.view(Rn, -1, D, D), sd, mix), {'noise_components': Rn, 'noise_energy': round(float(energy[:Rn].sum() / energy.sum()), 4),
-                                                  'noise_rms': round(float(energy.sum() / N / residual.shape[1]) ** 0.5, 5)}
+                                                  'noise_rms': round(float(energy.sum() / N / residual[0].shape[1]) ** 0.5, 5)}
 
 # %% ../nbs/11c_train_step2.ipynb #91cb3441
 def step2_finish(s:Step2Run, steps:int, seed:int, calibrate_samples:int, t_start:float, data_dir=None, detail_ridge:float=10.0) -> dict:
