@@ -27,7 +27,8 @@ from facediv.dataset import resize_tiles
 from facediv.generate import load_model, synthesize, project_codes, face_codes
 from facediv.judged import held_out_scans, albedo_spectra, evenly
 from facediv.taxonomy import one_hot
-from facediv.train_step2 import fit_albedo_detail, _encoded_albedo, _albedo_channels
+from facediv.train_step2 import fit_albedo_detail, _encoded_albedo
+from facediv.gan import albedo_channels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +47,7 @@ def detail_explained(G, albedo:np.ndarray, labels:np.ndarray) -> float:
     "Share of the faces' detail (albedo at D² minus its network-resolution upsampling, network encoding) that G's detail head predicts from their least-squares albedo coefficients."
     D, R, S, A = G.detail_resolution, G.img_resolution, G.albedo_sets, G.albedo_components
     lo, c = _encoded_albedo(albedo, R), torch.from_numpy(one_hot(labels))
-    along = torch.einsum('np,sap->nsa', (lo - _albedo_channels(G.prior(c))).flatten(1), G.albedo_basis.view(S, A, -1))
+    along = torch.einsum('np,sap->nsa', (lo - albedo_channels(G.prior(c))).flatten(1), G.albedo_basis.view(S, A, -1))
     a = torch.einsum('ns,nsa->na', G.albedo_scales(c)[1], along)
     detail = _encoded_albedo(albedo, D) - torch.nn.functional.interpolate(lo, size=(D, D), mode='bilinear', align_corners=False)
     return round(1 - float((detail - G.albedo_detail(None, c, coefficients=a)).square().sum() / detail.square().sum()), 4)

@@ -19,10 +19,10 @@ from .checkpoint import load_tensors
 __all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'SYNTHESIS_ALBEDO', 'ALBEDO_BY', 'HEAD_CODE', 'HEAD_KWARGS', 'NETWORKS', 'bias_act',
            'upsample2x', 'downsample2x', 'normalize_2nd_moment', 'FullyConnectedLayer', 'Conv2dLayer',
            'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock',
-           'SynthesisNetwork', 'Generator', 'memory_batch', 'DiscriminatorBlock', 'MinibatchStdLayer',
-           'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator', 'construct_network',
-           'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty', 'reconstruction_loss',
-           'network_spec', 'build_networks', 'load_checkpoint']
+           'SynthesisNetwork', 'Generator', 'albedo_channels', 'memory_batch', 'DiscriminatorBlock',
+           'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator',
+           'construct_network', 'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty',
+           'reconstruction_loss', 'network_spec', 'build_networks', 'load_checkpoint']
 
 # %% ../nbs/11_gan.ipynb #f8182b1c
 ACTIVATIONS = {'linear': (lambda x: x, 1.0), 'relu': (F.relu, math.sqrt(2)),
@@ -545,6 +545,10 @@ def head_codes(self:Generator,
 
 # %% ../nbs/11_gan.ipynb #c5931516
 # The albedo detail head: the albedo above the output resolution, as a linear function of what the albedo head draws.
+def albedo_channels(img:torch.Tensor) -> torch.Tensor:
+    "[N,6,R,R] the albedo RGB of both tiles of a network image [N,12,R,R] (per tile: albedo RGB, then offsets)."
+    return img.unflatten(1, (2, img.shape[1] // 2))[:, :, :3].flatten(1, 2)
+
 @patch
 def set_albedo_detail(self:Generator, basis:torch.Tensor, weights:torch.Tensor, noise:tuple|None=None) -> None:
     "Store the detail head: R detail images [R,6,D,D] (tile albedo RGB, network encoding), per albedo set the map [S,1+c_dim+A,R] from (1, labels, albedo coefficients) to their weights, and with `detail_noise` its `noise` (unit images [R',6,D,D], s.d. per set [S,R'], code map [R',A])."
@@ -553,8 +557,9 @@ def set_albedo_detail(self:Generator, basis:torch.Tensor, weights:torch.Tensor, 
     self.detail_basis.copy_(basis.flatten(2)); self.detail_weights.copy_(weights)
     if self.detail_noise:
         if noise is None: raise ValueError(f"this detail head has {self.detail_noise} noise images: pass noise=(images, s.d., code map)")
-        for buffer, value in zip((self.detail_noise_basis, self.detail_noise_sd, self.detail_noise_mix), noise):
-            assert_shape(value.flatten(-2) if value.ndim == 4 else value, list(buffer.shape)); buffer.copy_(value.flatten(-2) if value.ndim == 4 else value)
+        images, sd, mix = noise
+        for buffer, value in zip((self.detail_noise_basis, self.detail_noise_sd, self.detail_noise_mix), (images.flatten(2), sd, mix)):
+            assert_shape(value, list(buffer.shape)); buffer.copy_(value)
 
 @patch
 def albedo_detail(self:Generator, z, c, truncation_psi=1, coefficients=None) -> torch.Tensor:
@@ -573,7 +578,7 @@ def albedo_detail(self:Generator, z, c, truncation_psi=1, coefficients=None) -> 
 @patch
 def albedo_texture(self:Generator, img, z, c, truncation_psi=1) -> torch.Tensor:
     "[N,6,D,D] the albedo channels (tile RGB, network encoding) of G's output `img` [N,C,R,R] for z, c at the detail resolution; [N,6,R,R] without a detail head."
-    albedo = img.unflatten(1, (2, self.img_channels // 2))[:, :, :3].flatten(1, 2)                    # [N,6,R,R]
+    albedo = albedo_channels(img)                                                                     # [N,6,R,R]
     if not self.detail_resolution: return albedo
     up = F.interpolate(albedo, size=(self.detail_resolution,) * 2, mode='bilinear', align_corners=False)
     return up + self.albedo_detail(z, c, truncation_psi)

@@ -16,7 +16,7 @@ from fastcore.script import call_parse
 
 from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, save_json, ensure_writable_dir, code_version
 from .taxonomy import ETHNICITIES, Attributes, one_hot, taxonomy_spec, check_taxonomy
-from .gan import (Generator, Discriminator, HEAD_KWARGS, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
+from .gan import (Generator, Discriminator, HEAD_KWARGS, albedo_channels, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels, resize_tiles
 from .core import iter_shards, linear_to_srgb
 from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
@@ -325,10 +325,6 @@ def step2_snapshot(s:Step2Run, step:int, seed:int, checkpoint:bool=True) -> None
     s.acc.wait_for_everyone()
 
 # %% ../nbs/11c_train_step2.ipynb #1fd9d7fe
-def _albedo_channels(img:torch.Tensor) -> torch.Tensor:
-    "[N,6,R,R] the albedo RGB of both tiles of a network image [N,12,R,R]."
-    return img.unflatten(1, (2, IMG_CHANNELS // 2))[:, :, :3].flatten(1, 2)
-
 def _encoded_albedo(albedo:np.ndarray, res:int) -> torch.Tensor:
     "[N,6,res,res] linear albedo [N,2,R,R,3] resized to `res` (area) and encoded as the network's albedo channels (sRGB 2s−1)."
     x = linear_to_srgb(resize_tiles(albedo, res)) * 2 - 1                                        # [N,2,res,res,3]
@@ -355,7 +351,7 @@ def fit_albedo_detail(G:Generator,             # generator with an albedo detail
                                                   f"set train_step2.albedo_detail.resolution <= {albedo.shape[2]}")
         lo, c = _encoded_albedo(albedo, G.img_resolution).to(dev), torch.from_numpy(one_hot(arrays['attributes'][:take])).to(dev)
         weight = G.albedo_scales(c)[1]                                                            # [n,S] each face's set
-        along = torch.einsum('np,sap->nsa', (lo - _albedo_channels(G.prior(c))).flatten(1), directions)   # [n,S,A] ⟨u, albedo − prior⟩
+        along = torch.einsum('np,sap->nsa', (lo - albedo_channels(G.prior(c))).flatten(1), directions)   # [n,S,A] ⟨u, albedo − prior⟩
         x = torch.cat([torch.ones_like(c[:, :1]), c, torch.einsum('ns,nsa->na', weight, along)], 1).cpu().double()   # [n,P]
         detail = (_encoded_albedo(albedo, D) - F.interpolate(lo.cpu(), size=(D, D), mode='bilinear', align_corners=False)).flatten(1)
         for s in range(S):
