@@ -32,7 +32,7 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_namespace_packages(include=['facediv', 'facediv.*']),
     include_package_data = True,
-    package_data = {'facediv': ['third_party/ict-facekit/*', 'third_party/judge-derived/*', 'viewer_static/*', 'viewer_static/vendor/three/*', 'viewer_static/vendor/three/addons/*/*']},
+    package_data = {'facediv': ['third_party/ict-facekit/*', 'third_party/judge-derived/*', 'third_party/hair-parser/*', 'viewer_static/*', 'viewer_static/vendor/three/*', 'viewer_static/vendor/three/addons/*/*']},
     install_requires = requirements,
     extras_require = extras,
     dependency_links = cfg.get('dep_links','').split(),

@@ -22,14 +22,16 @@ from .taxonomy import ATTRIBUTES, Attributes
 from .template import (load_template, template_vertices, landmarks68, vertex_normals, part_vertex_mask,
                               uv_raster, UVRaster, uv_position_map, uv_attribute_map, uv_part_mask)
 from .render import Camera, render
+from .occlusion import load_hair_parser, hair_probability, occlusion_weight
 
 # %% auto #0
 __all__ = ['MEDIAPIPE_68', 'MEDIAPIPE_LOCK', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'GROUP_ERRORS',
            'check_image', 'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks',
            'rotation', 'FaceFit', 'LMResult', 'least_squares_lm', 'fit_landmarks', 'project_to_uv', 'Reconstruction',
            'reconstruct_portrait', 'camera_from_arrays', 'similarity_align', 'evaluate_reconstruction',
-           'empty_reconstruction', 'reconstruct_face', 'reconstruct_shard', 'identity_prior_source',
-           'reconstruct_shards', 'evaluate_shards', 'reconstruct_metrics', 'main']
+           'empty_reconstruction', 'reconstruct_face', 'shard_hair', 'hair_pixel_shares', 'reconstruct_shard',
+           'identity_prior_source', 'reconstruct_shards', 'evaluate_shards', 'occlusion_metrics', 'reconstruct_metrics',
+           'main']
 
 # %% ../nbs/07_reconstruct.ipynb #8d354dce
 def check_image(image, name:str='image') -> np.ndarray:
@@ -552,6 +554,7 @@ RECONSTRUCT_SCHEMA = {
     'identity_prior': one_of('labels', 'template'),
     'fit_expression': Check(bool),
     'refine': Check(bool, lambda b: b is False, 'false (photometric refinement is not implemented yet)'),
+    'occlusion': one_of('parser', 'ground_truth', 'none'),
 }
 
 def empty_reconstruction(R:int) -> dict:
@@ -559,22 +562,45 @@ def empty_reconstruction(R:int) -> dict:
     nan = np.float32(np.nan)
     return dict(identity=np.zeros(100, np.float32), expression=np.zeros(53, np.float32), camera_K=np.full((3, 3), nan),
                 camera_Rt=np.full((3, 4), nan), landmarks2d=np.full((68, 2), nan), uv_texture=np.zeros((2, R, R, 3), np.float16),
-                uv_confidence=np.zeros((2, R, R), np.float16), fit_residual_px=nan)
+                uv_confidence=np.zeros((2, R, R), np.float16), fit_residual_px=nan, hair_pixels=np.full(3, nan))
 
-def reconstruct_face(image, cfg, gt_landmarks=None, name:str='image', prior_mean:np.ndarray|None=None) -> tuple:
-    "(arrays dict, status, reason) of one portrait under the `reconstruct` params `cfg` (`prior_mean`: see `fit_landmarks`); never raises for a missing face."
+def reconstruct_face(image, cfg, gt_landmarks=None, name:str='image', prior_mean:np.ndarray|None=None,
+                     weight:np.ndarray|None=None) -> tuple:
+    "(arrays dict, status, reason) of one portrait under the `reconstruct` params `cfg` (`prior_mean`: see `fit_landmarks`, `weight`: `project_to_uv`); never raises for a missing face."
     R, empty = cfg.uv_res, empty_reconstruction(cfg.uv_res)
     try: rec = reconstruct_portrait(image, gt_landmarks if cfg.landmarks == 'ground_truth' else None, uv_res=R,
                                     identity_modes=cfg.identity_modes, ridge=cfg.ridge, expression=cfg.fit_expression,
-                                    refine=cfg.refine, name=name, prior_mean=prior_mean)
+                                    refine=cfg.refine, name=name, prior_mean=prior_mean, weight=weight)
     except NoFaceError: return empty, 'no_face', f"MediaPipe found no face in {name}"
     fit = rec.fit
     arrays = dict(identity=fit.identity, expression=fit.expression, camera_K=fit.camera.K.astype(np.float32),
                   camera_Rt=fit.camera.extrinsics.astype(np.float32), landmarks2d=fit.landmarks2d,
                   uv_texture=rec.uv_texture.astype(np.float16), uv_confidence=rec.uv_confidence.astype(np.float16),
-                  fit_residual_px=np.float32(fit.residual_px))
+                  fit_residual_px=np.float32(fit.residual_px), hair_pixels=empty['hair_pixels'])
     if not fit.converged: return arrays, 'not_converged', f"landmark fit of {name} did not converge (residual {fit.residual_px:.1f} px)"
     return arrays, 'ok', ''
+
+# %% ../nbs/07_reconstruct.ipynb #839c3809
+@functools.cache
+def _shipped_hair_parser(): return load_hair_parser()
+
+def shard_hair(cfg, src:dict, where:str) -> tuple:
+    "(hair probability [N,H,W] or None, the source's own hair layer [N,H,W] in [0,1] or None) of portrait shard `src` under `reconstruct.occlusion`."
+    true_hair = src['gt_hair_alpha'].astype(np.float32) / 255 if 'gt_hair_alpha' in src else None
+    method = cfg.get('occlusion', 'none')
+    if method == 'none': return None, true_hair
+    if method == 'ground_truth':
+        if true_hair is None: raise ParamsError(f"reconstruct.occlusion is 'ground_truth' but {where} has no gt_hair_alpha",
+                                                "set reconstruct.occlusion: parser (the hair layer exists only for procedural portraits)")
+        return true_hair, true_hair
+    return hair_probability(_shipped_hair_parser(), src['image']), true_hair
+
+def hair_pixel_shares(hair:np.ndarray, true_hair:np.ndarray|None=None) -> np.ndarray:
+    "[3] float32: the shares of an image's pixels that the mask `hair` calls hair, that are hair, and both (NaN where `true_hair` is unknown)."
+    found = hair > 0.5
+    if true_hair is None: return np.array([found.mean(), np.nan, np.nan], np.float32)
+    truth = true_hair > 0.5
+    return np.array([found.mean(), truth.mean(), (found & truth).mean()], np.float32)
 
 # %% ../nbs/07_reconstruct.ipynb #f9278785
 def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
@@ -587,6 +613,7 @@ def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
         raise ParamsError(f"reconstruct.landmarks is 'ground_truth' but {portraits_dir} has no gt_landmarks2d (backend {manifest.get('backend')!r})",
                           "set reconstruct.landmarks: mediapipe (ground truth exists only for the procedural backend)")
     use_labels = identity_prior_source(cfg, src) == 'labels'
+    hair, true_hair = shard_hair(cfg, src, f"{portraits_dir}/{manifest['shards'][k]['file']}")
     records, statuses = [], []
     for j, face_id in enumerate(src['face_id']):
         name = f"face {int(face_id)} ({manifest['shards'][k]['file']}[{j}])"
@@ -595,7 +622,8 @@ def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
             arrays, status = empty_reconstruction(cfg.uv_res), 'unreadable'
         else:
             prior = src['label_identity'][j] if use_labels else None             # the source's mean shape for the face's labels
-            arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name, prior)
+            arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name, prior, None if hair is None else occlusion_weight(hair[j]))
+        if hair is not None: arrays['hair_pixels'] = hair_pixel_shares(hair[j], None if true_hair is None else true_hair[j])
         records.append(arrays); statuses.append(status)
     stacked = {key: np.stack([r[key] for r in records]) for key in records[0]}
     out.write(k, face_id=src['face_id'], attributes=src['attributes'], status=np.array(statuses), **stacked)
@@ -630,6 +658,7 @@ def reconstruct_shards(cfg, portraits_dir, out_dir, workers:int=1) -> dict:
     with np.load(Path(portraits_dir)/manifest['shards'][0]['file']) as first:                 # which arrays the portraits carry
         prior = identity_prior_source(cfg, first.files)
     return out.finish(n_faces=n, uv_res=cfg.uv_res, tiles=[0, 1], landmarks=cfg.landmarks, status_counts=counts, identity_prior=prior,
+                      occlusion=cfg.get('occlusion', 'none'),
                       failures=failures, mean_residual_px=float(np.mean(residuals)) if residuals else None,
                       source_backend=manifest.get('backend'))
 
@@ -663,13 +692,29 @@ def evaluate_shards(portraits_dir, recon_dir, min_confidence:float=0.5, part:str
             'mean': {k: float(np.mean([f[k] for f in scored])) for k in keys}}
 
 # %% ../nbs/07_reconstruct.ipynb #6196df69
+def occlusion_metrics(recon_dir, manifest:dict) -> dict:
+    "The hair mask of a reconstruction: its method, the mean share of portrait pixels it calls hair, and its IoU, precision and recall against the source's hair layer, overall and per gender, where the portraits carry one."
+    method = manifest.get('occlusion', 'none')
+    if method == 'none': return {'method': method}
+    rows = [load_npz(Path(recon_dir)/s['file'], 'reconstruct', ('hair_pixels', 'attributes', 'status')) for s in manifest['shards']]
+    counts, attrs = np.concatenate([r['hair_pixels'] for r in rows]), np.concatenate([r['attributes'] for r in rows])
+    read = np.concatenate([r['status'] for r in rows]) != 'unreadable'
+    def scores(c):
+        c = c[np.isfinite(c[:, 1])]
+        if not len(c): return not_computed('the portraits carry no hair layer (only procedural portraits do)')
+        found, true, both = c.sum(0)
+        return {'n': len(c), 'iou': float(both / max(found + true - both, 1e-9)), 'precision': float(both / max(found, 1e-9)), 'recall': float(both / max(true, 1e-9))}
+    genders = np.array([Attributes.decode(a).gender for a in attrs])
+    return {'method': method, 'hair_share': float(counts[read, 0].mean()) if read.any() else None, 'overall': scores(counts[read]),
+            'by_gender': {g: scores(counts[read & (genders == g)]) for g in sorted(set(genders[read]))}}
+
 GROUP_ERRORS = ('landmark_px', 'vertex_mm', 'vertex_mm_aligned', 'albedo_psnr', 'albedo_mae', 'coverage')
 
 def reconstruct_metrics(portraits_dir, recon_dir, manifest:dict|None=None, records_path=None) -> dict:
     "Fit statuses, and ground-truth errors overall and per ethnicity / age / gender when the portraits are procedural; per-face errors to `records_path` (CSV, for the audit)."
     manifest = manifest or read_manifest(recon_dir, 'reconstruct')
     out = {'n_faces': manifest.get('n_faces', manifest.get('n_items')), 'status_counts': manifest.get('status_counts'),
-           'mean_residual_px': manifest.get('mean_residual_px')}
+           'mean_residual_px': manifest.get('mean_residual_px'), 'occlusion': occlusion_metrics(recon_dir, manifest)}
     try: scores = evaluate_shards(portraits_dir, recon_dir)
     except FaceDivError as e: return out | {'ground_truth': not_computed(e.problem)}
     scored = [f for f in scores['faces'] if f['status'] != 'no_face']
