@@ -1,5 +1,5 @@
 """Train facediv/third_party/hair-parser/hair_parser.safetensors: the U-Net that tells `reconstruct` which portrait
-pixels are hair (see nbs/07a_occlusion.ipynb).
+pixels are hair (see nbs/06a_occlusion.ipynb).
 
 N procedural portraits (every ethnicity, age and gender, drawn from the seed stream 'hair_parser', which no stage
 uses) are rendered at --size px with their hair layer (`gt_hair_alpha`); the first 90 % train the parser, the last
