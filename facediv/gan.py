@@ -16,10 +16,10 @@ from .core import ParamsError, AssetError, assert_shape
 from .checkpoint import load_tensors
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'SYNTHESIS_ALBEDO', 'ALBEDO_BY', 'HEAD_CODE', 'HEAD_KWARGS', 'NETWORKS', 'bias_act',
-           'upsample2x', 'downsample2x', 'normalize_2nd_moment', 'FullyConnectedLayer', 'Conv2dLayer',
-           'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer', 'SynthesisBlock',
-           'SynthesisNetwork', 'Generator', 'albedo_channels', 'memory_batch', 'DiscriminatorBlock',
+__all__ = ['ACTIVATIONS', 'BASIS_CHANNELS', 'SYNTHESIS_ALBEDO', 'ALBEDO_BY', 'HEAD_CODE', 'HEAD_KWARGS', 'GRAIN_FIELDS',
+           'NETWORKS', 'bias_act', 'upsample2x', 'downsample2x', 'normalize_2nd_moment', 'FullyConnectedLayer',
+           'Conv2dLayer', 'modulated_conv2d', 'MappingNetwork', 'conditional_w_avg', 'SynthesisLayer', 'ToRGBLayer',
+           'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'albedo_channels', 'memory_batch', 'DiscriminatorBlock',
            'MinibatchStdLayer', 'DiscriminatorEpilogue', 'Discriminator', 'Encoder', 'CodeDiscriminator',
            'construct_network', 'count_params', 'g_nonsaturating', 'd_logistic', 'r1_penalty', 'PathLengthPenalty',
            'reconstruction_loss', 'network_spec', 'build_networks', 'load_checkpoint']
@@ -436,6 +436,8 @@ class Generator(nn.Module):
 
 # %% ../nbs/11_gan.ipynb #dbc0e962
 # The albedo head and what the synthesis network may add to the albedo (the methods `Generator.forward` calls).
+GRAIN_FIELDS = 8   # unit grain fields of a detail head with noise: their code-weighted sum is the face's grain (see `set_albedo_grain`)
+
 @patch
 def _upsampled(self:Generator, img) -> torch.Tensor:
     "[N,C,P,P] buffers' image (prior, basis) → [N,C,R,R] at the output resolution (bilinear)."
@@ -460,6 +462,10 @@ def _init_detail(self:Generator, resolution:int, components:int, noise:int=0) ->
         self.register_buffer('detail_noise_basis', torch.zeros([noise, half, resolution ** 2], dtype=torch.float16))
         self.register_buffer('detail_noise_sd', torch.zeros([self.albedo_sets, noise]))
         self.register_buffer('detail_noise_mix', torch.zeros([noise, self.albedo_components]))
+        # and a grain for what even those leave: fixed unit fields, its s.d. per set and texel, a fixed code map (see `set_albedo_grain`)
+        self.register_buffer('detail_grain_fields', torch.zeros([GRAIN_FIELDS, half, resolution ** 2], dtype=torch.float16))
+        self.register_buffer('detail_grain_sd', torch.zeros([self.albedo_sets, half, resolution ** 2], dtype=torch.float16))
+        self.register_buffer('detail_grain_mix', torch.zeros([GRAIN_FIELDS, self.albedo_components]))
 
 @patch
 def set_albedo_basis(self:Generator, directions:torch.Tensor, log_sd:torch.Tensor, select:torch.Tensor|None=None) -> None:
@@ -562,17 +568,26 @@ def set_albedo_detail(self:Generator, basis:torch.Tensor, weights:torch.Tensor, 
             assert_shape(value, list(buffer.shape)); buffer.copy_(value)
 
 @patch
+def set_albedo_grain(self:Generator, fields:torch.Tensor, sd:torch.Tensor, mix:torch.Tensor) -> None:
+    "Store the grain of a detail head with noise: GRAIN_FIELDS unit fields [K,6,D,D] (independent, shaped like the residual's spectrum and colour), its s.d. per albedo set and texel [S,6,D,D], and a code map [K,A] with unit rows."
+    if not self.detail_noise: raise ValueError("only a detail head with noise images (detail_noise > 0) has a grain")
+    for buffer, value in zip((self.detail_grain_fields, self.detail_grain_sd, self.detail_grain_mix), (fields.flatten(2), sd.flatten(2), mix)):
+        assert_shape(value, list(buffer.shape)); buffer.copy_(value)
+
+@patch
 def albedo_detail(self:Generator, z, c, truncation_psi=1, coefficients=None) -> torch.Tensor:
-    "[N,6,D,D] what the detail head adds to the albedo channels upsampled to D²: a linear map of (1, c, the albedo coefficients) per set, plus its noise images weighed by the code z (none for z None)."
+    "[N,6,D,D] what the detail head adds to the albedo channels upsampled to D²: a linear map of (1, c, the albedo coefficients) per set, plus its noise images and grain weighed by the code z (none for z None)."
     c = c.to(self.detail_weights.dtype)
     a = self.albedo_coefficients(z, c, truncation_psi) if coefficients is None else coefficients   # [N,A]
     x = torch.cat([torch.ones_like(c[:, :1]), c, a], 1)                                               # [N,1+c_dim+A]
     sets = self.albedo_scales(c)[1]                                                                   # [N,S]
     detail = torch.einsum('ns,np,spr->nr', sets, x, self.detail_weights) @ self.detail_basis.flatten(1).to(x.dtype)   # [N,6·D·D]
     if self.detail_noise and z is not None:   # what the map cannot predict, drawn from the code: the same code, the same grain
-        entries = self.head_input(z, truncation_psi)[:, self.albedo_start:self.albedo_start + self.albedo_components]
-        noise = entries.to(x.dtype) @ self.detail_noise_mix.T * (sets @ self.detail_noise_sd)          # [N,R'] ~ N(0, s.d.²)
+        entries = self.head_input(z, truncation_psi)[:, self.albedo_start:self.albedo_start + self.albedo_components].to(x.dtype)
+        noise = entries @ self.detail_noise_mix.T * (sets @ self.detail_noise_sd)                       # [N,R'] ~ N(0, s.d.²)
         detail = detail + noise @ self.detail_noise_basis.flatten(1).to(x.dtype)
+        grain = (entries @ self.detail_grain_mix.T / GRAIN_FIELDS ** 0.5) @ self.detail_grain_fields.flatten(1).to(x.dtype)   # [N,6·D·D], unit variance
+        detail = detail + grain * (sets @ self.detail_grain_sd.flatten(1).to(x.dtype))
     return detail.view(len(x), -1, self.detail_resolution, self.detail_resolution)
 
 @patch

@@ -13,10 +13,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from fastcore.script import call_parse
+from scipy import ndimage
 
 from .core import ParamsError, AssetError, Check, POSITIVE_INT, load_params, save_json, ensure_writable_dir, code_version
 from .taxonomy import ETHNICITIES, Attributes, one_hot, taxonomy_spec, check_taxonomy
-from .gan import (Generator, Discriminator, HEAD_KWARGS, albedo_channels, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
+from .gan import (Generator, Discriminator, HEAD_KWARGS, GRAIN_FIELDS, albedo_channels, g_nonsaturating, d_logistic, r1_penalty, PathLengthPenalty)
 from .dataset import IMG_CHANNELS, ENCODING, C_DIM, prepare_training_set, split_channels, resize_tiles
 from .core import iter_shards, linear_to_srgb
 from .training import (COMMON_SCHEMA, batch_indices, seed_torch, save_checkpoint, resume_from, LossAverager, check_stage_io, StatsLog, peak_ram_mb, make_accelerator, sync_gradients, launch, run_config_hash, data_fingerprint,
@@ -369,8 +370,9 @@ def fit_albedo_detail(G:Generator,             # generator with an albedo detail
     del maps, flat, xtd                                                                           # 1 GB at 256²: free before the noise fit
     noise, noise_info = _fit_detail_noise(G, images, weights, kept, seed) if G.detail_noise else (None, {})
     G.set_albedo_detail(images.view(R, 6, D, D), weights, noise)
+    grain_info = _fit_detail_grain(G, kept, seed) if G.detail_noise else {}
     return {'faces': n, 'resolution': D, 'components': R, 'ridge': ridge, 'detail_rms': round((power / max(n, 1) / (6 * D * D)) ** 0.5, 5),
-            'rank_energy': round(float(energy[:R].sum() / energy.sum().clamp_min(1e-30)), 4), **noise_info}
+            'rank_energy': round(float(energy[:R].sum() / energy.sum().clamp_min(1e-30)), 4), **noise_info, **grain_info}
 
 @torch.no_grad()
 def _fit_detail_noise(G:Generator, images:torch.Tensor, weights:torch.Tensor, kept:list, seed:int=0) -> tuple:
@@ -395,6 +397,34 @@ def _fit_detail_noise(G:Generator, images:torch.Tensor, weights:torch.Tensor, ke
     D = G.detail_resolution
     return (unit.view(Rn, -1, D, D), sd, mix), {'noise_components': Rn, 'noise_energy': round(float(energy[:Rn].sum() / energy.sum()), 4),
                                                   'noise_rms': round(float(energy.sum() / N / residual[0].shape[1]) ** 0.5, 5)}
+
+# %% ../nbs/11c_train_step2.ipynb #8df06aab
+@torch.no_grad()
+def _fit_detail_grain(G:Generator, kept:list, seed:int=0, smooth:float=2.0) -> dict:
+    "Fit G's grain (`set_albedo_grain`) to what its noise images leave of the residuals in `kept` [(residual, c, coefficients)]: that part's s.d. per albedo set and texel (its variance smoothed by `smooth` texels), 2-D power spectrum and colour correlation, given to GRAIN_FIELDS fixed white fields. Its info."
+    D, S, A, K = G.detail_resolution, G.albedo_sets, G.albedo_components, GRAIN_FIELDS
+    unit = G.detail_noise_basis.flatten(1).float()                                                # [R',6·D·D] as generation uses them
+    power, count = torch.zeros(S, 6 * D * D, dtype=torch.float64), torch.zeros(S, dtype=torch.float64)
+    spectrum, colour = torch.zeros(D, D // 2 + 1, dtype=torch.float64), torch.zeros(3, 3, dtype=torch.float64)
+    for residual, c, _ in kept:
+        r = residual.float(); r -= (r @ unit.T) @ unit                                            # [n,6·D·D] what the noise images leave
+        sets = G.albedo_scales(c)[1].double()                                                     # [n,S]
+        power += sets.T @ r.double().square(); count += sets.sum(0)
+        tiles = r.view(-1, 2, 3, D, D)
+        spectrum += torch.fft.rfft2(tiles).abs().square().sum((0, 1, 2)).double()                # [D,D/2+1]
+        rgb = tiles.transpose(0, 2).flatten(1)                                                     # [3,n·2·D·D]
+        colour += (rgb @ rgb.T).double()
+    variance = (power / count.clamp_min(1)[:, None]).view(S, 6, D, D).numpy()
+    sd = torch.from_numpy(ndimage.gaussian_filter(variance, (0, 0, smooth, smooth), mode='nearest')).clamp_min(0).sqrt().float()   # [S,6,D,D]
+    correlation = colour / torch.outer(colour.diagonal(), colour.diagonal()).sqrt().clamp_min(1e-30)
+    L = torch.linalg.cholesky(correlation + 1e-6 * torch.eye(3, dtype=torch.float64)).float()    # rows of unit norm: unit variance per channel
+    g = torch.Generator().manual_seed(seed + 1)
+    white = torch.randn(K, 2, 3, D, D, generator=g)
+    shaped = torch.fft.irfft2(torch.fft.rfft2(white) * (spectrum / spectrum.mean()).sqrt().float(), s=(D, D))
+    shaped = shaped / shaped.std(dim=(-2, -1), keepdim=True)                                       # unit variance per field, tile and channel
+    fields = torch.einsum('cj,ktjhw->ktchw', L, shaped).flatten(1, 2)                             # [K,6,D,D] with the residual's colour correlation
+    G.set_albedo_grain(fields, sd, F.normalize(torch.randn(K, A, generator=g), dim=1))
+    return {'grain_fields': K, 'grain_rms': round(float(power.sum() / count.sum().clamp_min(1) / (6 * D * D)) ** 0.5, 5)}
 
 # %% ../nbs/11c_train_step2.ipynb #91cb3441
 def step2_finish(s:Step2Run, steps:int, seed:int, calibrate_samples:int, t_start:float, data_dir=None, detail_ridge:float=10.0) -> dict:
