@@ -14,10 +14,11 @@ from fastcore.script import call_parse
 from .core import (FaceDivError, ParamsError, AssetError, Check, POSITIVE_INT, load_params, ShardedOutput, iter_shards,
                           read_manifest, load_npz, run_shards)
 from .template import load_template, uv_raster, uv_position_map, UVRaster, fill_empty_texels
+from .taxonomy import Attributes
 
 # %% auto #0
 __all__ = ['COMPLETE_SCHEMA', 'mirror_index', 'mirror_fill', 'retrieve_scan', 'pyramid_blend', 'complete_texture',
-           'load_scan_albedos', 'complete_shard', 'complete_dataset', 'main']
+           'load_scan_albedos', 'scans_like', 'complete_shard', 'complete_dataset', 'main']
 
 # %% ../nbs/08_complete.ipynb #fbcd93d2
 @functools.lru_cache(maxsize=8)
@@ -110,21 +111,31 @@ def complete_texture(texture:np.ndarray,     # [T,R,R,3] linear colour projected
             'observed_fraction': float((confidence > 0.5)[r.mask].mean())}
 
 # %% ../nbs/08_complete.ipynb #c92908c1
-COMPLETE_SCHEMA = {'levels': Check(int, lambda n: 0 <= n <= 8, 'an integer in [0, 8]'), 'symmetric': Check(bool)}
+COMPLETE_SCHEMA = {'levels': Check(int, lambda n: 0 <= n <= 8, 'an integer in [0, 8]'), 'symmetric': Check(bool), 'like_labels': Check(bool)}
 
 def load_scan_albedos(scans_dir, res:int) -> tuple:
-    "([S,T,res,res,3] float32 albedos, [S] face ids) of the target scans (never the test ones), resampled to `res`."
+    "([S,T,res,res,3] float32 albedos, [S] face ids, [S,3] labels) of the target scans (never the test ones), resampled to `res`."
     shards = list(iter_shards(scans_dir, 'portraits'))
     if not all('is_test' in s for s in shards):
         raise AssetError(f"scans in {scans_dir} are not marked target/test (made by an older portraits stage)", "rerun `dvc repro portraits`")
     keep = np.concatenate([~s['is_test'].astype(bool) for s in shards])
     albedo = np.concatenate([s['gt_albedo'] for s in shards])[keep].astype(np.float32)
     face_id = np.concatenate([s['face_id'] for s in shards])[keep]
+    labels = np.concatenate([s['attributes'] if 'attributes' in s else np.full((len(s['face_id']), 3), -1) for s in shards])[keep]
     if not len(albedo): raise AssetError(f"{scans_dir} holds no target scans (all are test scans)", "raise portraits.n_scans to 2 or more")
     if albedo.shape[2] != res:
         f = res / albedo.shape[2]
         albedo = ndimage.zoom(albedo, (1, 1, f, f, 1), order=1)
-    return albedo, face_id
+    return albedo, face_id, labels
+
+def scans_like(attrs:Attributes, labels:np.ndarray, min_scans:int=8) -> np.ndarray:
+    "Indices of the scans to complete a face with `attrs` from: same gender, age within 15 years; all if fewer than `min_scans`."
+    a = attrs.encode()
+    same = np.ones(len(labels), bool) if attrs.gender == 'unisex' else labels[:, 2] == a[2]
+    near = same & (np.abs(labels[:, 1].astype(int) - int(a[1])) <= 3)
+    for pick in (near, same):
+        if pick.sum() >= min_scans: return np.flatnonzero(pick)
+    return np.arange(len(labels))
 
 @functools.lru_cache(maxsize=2)
 def _scans_at(scans_dir:str, res:int) -> tuple:
@@ -139,15 +150,17 @@ def complete_shard(cfg, recon_dir, scans_dir, out_dir, res:int, k:int) -> None:
     "Complete the faces of reconstruction shard `k` and write them (a unit of work for `run_shards`)."
     manifest = read_manifest(recon_dir, 'reconstruct')
     out = _complete_output(cfg, manifest, scans_dir, out_dir)
-    scans, scan_ids = _scans_at(str(scans_dir), res)
+    scans, scan_ids, scan_labels = _scans_at(str(scans_dir), res)
     r = uv_raster(res)
     shard = load_npz(Path(recon_dir)/manifest['shards'][k]['file'], 'reconstruct')
     shard.pop('config_hash', None)
-    results = [complete_texture(t, c, scans, r, cfg.levels, cfg.symmetric) if c.max() > 0 else None
-               for t, c in zip(shard['uv_texture'].astype(np.float32), shard['uv_confidence'].astype(np.float32))]
+    # Each face draws its fill from scans like its labels (`like_labels`): a woman's unseen jaw is not a bearded man's.
+    picks = [scans_like(Attributes.decode(a), scan_labels) if cfg.get('like_labels', False) else np.arange(len(scans)) for a in shard['attributes']]
+    results = [complete_texture(t, c, scans[pick], r, cfg.levels, cfg.symmetric) if c.max() > 0 else None
+               for t, c, pick in zip(shard['uv_texture'].astype(np.float32), shard['uv_confidence'].astype(np.float32), picks)]
     texture = np.stack([res_['uv_texture'] if res_ else t for res_, t in zip(results, shard['uv_texture'].astype(np.float32))])
     out.write(k, **{**shard, 'uv_texture': texture.astype(np.float16),
-                    'scan_face_id': np.array([scan_ids[res_['scan_index']] if res_ else -1 for res_ in results]),
+                    'scan_face_id': np.array([scan_ids[pick[res_['scan_index']]] if res_ else -1 for res_, pick in zip(results, picks)]),
                     'observed_fraction': np.array([res_['observed_fraction'] if res_ else 0. for res_ in results], np.float32)})
 
 def complete_dataset(cfg, recon_dir, scans_dir, out_dir, workers:int=1) -> dict:

@@ -17,13 +17,14 @@ from .taxonomy import ATTRIBUTES, Attributes, age_group_of, parse_label
 from .template import fill_empty_texels, template_vertices, uv_offset_map, uv_part_mask, uv_raster
 from .reconstruct import (JAW_WEIGHT, R_FRONT, Reconstruction, _quiet_native_stderr, check_image, detect_mediapipe,
                           mediapipe_to_68, reconstruct_portrait)
+from .complete import scans_like
 
 # %% auto #0
 __all__ = ['MAX_PIXELS', 'WORK_SIDE', 'MIN_FACE_PX', 'MAX_YAW', 'GLASSES_SCORE', 'PHOTO_FIT_TOL', 'GEAR_ETHNICITY',
            'PHOTO_DEFAULTS', 'SHADING_SIGMA', 'PHOTO_PROVENANCE', 'PhotoError', 'read_photo', 'mesh_loops',
            'polygon_mask', 'face_regions', 'glasses_score', 'glasses_region', 'person_mask', 'skin_mask', 'face_boxes',
            'head_yaw', 'PhotoFit', 'face_tile_coverage', 'fit_photo', 'fuse_fits', 'cache_dir', 'scan_bank',
-           'scans_like', 'prepare_completion', 'estimate_labels', 'photo_labels', 'load_photo_models', 'smooth_shading',
+           'prepare_completion', 'estimate_labels', 'photo_labels', 'load_photo_models', 'smooth_shading',
            'photo_face_asset', 'photo_asset', 'edit_photo_face']
 
 # %% ../nbs/17_photo.ipynb #7d78fbce
@@ -363,15 +364,6 @@ def _keep_bank(where:Path, key:str, albedo:np.ndarray, labels:np.ndarray) -> Non
         for old in where.glob('scan_bank_*'):                      # one bank is kept: rebuilt scans replace, not pile up
             if not old.name.startswith(f'scan_bank_{key}_'): old.unlink(missing_ok=True)
     except OSError: pass                                           # not writable or full: only slower next time
-
-def scans_like(attrs:Attributes, labels:np.ndarray, min_scans:int=8) -> np.ndarray:
-    "Indices of the scans to complete a face with `attrs` from: same gender, age within 15 years; all if fewer than `min_scans`."
-    a = attrs.encode()
-    same = np.ones(len(labels), bool) if attrs.gender == 'unisex' else labels[:, 2] == a[2]
-    near = same & (np.abs(labels[:, 1].astype(int) - int(a[1])) <= 3)
-    for pick in (near, same):
-        if pick.sum() >= min_scans: return np.flatnonzero(pick)
-    return np.arange(len(labels))
 
 def prepare_completion(scans_dir:str, res:int) -> tuple:
     "`scan_bank(scans_dir, res)`, with the UV raster and mirror table of `res` built (both cached): what completion needs."

@@ -401,28 +401,32 @@ def _fit_detail_noise(G:Generator, images:torch.Tensor, weights:torch.Tensor, ke
 # %% ../nbs/11c_train_step2.ipynb #8df06aab
 @torch.no_grad()
 def _fit_detail_grain(G:Generator, kept:list, seed:int=0, smooth:float=2.0) -> dict:
-    "Fit G's grain (`set_albedo_grain`) to what its noise images leave of the residuals in `kept` [(residual, c, coefficients)]: that part's s.d. per albedo set and texel (its variance smoothed by `smooth` texels), 2-D power spectrum and colour correlation, given to GRAIN_FIELDS fixed white fields. Its info."
+    "Fit G's grain (`set_albedo_grain`) to what its noise images leave of the residuals in `kept` [(residual, c, coefficients)]: that part's s.d. per albedo set and texel (its variance smoothed by `smooth` texels), and the 2-D power spectrum of each of its principal colour components, given to GRAIN_FIELDS fixed white fields. Its info."
     D, S, A, K = G.detail_resolution, G.albedo_sets, G.albedo_components, GRAIN_FIELDS
     unit = G.detail_noise_basis.flatten(1).float()                                                # [R',6·D·D] as generation uses them
     power, count = torch.zeros(S, 6 * D * D, dtype=torch.float64), torch.zeros(S, dtype=torch.float64)
-    spectrum, colour = torch.zeros(D, D // 2 + 1, dtype=torch.float64), torch.zeros(3, 3, dtype=torch.float64)
+    cross, colour = torch.zeros(3, 3, D, D // 2 + 1, dtype=torch.complex128), torch.zeros(3, 3, dtype=torch.float64)
     for residual, c, _ in kept:
         r = residual.float(); r -= (r @ unit.T) @ unit                                            # [n,6·D·D] what the noise images leave
         sets = G.albedo_scales(c)[1].double()                                                     # [n,S]
         power += sets.T @ r.double().square(); count += sets.sum(0)
         tiles = r.view(-1, 2, 3, D, D)
-        spectrum += torch.fft.rfft2(tiles).abs().square().sum((0, 1, 2)).double()                # [D,D/2+1]
+        f = torch.fft.rfft2(tiles)                                                                 # [n,2,3,D,D/2+1]
+        cross += torch.einsum('ntahw,ntbhw->abhw', f, f.conj()).to(torch.complex128)              # channel cross-spectra
         rgb = tiles.transpose(0, 2).flatten(1)                                                     # [3,n·2·D·D]
         colour += (rgb @ rgb.T).double()
     variance = (power / count.clamp_min(1)[:, None]).view(S, 6, D, D).numpy()
     sd = torch.from_numpy(ndimage.gaussian_filter(variance, (0, 0, smooth, smooth), mode='nearest')).clamp_min(0).sqrt().float()   # [S,6,D,D]
-    correlation = colour / torch.outer(colour.diagonal(), colour.diagonal()).sqrt().clamp_min(1e-30)
-    L = torch.linalg.cholesky(correlation + 1e-6 * torch.eye(3, dtype=torch.float64)).float()    # rows of unit norm: unit variance per channel
+    # Fine detail is mostly luminance: each principal colour component gets its own spectrum, so chroma grain is not too coarse or strong.
+    variances, axes = torch.linalg.eigh(colour)                                                   # [3], [3,3] columns: colour components
+    spectra = torch.einsum('aj,abhw,bj->jhw', axes.to(cross.dtype), cross, axes.to(cross.dtype)).real.clamp_min(0)   # [3,D,D/2+1]
     g = torch.Generator().manual_seed(seed + 1)
     white = torch.randn(K, 2, 3, D, D, generator=g)
-    shaped = torch.fft.irfft2(torch.fft.rfft2(white) * (spectrum / spectrum.mean()).sqrt().float(), s=(D, D))
-    shaped = shaped / shaped.std(dim=(-2, -1), keepdim=True)                                       # unit variance per field, tile and channel
-    fields = torch.einsum('cj,ktjhw->ktchw', L, shaped).flatten(1, 2)                             # [K,6,D,D] with the residual's colour correlation
+    shape = (spectra / spectra.mean((1, 2), keepdim=True).clamp_min(1e-30)).sqrt().float()
+    shaped = torch.fft.irfft2(torch.fft.rfft2(white) * shape, s=(D, D))
+    shaped = shaped / shaped.std(dim=(-2, -1), keepdim=True)                                       # unit variance per field, tile and component
+    mixing = axes * variances.clamp_min(0).sqrt() / colour.diagonal().sqrt().clamp_min(1e-30)[:, None]   # [3,3] rows of unit norm
+    fields = torch.einsum('cj,ktjhw->ktchw', mixing.float(), shaped).flatten(1, 2)                # [K,6,D,D]: unit variance per channel
     G.set_albedo_grain(fields, sd, F.normalize(torch.randn(K, A, generator=g), dim=1))
     return {'grain_fields': K, 'grain_rms': round(float(power.sum() / count.sum().clamp_min(1) / (6 * D * D)) ** 0.5, 5)}
 
