@@ -155,12 +155,13 @@ def complete_shard(cfg, recon_dir, scans_dir, out_dir, res:int, k:int) -> None:
     shard = load_npz(Path(recon_dir)/manifest['shards'][k]['file'], 'reconstruct')
     shard.pop('config_hash', None)
     # Each face draws its fill from scans like its labels (`like_labels`): a woman's unseen jaw is not a bearded man's.
-    picks = [scans_like(Attributes.decode(a), scan_labels) if cfg.get('like_labels', False) else np.arange(len(scans)) for a in shard['attributes']]
-    results = [complete_texture(t, c, scans[pick], r, cfg.levels, cfg.symmetric) if c.max() > 0 else None
+    picks = [scans_like(Attributes.decode(a), scan_labels) if cfg.get('like_labels', False) else None for a in shard['attributes']]
+    results = [complete_texture(t, c, scans if pick is None else scans[pick], r, cfg.levels, cfg.symmetric) if c.max() > 0 else None
                for t, c, pick in zip(shard['uv_texture'].astype(np.float32), shard['uv_confidence'].astype(np.float32), picks)]
     texture = np.stack([res_['uv_texture'] if res_ else t for res_, t in zip(results, shard['uv_texture'].astype(np.float32))])
     out.write(k, **{**shard, 'uv_texture': texture.astype(np.float16),
-                    'scan_face_id': np.array([scan_ids[pick[res_['scan_index']]] if res_ else -1 for res_, pick in zip(results, picks)]),
+                    'scan_face_id': np.array([scan_ids[res_['scan_index'] if pick is None else pick[res_['scan_index']]] if res_ else -1
+                                              for res_, pick in zip(results, picks)]),
                     'observed_fraction': np.array([res_['observed_fraction'] if res_ else 0. for res_ in results], np.float32)})
 
 def complete_dataset(cfg, recon_dir, scans_dir, out_dir, workers:int=1) -> dict:

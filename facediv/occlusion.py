@@ -18,7 +18,7 @@ from .checkpoint import save_tensors, load_tensors
 
 # %% auto #0
 __all__ = ['HAIR_PARSER_FILE', 'HairParser', 'parser_input', 'hair_probability', 'occlusion_weight', 'augment_batch',
-           'train_hair_parser', 'mask_scores', 'save_hair_parser', 'load_hair_parser']
+           'train_hair_parser', 'mask_shares', 'shares_scores', 'mask_scores', 'save_hair_parser', 'load_hair_parser']
 
 # %% ../nbs/06a_occlusion.ipynb #79696fc7
 def _conv_block(c_in:int, c_out:int) -> nn.Sequential:
@@ -118,12 +118,21 @@ def train_hair_parser(images:np.ndarray,     # [N,H,W,3] uint8 portraits
         if log: log(f"epoch {epoch + 1}/{epochs}: loss {total / per_epoch:.4f} ({time.time() - t0:.0f} s)")
     return parser.eval()
 
+def mask_shares(hair:np.ndarray, truth:np.ndarray|None=None, threshold:float=0.5) -> np.ndarray:
+    "[3] float32: the shares of pixels that hair probability `hair` calls hair, that the true hair layer `truth` (in [0,1]) calls hair, and both (NaN without `truth`)."
+    found = np.asarray(hair) > threshold
+    if truth is None: return np.array([found.mean(), np.nan, np.nan], np.float32)
+    true = np.asarray(truth) > 0.5
+    return np.array([found.mean(), true.mean(), (found & true).mean()], np.float32)
+
+def shares_scores(found:float, true:float, both:float) -> dict:
+    "IoU, precision and recall from `mask_shares` (summed or averaged over images); 1 where both masks are empty."
+    union = found + true - both
+    return {'iou': float(both / union) if union else 1.0, 'precision': float(both / found) if found else 1.0, 'recall': float(both / true) if true else 1.0}
+
 def mask_scores(hair:np.ndarray, truth:np.ndarray, threshold:float=0.5) -> dict:
     "IoU, precision and recall of predicted hair probability `hair` against a true hair layer `truth` (both in [0,1])."
-    p, t = np.asarray(hair) > threshold, np.asarray(truth) > 0.5
-    inter, union = float((p & t).sum()), float((p | t).sum())
-    found, true = float(p.sum()), float(t.sum())
-    return {'iou': inter / union if union else 1.0, 'precision': inter / found if found else 1.0, 'recall': inter / true if true else 1.0}
+    return shares_scores(*mask_shares(hair, truth, threshold).astype(np.float64))
 
 # %% ../nbs/06a_occlusion.ipynb #21a606ce
 HAIR_PARSER_FILE = 'hair_parser.safetensors'

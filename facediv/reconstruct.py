@@ -22,16 +22,15 @@ from .taxonomy import ATTRIBUTES, Attributes
 from .template import (load_template, template_vertices, landmarks68, vertex_normals, part_vertex_mask,
                               uv_raster, UVRaster, uv_position_map, uv_attribute_map, uv_part_mask)
 from .render import Camera, render
-from .occlusion import load_hair_parser, hair_probability, occlusion_weight
+from .occlusion import load_hair_parser, hair_probability, occlusion_weight, mask_shares, shares_scores
 
 # %% auto #0
 __all__ = ['MEDIAPIPE_68', 'MEDIAPIPE_LOCK', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'GROUP_ERRORS',
            'check_image', 'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks',
            'rotation', 'FaceFit', 'LMResult', 'least_squares_lm', 'fit_landmarks', 'project_to_uv', 'Reconstruction',
            'reconstruct_portrait', 'camera_from_arrays', 'similarity_align', 'evaluate_reconstruction',
-           'empty_reconstruction', 'reconstruct_face', 'shard_hair', 'hair_pixel_shares', 'reconstruct_shard',
-           'identity_prior_source', 'reconstruct_shards', 'evaluate_shards', 'occlusion_metrics', 'reconstruct_metrics',
-           'main']
+           'empty_reconstruction', 'reconstruct_face', 'shard_hair', 'reconstruct_shard', 'identity_prior_source',
+           'reconstruct_shards', 'evaluate_shards', 'occlusion_metrics', 'reconstruct_metrics', 'main']
 
 # %% ../nbs/07_reconstruct.ipynb #8d354dce
 def check_image(image, name:str='image') -> np.ndarray:
@@ -595,12 +594,6 @@ def shard_hair(cfg, src:dict, where:str) -> tuple:
         return true_hair, true_hair
     return hair_probability(_shipped_hair_parser(), src['image']), true_hair
 
-def hair_pixel_shares(hair:np.ndarray, true_hair:np.ndarray|None=None) -> np.ndarray:
-    "[3] float32: the shares of an image's pixels that the mask `hair` calls hair, that are hair, and both (NaN where `true_hair` is unknown)."
-    found = hair > 0.5
-    if true_hair is None: return np.array([found.mean(), np.nan, np.nan], np.float32)
-    truth = true_hair > 0.5
-    return np.array([found.mean(), truth.mean(), (found & truth).mean()], np.float32)
 
 # %% ../nbs/07_reconstruct.ipynb #f9278785
 def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
@@ -623,7 +616,7 @@ def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
         else:
             prior = src['label_identity'][j] if use_labels else None             # the source's mean shape for the face's labels
             arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name, prior, None if hair is None else occlusion_weight(hair[j]))
-        if hair is not None: arrays['hair_pixels'] = hair_pixel_shares(hair[j], None if true_hair is None else true_hair[j])
+        if hair is not None: arrays['hair_pixels'] = mask_shares(hair[j], None if true_hair is None else true_hair[j])
         records.append(arrays); statuses.append(status)
     stacked = {key: np.stack([r[key] for r in records]) for key in records[0]}
     out.write(k, face_id=src['face_id'], attributes=src['attributes'], status=np.array(statuses), **stacked)
@@ -702,8 +695,7 @@ def occlusion_metrics(recon_dir, manifest:dict) -> dict:
     def scores(c):
         c = c[np.isfinite(c[:, 1])]
         if not len(c): return not_computed('the portraits carry no hair layer (only procedural portraits do)')
-        found, true, both = c.sum(0)
-        return {'n': len(c), 'iou': float(both / max(found + true - both, 1e-9)), 'precision': float(both / max(found, 1e-9)), 'recall': float(both / max(true, 1e-9))}
+        return {'n': len(c), **shares_scores(*c.sum(0))}
     genders = np.array([Attributes.decode(a).gender for a in attrs])
     return {'method': method, 'hair_share': float(counts[read, 0].mean()) if read.any() else None, 'overall': scores(counts[read]),
             'by_gender': {g: scores(counts[read & (genders == g)]) for g in sorted(set(genders[read]))}}
