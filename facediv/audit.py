@@ -19,14 +19,14 @@ from .template import template_vertices, vertices_from_uv_offsets, uv_raster, lo
 from .core import NONNEG_INT, run_shards, beside
 from .generate import load_model, synthesize, face_codes
 from .recognition import render_faces, vary_lighting, make_embedder
+from .stats import wilson, quantile_interval
 from .core import not_computed
 
 # %% auto #0
 __all__ = ['RETAINED', 'METRICS', 'TABLES', 'GROUPINGS', 'CELL_GROUPINGS', 'ROC_FAR', 'AUDIT_SCHEMA', 'TINY_AUDIT', 'AuditMetric',
-           'group_metric', 'group_name', 'disparity', 'face_values', 'wilson', 'group_boots', 'group_intervals',
-           'load_records', 'audit_metric', 'audit_tables', 'recognition_set', 'eer', 'roc', 'verification_report',
-           'plot_metric', 'plot_roc', 'differences_text', 'summary_rows', 'write_report', 'audit_recognizer',
-           'audit_stage', 'main']
+           'group_metric', 'group_name', 'disparity', 'face_values', 'group_boots', 'group_intervals', 'load_records',
+           'audit_metric', 'audit_tables', 'recognition_set', 'eer', 'roc', 'verification_report', 'plot_metric',
+           'plot_roc', 'differences_text', 'summary_rows', 'write_report', 'audit_recognizer', 'audit_stage', 'main']
 
 # %% ../nbs/16_audit.ipynb #0a30c5dc
 @dataclass(frozen=True)
@@ -149,14 +149,6 @@ def face_values(df:pd.DataFrame, m:AuditMetric) -> np.ndarray:
     y_true, y_pred = _values(df, m)
     return (y_true == y_pred).astype(float) if m.true_column else np.asarray(y_pred, float)
 
-def wilson(k:float, n:int, level:float=0.95) -> tuple:
-    "Wilson score interval of a proportion k/n (stays inside [0, 1] and does not collapse at 0 or n, unlike the bootstrap)."
-    from scipy.stats import norm
-    if n == 0: return (float('nan'), float('nan'))
-    z, p = norm.ppf(0.5 + level / 2), k / n
-    mid, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (round(float(max(mid - half, 0.)), 12), round(float(min(mid + half, 1.)), 12))
-
 def group_boots(values:np.ndarray, keys:np.ndarray, n_boot:int, g:np.random.Generator) -> dict:
     "Bootstrap means [n_boot] per group key, faces resampled within their group (group sizes are fixed by the sampling plan)."
     out = {}
@@ -164,8 +156,6 @@ def group_boots(values:np.ndarray, keys:np.ndarray, n_boot:int, g:np.random.Gene
         v = values[(keys == k) & np.isfinite(values)]
         if len(v): out[k] = v[g.integers(0, len(v), (n_boot, len(v)))].mean(1)
     return out
-
-def _quantiles(x:np.ndarray, level:float) -> list: return [float(q) for q in np.quantile(x, [(1 - level) / 2, (1 + level) / 2])]
 
 def group_intervals(df:pd.DataFrame, m:AuditMetric, by:list, n_boot:int=4000, level:float=0.95, seed:int=0,
                     min_group_size:int=3) -> dict:
@@ -176,7 +166,7 @@ def group_intervals(df:pd.DataFrame, m:AuditMetric, by:list, n_boot:int=4000, le
     binary = m.true_column is not None or m.transform == 'reject' or set(np.unique(v[np.isfinite(v)])) <= {0., 1.}
     n = {k: int(((keys == k) & np.isfinite(v)).sum()) for k in boots}
     obs = {k: float(np.nanmean(v[keys == k])) for k in boots}
-    ci = {k: list(wilson(obs[k] * n[k], n[k], level)) if binary else _quantiles(b, level) for k, b in boots.items()}
+    ci = {k: list(wilson(obs[k] * n[k], n[k], level)) if binary else quantile_interval(b, level) for k, b in boots.items()}
     eligible = [k for k in boots if n[k] >= min_group_size]
     out = {'method': f"{'Wilson' if binary else 'percentile bootstrap'} {level:.0%} per group; bootstrap ({n_boot} resamples "
                      f"within groups) for ratio and difference; pairs of groups by Agresti–Caffo (shares) or bootstrap standard error, Bonferroni-adjusted over all pairs",
@@ -184,8 +174,8 @@ def group_intervals(df:pd.DataFrame, m:AuditMetric, by:list, n_boot:int=4000, le
     if len(eligible) < 2: return out
     low, high = min(eligible, key=obs.get), max(eligible, key=obs.get)        # the reported worst/best pair, held fixed
     lo, hi = boots[low], boots[high]                                           # (the bootstrap range of all groups is biased upward)
-    out['difference_ci'] = _quantiles(hi - lo, level)
-    if (lo >= 0).all() and (hi > 0).all(): out['ratio_ci'] = _quantiles(lo / hi, level)
+    out['difference_ci'] = quantile_interval(hi - lo, level)
+    if (lo >= 0).all() and (hi > 0).all(): out['ratio_ci'] = quantile_interval(lo / hi, level)
     from scipy.stats import norm
     pairs = [(a, b) for i, a in enumerate(eligible) for b in eligible[i + 1:]]
     z = float(norm.ppf(1 - (1 - level) / (2 * len(pairs))))                    # Bonferroni over all pairs

@@ -16,13 +16,15 @@ from .recognition import render_faces, face_vertices
 from .judge import judges_unavailable, judge_faces, render_conditions, exposed
 from .perceive import sample_shards, perceived_metrics, contact_sheet, gear_race_names, GEAR_CLASS_OF
 from .generate import synthesize, face_codes, encode, refine_codes, can_project
+from .stats import bootstrap_interval, goal_row, pair_mean, share_interval
 
 # %% auto #0
-__all__ = ['DEFAULT_HEADLINE', 'SPECTRUM_AXES', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'network_view', 'evenly',
-           'held_out_scans', 'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine', 'retention',
-           'power_spectrum', 'spectrum_bands', 'albedo_spectra', 'matched_sample', 'spread_and_attributes',
+__all__ = ['DEFAULT_HEADLINE', 'SPECTRUM_AXES', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'INTERVAL_BOOTS', 'network_view',
+           'evenly', 'held_out_scans', 'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine',
+           'retention', 'power_spectrum', 'spectrum_bands', 'albedo_spectra', 'matched_sample', 'spread_and_attributes',
            'judged_records', 'edit_labels_for', 'edit_change', 'edit_retention', 'judged_edits', 'judged_encode',
-           'edit_sheet', 'plot_spectrum', 'judged_generator']
+           'retention_interval', 'edit_intervals', 'attribute_intervals', 'spread_interval', 'judged_intervals',
+           'judged_goals', 'edit_sheet', 'plot_spectrum', 'judged_generator']
 
 # %% ../nbs/14d_judged.ipynb #869cfbc1
 def network_view(albedo:np.ndarray,      # [N,2,R0,R0,3] linear albedo of data faces (any resolution)
@@ -279,6 +281,131 @@ def judged_encode(gm, faces:dict, lighting, n:int, size:int=256, box_scale:float
     if refine_steps: out['refined'] = {'steps': refine_steps, 'identity': judged(refine_codes(gm, codes, src['albedo'], src['offsets'], src['labels'], refine_steps))}
     return out, t
 
+# %% ../nbs/14d_judged.ipynb #82625be6
+INTERVAL_BOOTS = 2000   # bootstrap resamples per figure (the 2.5 % and 97.5 % quantiles move < 0.005 beyond this)
+
+def _nan(x) -> float: return float('nan') if x is None else float(x)
+
+def _cosine_matrix(desc:np.ndarray) -> np.ndarray:
+    "[n,n] cosines of descriptor rows (NaN rows and columns for faces not detected)."
+    u = _unit(desc)
+    return u @ u.T
+
+def _rounded(iv:dict, digits:int=4) -> dict:
+    r = lambda x: None if x is None else round(float(x), digits)
+    return {'value': r(iv['value']), 'ci': None if iv['ci'] is None else [r(x) for x in iv['ci']], 'n': iv['n']}
+
+def retention_interval(j_src:dict, j_same:dict, j_edit:dict, model:str, n_boot:int=INTERVAL_BOOTS, level:float=0.95,
+                       seed:int=0, key:str='') -> dict:
+    "`retention` of descriptor judge `model` with its bootstrap interval over faces (edit, re-render and random pairs resampled together)."
+    d = f'{model}_descriptor'
+    e, s, c = paired_cosine(j_edit[d], j_src[d]), paired_cosine(j_same[d], j_src[d]), _cosine_matrix(j_src[d])
+    return _rounded(bootstrap_interval(lambda i: _nan(retention(e[i], s[i], pair_mean(c, i))), len(e), n_boot, level, seed, f'retention {key} {model}'))
+
+# %% ../nbs/14d_judged.ipynb #b3f1dad8
+def edit_intervals(kind:str, trio:dict, src:np.ndarray, new:np.ndarray, headline:dict, n_boot:int=INTERVAL_BOOTS,
+                   level:float=0.95, seed:int=0) -> dict:
+    "Intervals of one edit kind's figures (`edit_change`'s headline share or years, `edit_retention` per descriptor) from its judged triplet."
+    js, je = trio['source'], trio['edit']
+    det = js['detected'] & je['detected']
+    out = {}
+    if kind == 'gender':
+        m = headline.get('gender') or 'faceres'
+        out['perceived_as_target'] = _rounded(share_interval((je[f'{m}_male'] >= 0.5)[det] == (new[:, 2] == 0)[det], level))
+    elif kind == 'age':
+        m = headline.get('age') or 'faceres'
+        delta = (je[f'{m}_age'] - js[f'{m}_age'])[det]
+        out['perceived_years'] = _rounded(bootstrap_interval(lambda i: delta[i].mean(), len(delta), n_boot, level, seed, 'age edit years'), 2)
+        out['moved_15_years'] = _rounded(share_interval(delta >= 15, level))
+    elif 'gear_race' in js:
+        want = np.array([GEAR_CLASS_OF.get(ETHNICITIES[e], '') for e in new[:, 0]])
+        want_src = np.array([GEAR_CLASS_OF.get(ETHNICITIES[e], '') for e in src[:, 0]])
+        both = det & (want_src != '') & (want != '') & (want_src != want)
+        out['edit_agreement'] = _rounded(share_interval(gear_race_names(je)[both] == want[both], level))
+    out['retention'] = {m: retention_interval(js, trio['turned'], je, m, n_boot, level, seed, kind)
+                        for m in ('mobileface', 'faceres') if f'{m}_descriptor' in js}
+    return out
+
+# %% ../nbs/14d_judged.ipynb #2a421ecf
+def attribute_intervals(j_data:dict, j_gen:dict, labels:np.ndarray, headline:dict|None=None, n_boot:int=INTERVAL_BOOTS,
+                        level:float=0.95, seed:int=0) -> dict:
+    "Generated − data gaps of the headline gender accuracy, age Spearman r and GEAR race agreement, with intervals (twins resampled together, within ethnicity)."
+    from scipy.stats import spearmanr
+    headline = headline or DEFAULT_HEADLINE
+    gj, aj = headline.get('gender') or 'faceres', headline.get('age') or 'faceres'
+    male, binary = labels[:, 2] == GENDERS.index('male'), labels[:, 2] != GENDERS.index('unisex')
+    years = np.array([age_midpoint(AGE_GROUPS[k]) for k in labels[:, 1]])
+    want = np.array([GEAR_CLASS_OF.get(ETHNICITIES[k], '') for k in labels[:, 0]])
+    def per_face(j):   # NaN where a face does not count: not detected, unisex, or no GEAR class for its group
+        det = j['detected']
+        out = {f'{gj}_gender_accuracy': np.where(det & binary, ((j[f'{gj}_male'] >= 0.5) == male), np.nan),
+               f'{aj}_age': np.where(det, j[f'{aj}_age'], np.nan)}
+        if 'gear_race' in j: out['gear_race_agreement'] = np.where(det & (want != ''), gear_race_names(j) == want, np.nan)
+        return out
+    fd, fg = per_face(j_data), per_face(j_gen)
+    def mean(x, i): x = x[i]; x = x[np.isfinite(x)]; return x.mean() if len(x) else np.nan
+    def spearman(x, i):
+        ok = np.isfinite(x[i])
+        return spearmanr(years[i][ok], x[i][ok])[0] if ok.sum() > 2 and np.ptp(years[i][ok]) > 0 else np.nan
+    figures = {f'{gj}_gender_accuracy': mean, f'{aj}_age': spearman, 'gear_race_agreement': mean}
+    out = {}
+    for k, fn in figures.items():
+        if k not in fd or k not in fg: continue
+        name = f'{aj}_age_spearman' if k == f'{aj}_age' else k
+        out[name] = _rounded(bootstrap_interval(lambda i: fn(fg[k], i) - fn(fd[k], i), len(labels), n_boot, level, seed,
+                                                f'gap {name}', labels[:, 0]))
+    return out
+
+# %% ../nbs/14d_judged.ipynb #c59b61f1
+def spread_interval(j_data:dict, j_gen:dict, labels:np.ndarray, model:str, n_boot:int=INTERVAL_BOOTS, level:float=0.95,
+                    seed:int=0) -> dict:
+    "Identity spread ratio (generated / data distance within ethnicity) of descriptor judge `model`, with its bootstrap interval."
+    eth = labels[:, 0]
+    cd, cg = (_cosine_matrix(j[f'{model}_descriptor']) for j in (j_data, j_gen))
+    ratio = lambda i: (1 - pair_mean(cg, i, eth)) / (1 - pair_mean(cd, i, eth))
+    return _rounded(bootstrap_interval(ratio, len(labels), n_boot, level, seed, f'spread {model}', eth))
+
+# %% ../nbs/14d_judged.ipynb #7cf04907
+def judged_intervals(j_data:dict, j_gen:dict, labels:np.ndarray, sheets:dict, headline:dict|None=None,
+                     n_boot:int=INTERVAL_BOOTS, level:float=0.95, seed:int=0) -> dict:
+    "95 % intervals of the judged figures: identity spread, attribute gaps, each edit kind and the encode path (`sheets` from `judged_edits` + 'encode')."
+    headline = headline or DEFAULT_HEADLINE
+    models = [m for m in ('mobileface', 'faceres') if f'{m}_descriptor' in j_data]
+    out = {'level': level, 'method': f'Wilson for shares; percentile bootstrap over faces ({n_boot} resamples) otherwise',
+           'identity_spread': {m: spread_interval(j_data, j_gen, labels, m, n_boot, level, seed) for m in models},
+           'gap': attribute_intervals(j_data, j_gen, labels, headline, n_boot, level, seed), 'edits': {}}
+    for kind in EDIT_KINDS:
+        if kind in sheets: out['edits'][kind] = edit_intervals(kind, sheets[kind]['judged'], *sheets[kind]['labels'], headline, n_boot, level, seed)
+    if 'encode' in sheets:
+        t = sheets['encode']['judged']
+        out['encode'] = {'retention': {m: retention_interval(t['source'], t['turned'], t['edit'], m, n_boot, level, seed, 'encode') for m in models}}
+    return out
+
+# %% ../nbs/14d_judged.ipynb #b93bec8e
+def _worst_band(bands:dict) -> float|None:
+    "The band ratio furthest from 1 (on a log scale: 0.5 and 2 are equally far)."
+    return max(bands.values(), key=lambda v: abs(np.log(v))) if bands else None
+
+def judged_goals(m:dict) -> list:
+    "The generator issue's goals as rows {measure, value, ci, goal, met, decided, verdict} from a `judged_generator` result."
+    iv, rows = m['intervals'], []
+    def add(*row, **bounds): rows.append(goal_row(*row, **bounds))
+    for model, figure in iv['identity_spread'].items(): add(f'identity spread / data ({model})', figure, '≥ 0.9', low=0.9)
+    edits = iv['edits']
+    add('gender edits read as the target gender', edits.get('gender', {}).get('perceived_as_target'), '≥ 80 %', low=0.8)
+    add('age edits 20–24 → 70–74, perceived years added', edits.get('age', {}).get('perceived_years'), '≥ +15', low=15)
+    for kind, e in edits.items():
+        for model, figure in e['retention'].items(): add(f'retention, {kind} edit ({model})', figure, '≥ 0.7', low=0.7)
+    for model, figure in iv.get('encode', {}).get('retention', {}).items(): add(f'retention, encode path ({model})', figure, '≥ 0.8', low=0.8)
+    gap = iv['gap']
+    for name, figure in gap.items():
+        what, band = (('perceived age Spearman r', 0.1) if name.endswith('age_spearman') else
+                      ('perceived gender accuracy', 0.05) if name.endswith('gender_accuracy') else ('race agreement (GEAR)', 0.05))
+        add(f'{what}, generated − data', figure, f'within ±{band:g}', -band, band)
+    for key, res in (('spectrum', m.get('resolution')), ('spectrum_texture', 'texture')):
+        if key in m: add(f'albedo power / data, band furthest from 1 ({res})', {'value': _worst_band(m[key]['bands'])}, 'in [0.5, 2]', 0.5, 2)
+    return rows
+
 # %% ../nbs/14d_judged.ipynb #33725e04
 def _verdict(j:dict, i:int) -> str:
     if not j['detected'][i]: return 'no face'
@@ -360,6 +487,7 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
         f"{out['identity_spread'].get('mobileface', {}).get('ratio')}")
     (out['edits'], sheets), (out['encode'], sheets['encode']) = edits.result()
     out['encode']['faces'] = 'held-out test scans (never trained on)' if scans_dir else 'normalized training faces'
+    out['intervals'] = judged_intervals(j['data'], j['generated'], labels, sheets, headline, seed=seed)
     spectra, out['spectrum'] = albedo_spectra(ms['generated']['albedo'], ms['data']['albedo'])
     if 'albedo_texture' in ms['data']:   # up to the texture's Nyquist: what the detail head adds above the network's
         texture_spectra, out['spectrum_texture'] = albedo_spectra(ms['generated']['albedo_texture'], ms['data']['albedo_texture'])
@@ -369,4 +497,5 @@ def judged_generator(gm,                       # a loaded generator (`generate.l
                       f"{side} ({gm.resolution}² network view): label → perceived gender, age (FaceRes), race (GEAR)")
     edit_sheet(sheets, plots/'judged_edits.png')
     plot_spectrum(spectra, plots/'judged_spectrum.png', gm.resolution)
+    out['goals'] = judged_goals(out)
     return out

@@ -16,13 +16,14 @@ from .core import (Check, NONNEG_INT, SEED, load_npz, load_params, rng, read_man
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS, age_midpoint
 from .template import template_vertices
 from .recognition import render_faces
+from .stats import bootstrap_interval, goal_row, pair_mean, share_interval
 from .judge import (JUDGE_MODELS, GEAR_RACES, judges_unavailable, judge_faces, calibrate_judges, best_condition,
                            passing_verdicts, render_conditions, exposed)
 
 # %% auto #0
-__all__ = ['GEAR_CLASS_OF', 'AGE_BANDS', 'PERCEIVE_SCHEMA', 'PREFERENCE', 'balanced_sample', 'identity_spread', 'gear_race_names',
-           'group_metrics', 'perceived_metrics', 'contact_sheet', 'headline_judges', 'sample_shards', 'portrait_view',
-           'asset_view', 'perceive_stage', 'main']
+__all__ = ['GEAR_CLASS_OF', 'SPREAD_BEFORE', 'AGE_BANDS', 'PERCEIVE_SCHEMA', 'PREFERENCE', 'balanced_sample', 'identity_spread',
+           'gear_race_names', 'group_metrics', 'perceived_metrics', 'perceive_goals', 'contact_sheet',
+           'headline_judges', 'sample_shards', 'portrait_view', 'asset_view', 'perceive_stage', 'main']
 
 # %% ../nbs/14c_perceive.ipynb #2f6e4256
 GEAR_CLASS_OF = {  # our ethnicities that map onto one of GEAR's (UTKFace's) classes; the rest get their full distribution
@@ -103,6 +104,61 @@ def perceived_metrics(j:dict, attributes:np.ndarray) -> dict:
         s['all_pairs'], s['within_group'] = _r(s['all_pairs']), _r(s['within_group'])
         res['identity'][m] = s
     return res
+
+# %% ../nbs/14c_perceive.ipynb #40e1370f
+SPREAD_BEFORE = 0.618     # within-ethnicity descriptor cosine of the portraits judged before the work of the issue
+
+def _figures(j:dict, att:np.ndarray, headline:dict) -> dict:
+    "Per-face arrays of one view (NaN where a face does not count): detected, gender correct, perceived age, label age, race agrees."
+    det, gj, aj = j['detected'], headline.get('gender') or 'faceres', headline.get('age') or 'faceres'
+    gender = np.array([GENDERS[k] for k in att[:, 2]])
+    want = np.array([GEAR_CLASS_OF.get(ETHNICITIES[k], '') for k in att[:, 0]])
+    out = {'detected': det.astype(float), 'label_age': np.array([age_midpoint(AGE_GROUPS[k]) for k in att[:, 1]]),
+           'gender': np.where(det & (gender != 'unisex'), (j[f'{gj}_male'] >= 0.5) == (gender == 'male'), np.nan),
+           'age': np.where(det, j[f'{aj}_age'], np.nan), 'want': want}
+    if 'gear_race' in j: out['race'] = np.where(det & (want != ''), gear_race_names(j) == want, np.nan)
+    return out
+
+def _age_figure(f:dict, eth:np.ndarray, kind:str, seed:int) -> dict:
+    def stat(i):
+        a, y = f['age'][i], f['label_age'][i]; ok = np.isfinite(a)
+        if kind == 'mae': return np.abs(a[ok] - y[ok]).mean() if ok.any() else np.nan
+        return stats.spearmanr(y[ok], a[ok])[0] if ok.sum() > 2 and np.ptp(y[ok]) > 0 else np.nan
+    return bootstrap_interval(stat, len(eth), seed=seed, key=f'perceive age {kind}', groups=eth)
+
+# %% ../nbs/14c_perceive.ipynb #4b19f7d6
+def perceive_goals(judged:dict,       # {view: (judgement, attributes [n,3])}: 'portraits' and/or 'assets'
+                   headline:dict, seed:int=0) -> list:
+    "The perceived-portraits issue's goals as rows {measure, value, ci, goal, met, decided, verdict} (`stats.goal_row`)."
+    rows, race_caveat = [], '' if headline.get('race') else ', GEAR: no race judge passed calibration'
+    if 'portraits' in judged:
+        j, att = judged['portraits']
+        f, eth = _figures(j, att, headline), att[:, 0]
+        rows += [goal_row('portraits: detection', share_interval(f['detected']), '≥ 99 %', low=0.99),
+                 goal_row('portraits: perceived gender accuracy', share_interval(f['gender']), '≥ 90 %', low=0.9),
+                 goal_row('portraits: perceived age Spearman r', _age_figure(f, eth, 'spearman', seed), '≥ 0.7', low=0.7),
+                 goal_row('portraits: perceived age MAE (years)', _age_figure(f, eth, 'mae', seed), '≤ 10', high=10)]
+        if 'race' in f:
+            rows.append(goal_row(f'portraits: race agreement, mappable groups{race_caveat}', share_interval(f['race']), '≥ 80 %', low=0.8))
+            groups = [k for k in np.unique(eth) if np.isfinite(f['race'][eth == k]).any()]
+            if groups:
+                worst = min(groups, key=lambda k: np.nanmean(f['race'][eth == k]))
+                rows.append(goal_row(f'portraits: race agreement, worst group ({ETHNICITIES[worst]}){race_caveat}',
+                                     share_interval(f['race'][eth == worst]), '≥ 60 %', low=0.6))
+        for m in ('faceres', 'mobileface'):
+            if f'{m}_descriptor' not in j: continue
+            c = _cosines(j[f'{m}_descriptor'])
+            within = lambda i: pair_mean(c, i, eth)
+            rows += [goal_row(f'portraits: identity cosine within ethnicity − all pairs ({m})',
+                              bootstrap_interval(lambda i: within(i) - pair_mean(c, i), len(eth), seed=seed, key=f'spread {m}', groups=eth), '≤ +0.02', high=0.02),
+                     goal_row(f'portraits: identity cosine within ethnicity ({m})',
+                              bootstrap_interval(within, len(eth), seed=seed, key=f'within {m}', groups=eth), f'< {SPREAD_BEFORE}', high=SPREAD_BEFORE - 1e-9)]
+    if 'assets' in judged:
+        j, att = judged['assets']
+        f = _figures(j, att, headline)
+        rows += [goal_row('bald assets: perceived gender accuracy', share_interval(f['gender']), '≥ 80 %', low=0.8),
+                 goal_row('bald assets: perceived age Spearman r', _age_figure(f, att[:, 0], 'spearman', seed), '≥ 0.6', low=0.6)]
+    return [r | {'value': None if r['value'] is None else round(r['value'], 4), 'ci': None if r['ci'] is None else [round(x, 4) for x in r['ci']]} for r in rows]
 
 # %% ../nbs/14c_perceive.ipynb #fa93193c
 AGE_BANDS = (('15-29', 15, 30), ('30-49', 30, 50), ('50-64', 50, 65), ('65+', 65, 200))
@@ -205,12 +261,13 @@ def perceive_stage(cfg, portraits_dir, normalize_dir, plots_dir, metrics_path, l
     # of the portraits (torch, GIL released): the second core stays busy, and the renders do not depend on the overlap.
     assets = beside(asset_view, normalize_dir, cfg.per_ethnicity, cfg.seed, cfg.render_size, exposed(light, exposure))
     views = {'portraits': lambda: portrait_view(portraits_dir, cfg.per_ethnicity, cfg.seed), 'assets': assets.result}
-    m['views'], sheets = {}, []
+    m['views'], sheets, judged = {}, [], {}
     for name, load in views.items():
         t0 = time.time()
         images, att, ids = load()
         j = judge_faces(images, box_scale=cfg.box_scale, flip=cfg.flip, names=[f'face {i}' for i in ids])
         m['views'][name] = perceived_metrics(j, att) | {'missed_faces': [int(i) for i in ids[~j['detected']]]}
+        judged[name] = (j, att)
         # The contact sheet (matplotlib, a few seconds on one core) is drawn beside the next view's judging.
         sheets.append(beside(contact_sheet, images, att, j, plots/f'{name}_contact_sheet.png',
                              f"{name}: label → perceived gender, age (FaceRes), race (GEAR)"))
@@ -221,6 +278,7 @@ def perceive_stage(cfg, portraits_dir, normalize_dir, plots_dir, metrics_path, l
         log(f"perceive {name}: {len(ids)} faces in {m['seconds'][name]:.0f} s; detected {o['detection_rate']:.0%}, "
             f"gender (FaceRes) {o.get('faceres_gender_accuracy')}, age r {o.get('faceres_age_spearman')}, race (GEAR) {o.get('gear_race_agreement')}")
     for sheet in sheets: sheet.result()
+    m['goals'] = perceive_goals(judged, m['headline'], cfg.seed)
     rows = [{'view': v, 'ethnicity': e, 'detection': g['detection_rate'], 'gender_accuracy': g.get('faceres_gender_accuracy'),
              'age_mae': g.get('faceres_age_mae'), 'race_agreement': g.get('gear_race_agreement')}
             for v, res in m['views'].items() for e, g in res['by_ethnicity'].items()]

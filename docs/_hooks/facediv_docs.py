@@ -50,12 +50,15 @@ def _table(rows:dict, corner:str) -> list:
     return ([f'| {corner} | ' + ' | '.join(cols) + ' |', '|---' * (len(cols) + 1) + '|'] +
             [f'| {k} | ' + ' | '.join(_fmt(r.get(c, '')) for c in cols) + ' |' for k, r in rows.items()] + [''])
 
+def _records(v) -> bool: return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
 def metric_tables(obj, level:int=4) -> str:
     """Markdown tables of a metrics JSON: its scalars as metric | value; sibling dicts of scalars with the same keys as
-    one table (few keys: a row per dict; many keys, e.g. per-group values: a column per dict); deeper dicts recursively."""
+    one table (few keys: a row per dict; many keys, e.g. per-group values: a column per dict); lists of records (a
+    stage's goals) as a table with a row per record; deeper dicts recursively."""
     if not isinstance(obj, dict): return _fmt(obj)
     out = []
-    scalars = {k: v for k, v in obj.items() if not isinstance(v, dict)}
+    scalars = {k: v for k, v in obj.items() if not isinstance(v, dict) and not _records(v)}
     if scalars: out += _table({k: {'value': v} for k, v in scalars.items()}, 'metric')
     groups = {}
     for k, v in obj.items():
@@ -64,7 +67,10 @@ def metric_tables(obj, level:int=4) -> str:
         if len(keys) <= 8: out += _table(members, '')
         else: out += _table({key: {m: v[key] for m, v in members.items()} for key in keys}, '')
     for k, v in obj.items():
-        if isinstance(v, dict) and not _flat(v): out += [f"{'#' * level} {k}", '', metric_tables(v, min(level + 1, 6)), '']
+        if _records(v):   # the first field names the row
+            first = next(iter(v[0]))
+            out += [f"{'#' * level} {k}", ''] + _table({str(r.get(first)): {c: x for c, x in r.items() if c != first} for r in v}, first)
+        elif isinstance(v, dict) and not _flat(v): out += [f"{'#' * level} {k}", '', metric_tables(v, min(level + 1, 6)), '']
     return '\n'.join(out)
 
 def _metrics(match) -> str:
