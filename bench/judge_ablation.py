@@ -15,7 +15,10 @@ and women's sex step with the tuning judge, with the diagnoses of the women stil
 --tuning --out bench/results/judge_ablation_women.json
 and the ageing shape without its part along the judge's raw perceived-sex direction, with the tuning judge:
 --only base,age_step_8,age_shape_x3,age_shape_x1_sex_free,age_shape_x3_sex_free,age_shape_x4_sex_free,age_shape_x3_sex_free_step_6
---tuning --out bench/results/judge_ablation_age_sex_free.json"""
+--tuning --out bench/results/judge_ablation_age_sex_free.json
+and brow cues the bald view keeps (higher brows in women, brows that never grey):
+--only base,women_brows_high_3mm,women_brows_high_5mm,brows_never_grey,women_brows_high_3mm_makeup
+--tuning --out bench/results/judge_ablation_brows.json"""
 import argparse, json, time
 from pathlib import Path
 import numpy as np
@@ -160,6 +163,19 @@ def _women_hair(as_young:bool, full:bool):
         return _patch(P, 'sample_skin_params', sample)
     return apply
 
+def _women_brows(lift:float):
+    "Women's brows drawn `lift` cm higher: women's brows sit higher over the eye than men's (Farkas 1994)."
+    from dataclasses import replace
+    def apply():
+        original_maps, original_brows = P.skin_maps, S.brow_region
+        def maps(params, r, seed=0):
+            if params.male != 0: return original_maps(params, r, seed)
+            S.brow_region = lambda pos, width=0.3, arch=0.2: original_brows(pos - np.array([0, lift, 0], np.float32), width, arch)
+            try: return original_maps(params, r, seed)
+            finally: S.brow_region = original_brows
+        return _patch(P, 'skin_maps', maps)
+    return apply
+
 def _dense_strands():
     original = P.hair_strands
     return _patch(P, 'hair_strands', lambda params, v, g, n_strands=2500, step=0.5: original(params, v, g, 2048, step))   # the 512-px portraits' count
@@ -197,7 +213,10 @@ INTERVENTIONS = {
     'women_step_4': _steps(None, None, 4.0), 'women_step_6': _steps(None, None, 6.0), 'women_step_8': _steps(None, None, 8.0),
     # Why the women still misread are old (diagnoses at the current params, not adopted): hair, skin ageing, shape ageing.
     'women_hair_as_young': _women_hair(True, False), 'women_no_thinning': _women_hair(False, True), 'dense_hair_strands': _dense_strands,
-    'women_skin_at_45': _women_at_45('face_textures'), 'women_shape_at_45': _women_at_45('face_geometry')}
+    'women_skin_at_45': _women_at_45('face_textures'), 'women_shape_at_45': _women_at_45('face_geometry'),
+    # Brow cues the bald view keeps (after the interval work of stop 48): higher brows in women, brows not greyed.
+    'women_brows_high_3mm': _women_brows(lift=0.3), 'women_brows_high_5mm': _women_brows(lift=0.5),
+    'brows_never_grey': _skin_constant('BROW_GREYING_POWER', 1e9), 'women_brows_high_3mm_makeup': _together(_women_brows(lift=0.3), _makeup)}
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--only', default=''); ap.add_argument('--out', default='bench/results/judge_ablation.json')
