@@ -11,20 +11,15 @@ import argparse, json, time
 from pathlib import Path
 
 from facediv.generate import load_model
-from facediv.judged import EDIT_KINDS, edit_intervals, judged_edits, judged_lighting
-from facediv.stats import goal_row
+from facediv.judged import EDIT_KINDS, edit_intervals, judged_edits, judged_goals, judged_lighting
 
 def edit_goals(gm, lighting, headline:dict, n:int) -> dict:
     "The edit goals (change and retention per kind) at n edits per kind, with intervals, and the seconds it took."
     t = time.time()
-    res, sheets = judged_edits(gm, lighting, n, headline=headline)
+    _, sheets = judged_edits(gm, lighting, n, headline=headline)
     seconds = round(time.time() - t, 1)
-    rows = []
-    for kind in EDIT_KINDS:
-        iv = edit_intervals(kind, sheets[kind]['judged'], *sheets[kind]['labels'], headline)
-        if kind == 'gender': rows.append(goal_row('gender edits read as the target gender', iv['perceived_as_target'], '≥ 80 %', low=0.8))
-        if kind == 'age': rows.append(goal_row('age edits 20–24 → 70–74, perceived years added', iv['perceived_years'], '≥ +15', low=15))
-        rows += [goal_row(f'retention, {kind} edit ({m})', f, '≥ 0.7', low=0.7) for m, f in iv['retention'].items()]
+    ivs = {kind: edit_intervals(kind, sheets[kind]['judged'], *sheets[kind]['labels'], headline) for kind in EDIT_KINDS}
+    rows = judged_goals({'intervals': {'identity_spread': {}, 'edits': ivs, 'gap': {}}})   # the edit rows of evaluate's goals
     return {'n': n, 'seconds': seconds, 'goals': rows}
 
 if __name__ == '__main__':

@@ -14,17 +14,18 @@ from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS, age_midpoint
 from .dataset import stack_channels, split_channels, resize_tiles, uv_offsets
 from .recognition import render_faces, face_vertices
 from .judge import judges_unavailable, judge_faces, render_conditions, exposed
-from .perceive import sample_shards, perceived_metrics, contact_sheet, gear_race_names, GEAR_CLASS_OF
+from .perceive import (sample_shards, perceived_metrics, contact_sheet, gear_race_names, GEAR_CLASS_OF, cosines, face_figures,
+                              age_statistic)
 from .generate import synthesize, face_codes, encode, refine_codes, can_project
-from .stats import bootstrap_interval, goal_row, pair_mean, share_interval
+from .stats import bootstrap_interval, goal_row, pair_mean, rounded, share_interval
 
 # %% auto #0
 __all__ = ['DEFAULT_HEADLINE', 'SPECTRUM_AXES', 'ATTRIBUTE_FIGURES', 'EDIT_KINDS', 'AGE_EDIT', 'INTERVAL_BOOTS', 'network_view',
            'evenly', 'held_out_scans', 'judged_lighting', 'render_judged', 'paired_cosine', 'random_pair_cosine',
            'retention', 'power_spectrum', 'spectrum_bands', 'albedo_spectra', 'matched_sample', 'spread_and_attributes',
-           'judged_records', 'edit_labels_for', 'edit_change', 'edit_retention', 'judged_edits', 'judged_encode',
-           'retention_interval', 'edit_intervals', 'attribute_intervals', 'spread_interval', 'judged_intervals',
-           'judged_goals', 'edit_sheet', 'plot_spectrum', 'judged_generator']
+           'judged_records', 'edit_labels_for', 'edit_faces', 'edit_change', 'edit_retention', 'judged_edits',
+           'judged_encode', 'retention_interval', 'edit_intervals', 'attribute_intervals', 'spread_interval',
+           'judged_intervals', 'judged_goals', 'edit_sheet', 'plot_spectrum', 'judged_generator']
 
 # %% ../nbs/14d_judged.ipynb #869cfbc1
 def network_view(albedo:np.ndarray,      # [N,2,R0,R0,3] linear albedo of data faces (any resolution)
@@ -208,27 +209,38 @@ def edit_labels_for(kind:str, n:int, seed:int=0) -> tuple:
 # %% ../nbs/14d_judged.ipynb #dab88f79
 def _share(x:np.ndarray) -> float|None: return round(float(np.mean(x)), 4) if len(x) else None
 
-def edit_change(kind:str, j_src:dict, j_edit:dict, src:np.ndarray, new:np.ndarray, headline:dict) -> dict:
-    "What the judges perceive change from source to edit: gender read as the target; years added; GEAR class of the target."
+def edit_faces(kind:str, j_src:dict, j_edit:dict, src:np.ndarray, new:np.ndarray, headline:dict) -> dict:
+    "Per detected edit, what the judges perceive: gender read as the target (and the source as its label); years added; GEAR classes of mappable edits."
     det = j_src['detected'] & j_edit['detected']
-    out = {'n': int(len(src)), 'detected': int(det.sum())}
     if kind == 'gender':
         m = headline.get('gender') or 'faceres'
         target_male, said, before = new[:, 2] == 0, j_edit[f'{m}_male'] >= 0.5, j_src[f'{m}_male'] >= 0.5
-        out.update(judge=m, perceived_as_target=_share(said[det] == target_male[det]),
-                   source_perceived_as_label=_share(before[det] != target_male[det]), perceived_changed=_share(said[det] != before[det]))
-    elif kind == 'age':
+        return {'judge': m, 'detected': det, 'as_target': said[det] == target_male[det],
+                'source_as_label': before[det] != target_male[det], 'changed': said[det] != before[det]}
+    if kind == 'age':
         m = headline.get('age') or 'faceres'
-        delta = (j_edit[f'{m}_age'] - j_src[f'{m}_age'])[det]
-        out.update(judge=m, perceived_years=round(float(delta.mean()), 2) if det.any() else None, moved_15_years=_share(delta >= 15),
+        return {'judge': m, 'detected': det, 'years': (j_edit[f'{m}_age'] - j_src[f'{m}_age'])[det]}
+    if 'gear_race' not in j_src: return {'detected': det}
+    want_src, want_new = (np.array([GEAR_CLASS_OF.get(ETHNICITIES[e], '') for e in l[:, 0]]) for l in (src, new))
+    said_src, said_new = gear_race_names(j_src), gear_race_names(j_edit)
+    both = det & (want_src != '') & (want_new != '') & (want_src != want_new)     # edits between two mappable GEAR classes
+    return {'judge': 'gear', 'detected': det, 'mappable': both, 'source_agrees': said_src[both] == want_src[both],
+            'edit_agrees': said_new[both] == want_new[both], 'changed': said_new[det] != said_src[det]}
+
+def edit_change(kind:str, j_src:dict, j_edit:dict, src:np.ndarray, new:np.ndarray, headline:dict) -> dict:
+    "What the judges perceive change from source to edit (`edit_faces` as shares): gender read as the target; years added; GEAR class of the target."
+    f = edit_faces(kind, j_src, j_edit, src, new, headline)
+    det, out = f['detected'], {'n': int(len(src)), 'detected': int(f['detected'].sum())}
+    if kind == 'gender':
+        out.update(judge=f['judge'], perceived_as_target=_share(f['as_target']), source_perceived_as_label=_share(f['source_as_label']),
+                   perceived_changed=_share(f['changed']))
+    elif kind == 'age':
+        m = f['judge']
+        out.update(judge=m, perceived_years=round(float(f['years'].mean()), 2) if det.any() else None, moved_15_years=_share(f['years'] >= 15),
                    source_age=round(float(np.nanmean(j_src[f'{m}_age'][det])), 1) if det.any() else None)
-    elif 'gear_race' in j_src:
-        want_src, want_new = (np.array([GEAR_CLASS_OF.get(ETHNICITIES[e], '') for e in l[:, 0]]) for l in (src, new))
-        said_src, said_new = gear_race_names(j_src), gear_race_names(j_edit)
-        both = det & (want_src != '') & (want_new != '') & (want_src != want_new)     # edits between two mappable GEAR classes
-        out.update(judge='gear', race_judge_passed_calibration=headline.get('race') is not None, mappable_edits=int(both.sum()),
-                   source_agreement=_share(said_src[both] == want_src[both]), edit_agreement=_share(said_new[both] == want_new[both]),
-                   class_changed=_share(said_new[det] != said_src[det]))
+    elif 'judge' in f:
+        out.update(judge='gear', race_judge_passed_calibration=headline.get('race') is not None, mappable_edits=int(f['mappable'].sum()),
+                   source_agreement=_share(f['source_agrees']), edit_agreement=_share(f['edit_agrees']), class_changed=_share(f['changed']))
     return out
 
 def edit_retention(j_src:dict, j_same:dict, j_edit:dict) -> dict:
@@ -286,42 +298,25 @@ INTERVAL_BOOTS = 2000   # bootstrap resamples per figure (the 2.5 % and 97.5 % q
 
 def _nan(x) -> float: return float('nan') if x is None else float(x)
 
-def _cosine_matrix(desc:np.ndarray) -> np.ndarray:
-    "[n,n] cosines of descriptor rows (NaN rows and columns for faces not detected)."
-    u = _unit(desc)
-    return u @ u.T
-
-def _rounded(iv:dict, digits:int=4) -> dict:
-    r = lambda x: None if x is None else round(float(x), digits)
-    return {'value': r(iv['value']), 'ci': None if iv['ci'] is None else [r(x) for x in iv['ci']], 'n': iv['n']}
-
 def retention_interval(j_src:dict, j_same:dict, j_edit:dict, model:str, n_boot:int=INTERVAL_BOOTS, level:float=0.95,
                        seed:int=0, key:str='') -> dict:
     "`retention` of descriptor judge `model` with its bootstrap interval over faces (edit, re-render and random pairs resampled together)."
     d = f'{model}_descriptor'
-    e, s, c = paired_cosine(j_edit[d], j_src[d]), paired_cosine(j_same[d], j_src[d]), _cosine_matrix(j_src[d])
-    return _rounded(bootstrap_interval(lambda i: _nan(retention(e[i], s[i], pair_mean(c, i))), len(e), n_boot, level, seed, f'retention {key} {model}'))
+    e, s, c = paired_cosine(j_edit[d], j_src[d]), paired_cosine(j_same[d], j_src[d]), cosines(j_src[d])
+    return rounded(bootstrap_interval(lambda i: _nan(retention(e[i], s[i], pair_mean(c, i))), len(e), n_boot, level, seed, f'retention {key} {model}'))
 
 # %% ../nbs/14d_judged.ipynb #b3f1dad8
 def edit_intervals(kind:str, trio:dict, src:np.ndarray, new:np.ndarray, headline:dict, n_boot:int=INTERVAL_BOOTS,
                    level:float=0.95, seed:int=0) -> dict:
     "Intervals of one edit kind's figures (`edit_change`'s headline share or years, `edit_retention` per descriptor) from its judged triplet."
     js, je = trio['source'], trio['edit']
-    det = js['detected'] & je['detected']
-    out = {}
-    if kind == 'gender':
-        m = headline.get('gender') or 'faceres'
-        out['perceived_as_target'] = _rounded(share_interval((je[f'{m}_male'] >= 0.5)[det] == (new[:, 2] == 0)[det], level))
+    f, out = edit_faces(kind, js, je, src, new, headline), {}
+    if kind == 'gender': out['perceived_as_target'] = rounded(share_interval(f['as_target'], level))
     elif kind == 'age':
-        m = headline.get('age') or 'faceres'
-        delta = (je[f'{m}_age'] - js[f'{m}_age'])[det]
-        out['perceived_years'] = _rounded(bootstrap_interval(lambda i: delta[i].mean(), len(delta), n_boot, level, seed, 'age edit years'), 2)
-        out['moved_15_years'] = _rounded(share_interval(delta >= 15, level))
-    elif 'gear_race' in js:
-        want = np.array([GEAR_CLASS_OF.get(ETHNICITIES[e], '') for e in new[:, 0]])
-        want_src = np.array([GEAR_CLASS_OF.get(ETHNICITIES[e], '') for e in src[:, 0]])
-        both = det & (want_src != '') & (want != '') & (want_src != want)
-        out['edit_agreement'] = _rounded(share_interval(gear_race_names(je)[both] == want[both], level))
+        years = f['years']
+        out['perceived_years'] = rounded(bootstrap_interval(lambda i: years[i].mean(), len(years), n_boot, level, seed, 'age edit years'), 2)
+        out['moved_15_years'] = rounded(share_interval(years >= 15, level))
+    elif 'judge' in f: out['edit_agreement'] = rounded(share_interval(f['edit_agrees'], level))
     out['retention'] = {m: retention_interval(js, trio['turned'], je, m, n_boot, level, seed, kind)
                         for m in ('mobileface', 'faceres') if f'{m}_descriptor' in js}
     return out
@@ -330,40 +325,23 @@ def edit_intervals(kind:str, trio:dict, src:np.ndarray, new:np.ndarray, headline
 def attribute_intervals(j_data:dict, j_gen:dict, labels:np.ndarray, headline:dict|None=None, n_boot:int=INTERVAL_BOOTS,
                         level:float=0.95, seed:int=0) -> dict:
     "Generated − data gaps of the headline gender accuracy, age Spearman r and GEAR race agreement, with intervals (twins resampled together, within ethnicity)."
-    from scipy.stats import spearmanr
     headline = headline or DEFAULT_HEADLINE
     gj, aj = headline.get('gender') or 'faceres', headline.get('age') or 'faceres'
-    male, binary = labels[:, 2] == GENDERS.index('male'), labels[:, 2] != GENDERS.index('unisex')
-    years = np.array([age_midpoint(AGE_GROUPS[k]) for k in labels[:, 1]])
-    want = np.array([GEAR_CLASS_OF.get(ETHNICITIES[k], '') for k in labels[:, 0]])
-    def per_face(j):   # NaN where a face does not count: not detected, unisex, or no GEAR class for its group
-        det = j['detected']
-        out = {f'{gj}_gender_accuracy': np.where(det & binary, ((j[f'{gj}_male'] >= 0.5) == male), np.nan),
-               f'{aj}_age': np.where(det, j[f'{aj}_age'], np.nan)}
-        if 'gear_race' in j: out['gear_race_agreement'] = np.where(det & (want != ''), gear_race_names(j) == want, np.nan)
-        return out
-    fd, fg = per_face(j_data), per_face(j_gen)
+    fd, fg = (face_figures(j, labels, headline) for j in (j_data, j_gen))   # NaN where a face does not count
     def mean(x, i): x = x[i]; x = x[np.isfinite(x)]; return x.mean() if len(x) else np.nan
-    def spearman(x, i):
-        ok = np.isfinite(x[i])
-        return spearmanr(years[i][ok], x[i][ok])[0] if ok.sum() > 2 and np.ptp(years[i][ok]) > 0 else np.nan
-    figures = {f'{gj}_gender_accuracy': mean, f'{aj}_age': spearman, 'gear_race_agreement': mean}
-    out = {}
-    for k, fn in figures.items():
-        if k not in fd or k not in fg: continue
-        name = f'{aj}_age_spearman' if k == f'{aj}_age' else k
-        out[name] = _rounded(bootstrap_interval(lambda i: fn(fg[k], i) - fn(fd[k], i), len(labels), n_boot, level, seed,
-                                                f'gap {name}', labels[:, 0]))
-    return out
+    gaps = {f'{gj}_gender_accuracy': lambda f, i: mean(f['gender'], i), f'{aj}_age_spearman': age_statistic}
+    if 'race' in fd and 'race' in fg: gaps['gear_race_agreement'] = lambda f, i: mean(f['race'], i)
+    return {name: rounded(bootstrap_interval(lambda i: fn(fg, i) - fn(fd, i), len(labels), n_boot, level, seed, f'gap {name}', labels[:, 0]))
+            for name, fn in gaps.items()}
 
 # %% ../nbs/14d_judged.ipynb #c59b61f1
 def spread_interval(j_data:dict, j_gen:dict, labels:np.ndarray, model:str, n_boot:int=INTERVAL_BOOTS, level:float=0.95,
                     seed:int=0) -> dict:
     "Identity spread ratio (generated / data distance within ethnicity) of descriptor judge `model`, with its bootstrap interval."
     eth = labels[:, 0]
-    cd, cg = (_cosine_matrix(j[f'{model}_descriptor']) for j in (j_data, j_gen))
+    cd, cg = (cosines(j[f'{model}_descriptor']) for j in (j_data, j_gen))
     ratio = lambda i: (1 - pair_mean(cg, i, eth)) / (1 - pair_mean(cd, i, eth))
-    return _rounded(bootstrap_interval(ratio, len(labels), n_boot, level, seed, f'spread {model}', eth))
+    return rounded(bootstrap_interval(ratio, len(labels), n_boot, level, seed, f'spread {model}', eth))
 
 # %% ../nbs/14d_judged.ipynb #7cf04907
 def judged_intervals(j_data:dict, j_gen:dict, labels:np.ndarray, sheets:dict, headline:dict|None=None,

@@ -16,14 +16,15 @@ from .core import (Check, NONNEG_INT, SEED, load_npz, load_params, rng, read_man
 from .taxonomy import ETHNICITIES, AGE_GROUPS, GENDERS, age_midpoint
 from .template import template_vertices
 from .recognition import render_faces
-from .stats import bootstrap_interval, goal_row, pair_mean, share_interval
+from .stats import bootstrap_interval, goal_row, pair_mean, rounded, share_interval
 from .judge import (JUDGE_MODELS, GEAR_RACES, judges_unavailable, judge_faces, calibrate_judges, best_condition,
                            passing_verdicts, render_conditions, exposed)
 
 # %% auto #0
-__all__ = ['GEAR_CLASS_OF', 'SPREAD_BEFORE', 'AGE_BANDS', 'PERCEIVE_SCHEMA', 'PREFERENCE', 'balanced_sample', 'identity_spread',
-           'gear_race_names', 'group_metrics', 'perceived_metrics', 'perceive_goals', 'contact_sheet',
-           'headline_judges', 'sample_shards', 'portrait_view', 'asset_view', 'perceive_stage', 'main']
+__all__ = ['GEAR_CLASS_OF', 'SPREAD_BEFORE', 'AGE_BANDS', 'PERCEIVE_SCHEMA', 'PREFERENCE', 'balanced_sample', 'cosines',
+           'identity_spread', 'gear_race_names', 'group_metrics', 'perceived_metrics', 'face_figures', 'age_statistic',
+           'perceive_goals', 'contact_sheet', 'headline_judges', 'sample_shards', 'portrait_view', 'asset_view',
+           'perceive_stage', 'main']
 
 # %% ../nbs/14c_perceive.ipynb #2f6e4256
 GEAR_CLASS_OF = {  # our ethnicities that map onto one of GEAR's (UTKFace's) classes; the rest get their full distribution
@@ -40,7 +41,7 @@ def balanced_sample(attributes:np.ndarray, per_ethnicity:int, seed:int) -> np.nd
     return np.sort(np.concatenate(picks)).astype(int)
 
 # %% ../nbs/14c_perceive.ipynb #f1496453
-def _cosines(desc:np.ndarray) -> np.ndarray:
+def cosines(desc:np.ndarray) -> np.ndarray:
     "[n,n] cosine similarities of descriptors [n,D]."
     d = desc / np.maximum(np.linalg.norm(desc, axis=1, keepdims=True), 1e-12)
     return d @ d.T
@@ -53,7 +54,7 @@ def _mean_offdiag(c:np.ndarray, mask:np.ndarray|None=None) -> float:
 def identity_spread(desc:np.ndarray, groups:np.ndarray) -> dict:
     "Mean descriptor cosine over all pairs of faces, and over pairs within the same group (per group and pooled)."
     ok = np.isfinite(desc).all(1)
-    c, g = _cosines(desc[ok]), groups[ok]
+    c, g = cosines(desc[ok]), groups[ok]
     same = g[:, None] == g[None, :]
     per = {int(k): _mean_offdiag(c[np.ix_(g == k, g == k)]) for k in np.unique(g) if (g == k).sum() > 1}
     return {'all_pairs': _mean_offdiag(c), 'within_group': _mean_offdiag(c, same), 'per_group': per, 'n': int(ok.sum())}
@@ -108,23 +109,25 @@ def perceived_metrics(j:dict, attributes:np.ndarray) -> dict:
 # %% ../nbs/14c_perceive.ipynb #40e1370f
 SPREAD_BEFORE = 0.618     # within-ethnicity descriptor cosine of the portraits judged before the work of the issue
 
-def _figures(j:dict, att:np.ndarray, headline:dict) -> dict:
-    "Per-face arrays of one view (NaN where a face does not count): detected, gender correct, perceived age, label age, race agrees."
+def face_figures(j:dict, att:np.ndarray, headline:dict) -> dict:
+    "Per-face arrays of one judgement (NaN where a face does not count): detected, gender correct, perceived age, label age, race agrees."
     det, gj, aj = j['detected'], headline.get('gender') or 'faceres', headline.get('age') or 'faceres'
     gender = np.array([GENDERS[k] for k in att[:, 2]])
     want = np.array([GEAR_CLASS_OF.get(ETHNICITIES[k], '') for k in att[:, 0]])
     out = {'detected': det.astype(float), 'label_age': np.array([age_midpoint(AGE_GROUPS[k]) for k in att[:, 1]]),
            'gender': np.where(det & (gender != 'unisex'), (j[f'{gj}_male'] >= 0.5) == (gender == 'male'), np.nan),
-           'age': np.where(det, j[f'{aj}_age'], np.nan), 'want': want}
+           'age': np.where(det, j[f'{aj}_age'], np.nan)}
     if 'gear_race' in j: out['race'] = np.where(det & (want != ''), gear_race_names(j) == want, np.nan)
     return out
 
+def age_statistic(f:dict, i:np.ndarray, kind:str='spearman') -> float:
+    "Perceived against label age on the faces `i` of `face_figures` `f`: Spearman r, or the mean absolute error (`kind='mae'`); NaN when undefined."
+    a, y = f['age'][i], f['label_age'][i]; ok = np.isfinite(a)
+    if kind == 'mae': return np.abs(a[ok] - y[ok]).mean() if ok.any() else np.nan
+    return stats.spearmanr(y[ok], a[ok])[0] if ok.sum() > 2 and np.ptp(y[ok]) > 0 else np.nan
+
 def _age_figure(f:dict, eth:np.ndarray, kind:str, seed:int) -> dict:
-    def stat(i):
-        a, y = f['age'][i], f['label_age'][i]; ok = np.isfinite(a)
-        if kind == 'mae': return np.abs(a[ok] - y[ok]).mean() if ok.any() else np.nan
-        return stats.spearmanr(y[ok], a[ok])[0] if ok.sum() > 2 and np.ptp(y[ok]) > 0 else np.nan
-    return bootstrap_interval(stat, len(eth), seed=seed, key=f'perceive age {kind}', groups=eth)
+    return bootstrap_interval(lambda i: age_statistic(f, i, kind), len(eth), seed=seed, key=f'perceive age {kind}', groups=eth)
 
 # %% ../nbs/14c_perceive.ipynb #4b19f7d6
 def perceive_goals(judged:dict,       # {view: (judgement, attributes [n,3])}: 'portraits' and/or 'assets'
@@ -133,7 +136,7 @@ def perceive_goals(judged:dict,       # {view: (judgement, attributes [n,3])}: '
     rows, race_caveat = [], '' if headline.get('race') else ', GEAR: no race judge passed calibration'
     if 'portraits' in judged:
         j, att = judged['portraits']
-        f, eth = _figures(j, att, headline), att[:, 0]
+        f, eth = face_figures(j, att, headline), att[:, 0]
         rows += [goal_row('portraits: detection', share_interval(f['detected']), '≥ 99 %', low=0.99),
                  goal_row('portraits: perceived gender accuracy', share_interval(f['gender']), '≥ 90 %', low=0.9),
                  goal_row('portraits: perceived age Spearman r', _age_figure(f, eth, 'spearman', seed), '≥ 0.7', low=0.7),
@@ -147,7 +150,7 @@ def perceive_goals(judged:dict,       # {view: (judgement, attributes [n,3])}: '
                                      share_interval(f['race'][eth == worst]), '≥ 60 %', low=0.6))
         for m in ('faceres', 'mobileface'):
             if f'{m}_descriptor' not in j: continue
-            c = _cosines(j[f'{m}_descriptor'])
+            c = cosines(j[f'{m}_descriptor'])
             within = lambda i: pair_mean(c, i, eth)
             rows += [goal_row(f'portraits: identity cosine within ethnicity − all pairs ({m})',
                               bootstrap_interval(lambda i: within(i) - pair_mean(c, i), len(eth), seed=seed, key=f'spread {m}', groups=eth), '≤ +0.02', high=0.02),
@@ -155,10 +158,10 @@ def perceive_goals(judged:dict,       # {view: (judgement, attributes [n,3])}: '
                               bootstrap_interval(within, len(eth), seed=seed, key=f'within {m}', groups=eth), f'< {SPREAD_BEFORE}', high=SPREAD_BEFORE - 1e-9)]
     if 'assets' in judged:
         j, att = judged['assets']
-        f = _figures(j, att, headline)
+        f = face_figures(j, att, headline)
         rows += [goal_row('bald assets: perceived gender accuracy', share_interval(f['gender']), '≥ 80 %', low=0.8),
                  goal_row('bald assets: perceived age Spearman r', _age_figure(f, att[:, 0], 'spearman', seed), '≥ 0.6', low=0.6)]
-    return [r | {'value': None if r['value'] is None else round(r['value'], 4), 'ci': None if r['ci'] is None else [round(x, 4) for x in r['ci']]} for r in rows]
+    return [rounded(r) for r in rows]
 
 # %% ../nbs/14c_perceive.ipynb #fa93193c
 AGE_BANDS = (('15-29', 15, 30), ('30-49', 30, 50), ('50-64', 50, 65), ('65+', 65, 200))

@@ -11,8 +11,8 @@ import numpy as np
 from .core import rng
 
 # %% auto #0
-__all__ = ['VERDICTS', 'wilson', 'share_interval', 'quantile_interval', 'resample_indices', 'bootstrap_interval', 'pair_mean',
-           'goal_check', 'verdict', 'goal_row', 'goals_markdown', 'goals_summary']
+__all__ = ['VERDICTS', 'wilson', 'share_interval', 'quantile_interval', 'resample_indices', 'bootstrap_interval', 'rounded',
+           'pair_mean', 'goal_check', 'verdict', 'goal_row', 'goals_markdown', 'goals_summary']
 
 # %% ../nbs/00d_stats.ipynb #86109c4c
 def wilson(k:float, n:int, level:float=0.95) -> tuple:
@@ -55,6 +55,11 @@ def bootstrap_interval(statistic:Callable,     # statistic(indices [n]) -> float
     idx = resample_indices(n, n_boot, rng(seed, 'bootstrap', key), groups)
     boots = np.array([statistic(i) for i in idx], float)
     return {'value': float(value), 'ci': quantile_interval(boots, level), 'n': n}
+
+def rounded(figure:dict, digits:int=4) -> dict:
+    "A figure {'value', 'ci', ...} with its value and interval rounded to `digits` (None stays None; other keys kept), for metrics files."
+    r = lambda x: None if x is None else round(float(x), digits)
+    return figure | {'value': r(figure['value']), 'ci': None if figure['ci'] is None else [r(x) for x in figure['ci']]}
 
 # %% ../nbs/00d_stats.ipynb #891d5454
 def pair_mean(similarity:np.ndarray,          # [n,n] pairwise figure (e.g. descriptor cosines); NaN where undefined
