@@ -4,7 +4,7 @@
 
 # %% ../nbs/06a_occlusion.ipynb #7d64cd82
 from __future__ import annotations
-import json, time
+import functools, json, time
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +17,9 @@ from .core import AssetError, ParamsError, asset_path
 from .checkpoint import save_tensors, load_tensors
 
 # %% auto #0
-__all__ = ['HAIR_PARSER_FILE', 'HairParser', 'parser_input', 'hair_probability', 'occlusion_weight', 'augment_batch',
-           'train_hair_parser', 'mask_shares', 'shares_scores', 'mask_scores', 'save_hair_parser', 'load_hair_parser']
+__all__ = ['HAIR_PARSER_FILE', 'HairParser', 'parser_input', 'hair_probability', 'occlusion_weight', 'person_probability',
+           'not_skin_probability', 'augment_batch', 'train_hair_parser', 'mask_shares', 'shares_scores', 'mask_scores',
+           'save_hair_parser', 'load_hair_parser']
 
 # %% ../nbs/06a_occlusion.ipynb #79696fc7
 def _conv_block(c_in:int, c_out:int) -> nn.Sequential:
@@ -72,6 +73,34 @@ def occlusion_weight(hair:np.ndarray,        # [H,W] (or [N,H,W]) hair probabili
     size = (1,) * (hair.ndim - 2) + (2 * r + 1, 2 * r + 1)
     grown = ndimage.maximum_filter(hair, size=size)                     # the mask widened by r px
     return np.clip((threshold - grown) / (0.5 * threshold), 0, 1).astype(np.float32)
+
+# %% ../nbs/06a_occlusion.ipynb #9badeaf5
+@functools.cache
+def _selfie_segmenter():
+    "MediaPipe's selfie segmenter (general model), made once per process."
+    try: from mediapipe.python.solutions.selfie_segmentation import SelfieSegmentation
+    except ImportError as e:
+        raise AssetError(f"MediaPipe's selfie segmenter cannot be loaded ({e})",
+                         "pip install 'mediapipe>=0.10,<0.11' (facediv's landmarks need it too), or set reconstruct.background: none") from e
+    return SelfieSegmentation(model_selection=0)
+
+def person_probability(images:np.ndarray) -> np.ndarray:
+    "[N,H,W] float32 probability that each pixel of uint8 portraits `images` [N,H,W,3] shows the person, not the background."
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
+        raise ParamsError(f"portraits have shape {images.shape} and dtype {images.dtype}", "pass [N,H,W,3] uint8 sRGB images")
+    if not len(images): return np.zeros(images.shape[:3], np.float32)
+    segmenter = _selfie_segmenter()
+    return np.stack([segmenter.process(np.ascontiguousarray(im)).segmentation_mask for im in images]).astype(np.float32)
+
+def not_skin_probability(hair:np.ndarray|None=None,    # [N,H,W] hair probability (or None: not known)
+                         person:np.ndarray|None=None,  # [N,H,W] person probability (or None: not known)
+                        ) -> np.ndarray|None:
+    "[N,H,W] probability that a pixel is not the face's skin: hair, or background; None when neither is known."
+    parts = [np.asarray(x, np.float32) for x in (hair, None if person is None else 1 - np.asarray(person, np.float32)) if x is not None]
+    if len(parts) == 2 and parts[0].shape != parts[1].shape:
+        raise ParamsError(f"hair {parts[0].shape} and person {parts[1].shape} masks differ in shape", "compute both on the same portraits")
+    return None if not parts else parts[0] if len(parts) == 1 else np.maximum(*parts)
 
 # %% ../nbs/06a_occlusion.ipynb #2b131bfd
 def augment_batch(x:torch.Tensor, y:torch.Tensor, g:np.random.Generator) -> tuple:

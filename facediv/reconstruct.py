@@ -22,15 +22,16 @@ from .taxonomy import ATTRIBUTES, Attributes
 from .template import (load_template, template_vertices, landmarks68, vertex_normals, part_vertex_mask,
                               uv_raster, UVRaster, uv_position_map, uv_attribute_map, uv_part_mask)
 from .render import Camera, render
-from .occlusion import load_hair_parser, hair_probability, occlusion_weight, mask_shares, shares_scores
+from .occlusion import load_hair_parser, hair_probability, occlusion_weight, mask_shares, shares_scores, person_probability, not_skin_probability
 
 # %% auto #0
 __all__ = ['MEDIAPIPE_68', 'MEDIAPIPE_LOCK', 'LANDMARK_SIGMA', 'JAW_WEIGHT', 'R_FRONT', 'RECONSTRUCT_SCHEMA', 'GROUP_ERRORS',
            'check_image', 'mediapipe_matrix', 'mediapipe_to_68', 'NoFaceError', 'detect_mediapipe', 'detect_landmarks',
            'rotation', 'FaceFit', 'LMResult', 'least_squares_lm', 'fit_landmarks', 'project_to_uv', 'Reconstruction',
            'reconstruct_portrait', 'camera_from_arrays', 'similarity_align', 'evaluate_reconstruction',
-           'empty_reconstruction', 'reconstruct_face', 'shard_hair', 'reconstruct_shard', 'identity_prior_source',
-           'reconstruct_shards', 'evaluate_shards', 'occlusion_metrics', 'reconstruct_metrics', 'main']
+           'empty_reconstruction', 'reconstruct_face', 'shard_hair', 'shard_person', 'reconstruct_shard',
+           'identity_prior_source', 'reconstruct_shards', 'evaluate_shards', 'occlusion_metrics', 'reconstruct_metrics',
+           'main']
 
 # %% ../nbs/07_reconstruct.ipynb #8d354dce
 def check_image(image, name:str='image') -> np.ndarray:
@@ -554,6 +555,7 @@ RECONSTRUCT_SCHEMA = {
     'fit_expression': Check(bool),
     'refine': Check(bool, lambda b: b is False, 'false (photometric refinement is not implemented yet)'),
     'occlusion': one_of('parser', 'ground_truth', 'none'),
+    'background': one_of('segmenter', 'none'),
 }
 
 def empty_reconstruction(R:int) -> dict:
@@ -594,6 +596,10 @@ def shard_hair(cfg, src:dict, where:str) -> tuple:
         return true_hair, true_hair
     return hair_probability(_shipped_hair_parser(), src['image']), true_hair
 
+def shard_person(cfg, src:dict) -> np.ndarray|None:
+    "[N,H,W] probability that each pixel of portrait shard `src` shows the person, under `reconstruct.background`; None = not asked."
+    return person_probability(src['image']) if cfg.get('background', 'none') == 'segmenter' else None
+
 
 # %% ../nbs/07_reconstruct.ipynb #f9278785
 def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
@@ -607,6 +613,7 @@ def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
                           "set reconstruct.landmarks: mediapipe (ground truth exists only for the procedural backend)")
     use_labels = identity_prior_source(cfg, src) == 'labels'
     hair, true_hair = shard_hair(cfg, src, f"{portraits_dir}/{manifest['shards'][k]['file']}")
+    not_skin = not_skin_probability(hair, shard_person(cfg, src))       # hair or backdrop: kept out of the projection
     records, statuses = [], []
     for j, face_id in enumerate(src['face_id']):
         name = f"face {int(face_id)} ({manifest['shards'][k]['file']}[{j}])"
@@ -615,7 +622,7 @@ def reconstruct_shard(cfg, portraits_dir, out_dir, k:int) -> None:
             arrays, status = empty_reconstruction(cfg.uv_res), 'unreadable'
         else:
             prior = src['label_identity'][j] if use_labels else None             # the source's mean shape for the face's labels
-            arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name, prior, None if hair is None else occlusion_weight(hair[j]))
+            arrays, status, reason = reconstruct_face(src['image'][j], cfg, gt, name, prior, None if not_skin is None else occlusion_weight(not_skin[j]))
         if hair is not None: arrays['hair_pixels'] = mask_shares(hair[j], None if true_hair is None else true_hair[j])
         records.append(arrays); statuses.append(status)
     stacked = {key: np.stack([r[key] for r in records]) for key in records[0]}
@@ -651,7 +658,7 @@ def reconstruct_shards(cfg, portraits_dir, out_dir, workers:int=1) -> dict:
     with np.load(Path(portraits_dir)/manifest['shards'][0]['file']) as first:                 # which arrays the portraits carry
         prior = identity_prior_source(cfg, first.files)
     return out.finish(n_faces=n, uv_res=cfg.uv_res, tiles=[0, 1], landmarks=cfg.landmarks, status_counts=counts, identity_prior=prior,
-                      occlusion=cfg.get('occlusion', 'none'),
+                      occlusion=cfg.get('occlusion', 'none'), background=cfg.get('background', 'none'),
                       failures=failures, mean_residual_px=float(np.mean(residuals)) if residuals else None,
                       source_backend=manifest.get('backend'))
 
@@ -680,9 +687,10 @@ def evaluate_shards(portraits_dir, recon_dir, min_confidence:float=0.5, part:str
                                                    src['gt_landmarks2d'][j], src['gt_expression'][j], part, min_confidence))
             faces.append(row)
     scored = [f for f in faces if f['status'] != 'no_face']
-    keys = [k for k in (scored[0] if scored else {}) if k not in ('face_id', 'status', 'converged', 'attributes')]
+    # A face with no texel seen in the scored region (a blank portrait, say) has no albedo scores: each mean is over the faces that have it.
+    keys = [k for k in dict.fromkeys(k for f in scored for k in f) if k not in ('face_id', 'status', 'converged', 'attributes')]
     return {'n_faces': len(faces), 'n_scored': len(scored), 'faces': faces,
-            'mean': {k: float(np.mean([f[k] for f in scored])) for k in keys}}
+            'mean': {k: float(np.mean([f[k] for f in scored if k in f])) for k in keys}}
 
 # %% ../nbs/07_reconstruct.ipynb #6196df69
 def occlusion_metrics(recon_dir, manifest:dict) -> dict:
@@ -715,7 +723,7 @@ def reconstruct_metrics(portraits_dir, recon_dir, manifest:dict|None=None, recor
         rows = [{'face_id': f['face_id'], **{a: getattr(Attributes.decode(f['attributes']), a) for a in ATTRIBUTES},
                  **{k: f[k] for k in GROUP_ERRORS if k in f}} for f in scored]
         with atomic_write(records_path, 'w') as fh: pd.DataFrame(rows).to_csv(fh, index=False)
-    def means(rows): return {'n': len(rows), **{k: float(np.mean([r[k] for r in rows])) for k in GROUP_ERRORS if rows and k in rows[0]}}
+    def means(rows): return {'n': len(rows), **{k: float(np.mean([r[k] for r in rows if k in r])) for k in GROUP_ERRORS if any(k in r for r in rows)}}
     groups = {}
     for a, attr in enumerate(ATTRIBUTES):
         by = {}
