@@ -17,6 +17,7 @@ from .taxonomy import ATTRIBUTES, Attributes, age_group_of, parse_label
 from .template import fill_empty_texels, template_vertices, uv_offset_map, uv_part_mask, uv_raster
 from .reconstruct import (JAW_WEIGHT, R_FRONT, Reconstruction, _quiet_native_stderr, check_image, detect_mediapipe,
                           mediapipe_to_68, reconstruct_portrait)
+from .occlusion import person_probability
 from .complete import scans_like
 
 # %% auto #0
@@ -152,15 +153,9 @@ def glasses_region(points:np.ndarray, shape:tuple) -> np.ndarray:
     return out
 
 # %% ../nbs/17_photo.ipynb #73d258d0
-@functools.cache
-def _selfie_segmentation():
-    "The process-wide MediaPipe selfie segmentation (person vs background), shipped in the wheel."
-    from mediapipe.python.solutions import selfie_segmentation
-    with _quiet_native_stderr(): return selfie_segmentation.SelfieSegmentation(model_selection=0)
-
 def person_mask(image:np.ndarray) -> np.ndarray:
-    "[H,W] float32 in [0,1]: how much each pixel belongs to a person (MediaPipe selfie segmentation)."
-    with _quiet_native_stderr(): return np.asarray(_selfie_segmentation().process(np.ascontiguousarray(check_image(image))).segmentation_mask, np.float32)
+    "[H,W] float32 in [0,1]: how much each pixel belongs to a person (MediaPipe selfie segmentation, `occlusion.person_probability`)."
+    with _quiet_native_stderr(): return person_probability(check_image(image)[None])[0]
 
 def _rgb_to_lab(img:np.ndarray) -> np.ndarray:
     from skimage.color import rgb2lab

@@ -598,7 +598,8 @@ def shard_hair(cfg, src:dict, where:str) -> tuple:
 
 def shard_person(cfg, src:dict) -> np.ndarray|None:
     "[N,H,W] probability that each pixel of portrait shard `src` shows the person, under `reconstruct.background`; None = not asked."
-    return person_probability(src['image']) if cfg.get('background', 'none') == 'segmenter' else None
+    if cfg.get('background', 'none') != 'segmenter': return None
+    with _quiet_native_stderr(): return person_probability(src['image'])
 
 
 # %% ../nbs/07_reconstruct.ipynb #f9278785
