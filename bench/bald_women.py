@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
-from scipy.stats import spearmanr
 from facediv.judge import judge_faces
 from facediv.judged import judged_lighting
 from facediv.normalizer import load_model, normalize_textures
-from facediv.perceive import AGE_BANDS, sample_shards
+from facediv.perceive import AGE_BANDS, age_statistic, face_figures, sample_shards
 from facediv.recognition import render_faces
 from facediv.relight import face_normals
 from facediv.stats import rounded, share_interval
@@ -42,15 +41,13 @@ def rows_of(folder, stage:str, keys:tuple, face_ids:np.ndarray) -> dict:
     return {k: np.stack([found[int(i)][k] for i in face_ids]) for k in keys}
 
 def read_as_label(j:dict, att:np.ndarray) -> dict:
-    "Shares read as their gender label by FaceRes (Wilson intervals): all labelled, men, women, women per age band; and the age Spearman r."
-    male, det = j['faceres_male'] >= 0.5, j['detected']
-    ok = np.where(att[:, 2] == 0, male, ~male) & det
-    years = np.array([int(AGE_GROUPS[a].split('-')[0].rstrip('+')) for a in att[:, 1]])
-    women = att[:, 2] == 1
-    out = {'all': share_interval(ok[att[:, 2] < 2]), 'men': share_interval(ok[att[:, 2] == 0]), 'women': share_interval(ok[women])}
-    out |= {f'women {name}': share_interval(ok[women & (years >= lo) & (years < hi)]) for name, lo, hi in AGE_BANDS}
+    "Shares read as their gender label by FaceRes (Wilson intervals; the perceive chapter's `face_figures`): all labelled, men, women, women per age band; and the age Spearman r."
+    f = face_figures(j, att, {'gender': 'faceres', 'age': 'faceres'})
+    right, years, women = f['gender'], f['label_age'], att[:, 2] == 1
+    out = {'all': share_interval(right), 'men': share_interval(right[att[:, 2] == 0]), 'women': share_interval(right[women])}
+    out |= {f'women {name}': share_interval(right[women & (years >= lo) & (years < hi)]) for name, lo, hi in AGE_BANDS}
     out = {k: rounded(v, 3) for k, v in out.items()}
-    out['age_spearman'] = round(float(spearmanr(att[det, 1], j['faceres_age'][det])[0]), 3)
+    out['age_spearman'] = round(float(age_statistic(f, np.arange(len(att)))), 3)
     return out
 
 if __name__ == '__main__':

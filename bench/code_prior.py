@@ -21,9 +21,10 @@ import argparse, json, time
 from pathlib import Path
 import numpy as np
 import facediv.judged as J
-from facediv.generate import encode, load_model, synthesize, face_codes
+from facediv.generate import load_model, synthesize, face_codes
 from facediv.judge import judge_faces
-from facediv.perceive import sample_shards
+from facediv.perceive import face_figures, identity_spread
+from women_generated import training_codes                     # bench/ is the script's folder, so on sys.path
 from facediv.stats import share_interval, rounded
 from facediv.taxonomy import GENDERS
 
@@ -45,7 +46,7 @@ def mapped(codes, labels, priors:dict|None, cov:bool) -> np.ndarray:
         z[m] = mu + (z[m] @ L.T if cov else z[m])
     return z.astype(np.float32)
 
-def share(x) -> dict: return rounded(share_interval(np.asarray(x, bool)), 4)
+def share(x) -> dict: return rounded(share_interval(x), 4)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--n-edit', type=int, default=72); ap.add_argument('--out', default='bench/results/code_prior.json')
@@ -54,10 +55,7 @@ if __name__ == '__main__':
     args = ap.parse_args()
     gm = load_model('models/train_step2/model.safetensors')
     lighting, _, _, headline = J.judged_lighting('metrics/perceive.json')
-    s = sample_shards('data/normalize', 'normalize', ('uv_albedo', 'identity'), 0, 0)            # every training face
-    albedo, offsets = J.network_view(s['uv_albedo'].astype(np.float32), s['identity'], gm.resolution, gm.offset_scale)
-    labels_all = s['attributes'].astype(np.int64)
-    codes_all = np.concatenate([encode(albedo[i:i + 100], offsets[i:i + 100], gm, labels=labels_all[i:i + 100]) for i in range(0, len(labels_all), 100)])
+    codes_all, labels_all = training_codes(gm)
     priors = fit_priors(codes_all, labels_all[:, 2])
     stats = {GENDERS[g]: {'n': int((labels_all[:, 2] == g).sum()), 'mean_norm': round(float(np.linalg.norm(mu)), 3),
                           'mean_sd': round(float(np.sqrt((L ** 2).sum(1)).mean()), 3)} for g, (mu, L) in priors.items()}
@@ -74,18 +72,15 @@ if __name__ == '__main__':
         t = time.time()
         o = synthesize(gm, mapped(eps, lab, pri, cov), lab, psi)
         j = judge_faces(J.render_judged(o['albedo'], o['offsets'], lighting, 256), box_scale=1.5, flip=True)
-        male, det = j['faceres_male'] >= 0.5, j['detected']
-        ok = np.where(lab[:, 2] == 0, male, ~male) & det
-        d = j['mobileface_descriptor'][det]; d = d / np.linalg.norm(d, axis=1, keepdims=True)
-        c = d @ d.T; same = (lab[det, None, 0] == lab[None, det, 0]) & ~np.eye(len(d), dtype=bool)
+        right = face_figures(j, lab, headline)['gender']          # the perceive chapter's figure: NaN where a face does not count
         t3 = J._judged_triplet(synthesize(gm, mapped(eps_edit, src_l, pri, cov), src_l, psi), synthesize(gm, mapped(eps_edit, new_l, pri, cov), new_l, psi),
                                lighting, 256, 1.5, True)
         ch = J.edit_change('gender', t3['judged']['source'], t3['judged']['edit'], src_l, new_l, headline)
         f = J.edit_faces('gender', t3['judged']['source'], t3['judged']['edit'], src_l, new_l, headline)
         ret = J.edit_retention(t3['judged']['source'], t3['judged']['turned'], t3['judged']['edit'])
-        rows[name] = {'generated_women_read_as_women': share(ok[lab[:, 2] == 1]), 'generated_men_read_as_men': share(ok[lab[:, 2] == 0]),
-                      'generated_gender_accuracy': share(ok[lab[:, 2] < 2]),
-                      'mobileface_cosine_within_ethnicity': round(float(c[same].mean()), 4),
+        rows[name] = {'generated_women_read_as_women': share(right[lab[:, 2] == 1]), 'generated_men_read_as_men': share(right[lab[:, 2] == 0]),
+                      'generated_gender_accuracy': share(right),
+                      'mobileface_cosine_within_ethnicity': round(identity_spread(j['mobileface_descriptor'], lab[:, 0])['within_group'], 4),
                       'gender_edits_read_as_target': share(f['as_target']),
                       'to_women_read_as_women': share(f['as_target'][new_l[f['detected'], 2] == 1]),
                       'to_men_read_as_men': share(f['as_target'][new_l[f['detected'], 2] == 0]),

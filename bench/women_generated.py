@@ -34,15 +34,18 @@ def judged_women(gm, albedo, offsets, lighting) -> dict:
                               for k, v in share_interval(j['faceres_male'][det] < 0.5).items()},
             'mean_p_male': r(j['faceres_male'][det].mean()), 'mobileface_pair_cosine': r((d @ d.T)[~np.eye(len(d), dtype=bool)].mean())}
 
+def training_codes(gm, data_dir='data/normalize') -> tuple:
+    "(codes [n,z], labels [n,3]) of every training face: its exact code through the heads' inverse (`generate.encode` at its labels)."
+    s = sample_shards(data_dir, 'normalize', ('uv_albedo', 'identity'), 0, 0)
+    albedo, offsets = network_view(s['uv_albedo'].astype(np.float32), s['identity'], gm.resolution, gm.offset_scale)
+    labels = s['attributes'].astype(np.int64)
+    return np.concatenate([encode(albedo[i:i + 100], offsets[i:i + 100], gm, labels=labels[i:i + 100]) for i in range(0, len(labels), 100)]), labels
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--out', default='bench/results/women_generated.json'); args = ap.parse_args()
     gm = load_model('models/train_step2/model.safetensors')
     lighting = judged_lighting('metrics/perceive.json')[0]
-    s = sample_shards('data/normalize', 'normalize', ('uv_albedo', 'identity'), 0, 0)          # every training face
-    albedo, offsets = network_view(s['uv_albedo'].astype(np.float32), s['identity'], gm.resolution, gm.offset_scale)
-    labels_all = s['attributes'].astype(np.int64)
-    codes_all = np.concatenate([encode(albedo[i:i + 100], offsets[i:i + 100], gm, labels=labels_all[i:i + 100])
-                                for i in range(0, len(labels_all), 100)])
+    codes_all, labels_all = training_codes(gm)
     ms = matched_sample(gm, 'data/normalize', 20, 0)                                              # evaluate's sample
     women = ms['data']['labels'][:, 2] == 1
     src = {k: ms['data'][k][women] for k in ('albedo', 'offsets', 'labels')}
