@@ -16,7 +16,7 @@ import facediv
 from .core import (AssetError, Check, FaceDivError, ParamsError, POSITIVE_INT, SEED, asset_path, atomic_write,
                           ensure_writable_dir, file_sha256, weights_sha256, linear_to_srgb, load_params, one_of, rng, save_json, srgb_to_linear)
 from .taxonomy import Attributes
-from .template import load_template, uv_mesh, uv_raster, vertices_from_uv_offsets
+from .template import load_template, uv_mesh, uv_raster, identity_vertices_from_uv_offsets
 from .skin import IRIS_COLOURS, hair_colour, iris_colour, sample_skin_params
 from .render import Textures, named_view, render, studio_lighting
 from .export import (CM_TO_M, EXPORT_MATERIALS, EXPORT_FORMATS, IMAGE_FORMATS, FaceAsset, TextureEncoding, atomic_folder, export_glb, export_obj,
@@ -107,7 +107,7 @@ def make_asset(face:dict,                    # generate(..., mesh=True) output (
     t0 = time.perf_counter()
     if maps is None: maps, times = skin_maps_at(face['albedo'][i:i + 1], res, translators, sr, sr_kinds, sr_max_res); maps = {k: v[0] for k, v in maps.items()}
     else: times = {}
-    vertices = face['vertices'][i] if 'vertices' in face else vertices_from_uv_offsets(face['offsets'][i], uv_raster(face['offsets'].shape[2]))
+    vertices = face['vertices'][i] if 'vertices' in face else identity_vertices_from_uv_offsets(face['offsets'][i], uv_raster(face['offsets'].shape[2]))
     parts_seed = part_seed(seed, i)
     parts, part_info = part_textures(attrs, parts_seed)
     asset = FaceAsset(vertices=vertices, albedo=linear_to_srgb(maps['albedo']),

@@ -15,7 +15,7 @@ from fastcore.script import call_parse
 from .core import (AssetError, ParamsError, FaceDivError, Check, SEED, POSITIVE_INT, load_params, rng, save_json,
                           ensure_writable_dir, atomic_write)
 from .taxonomy import ATTRIBUTES, ETHNICITIES, Attributes, sampling_plan
-from .template import template_vertices, vertices_from_uv_offsets, uv_raster, load_template
+from .template import template_vertices, identity_vertices_from_uv_offsets, uv_raster, load_template
 from .core import NONNEG_INT, run_shards, beside
 from .generate import load_model, synthesize, face_codes
 from .recognition import render_faces, vary_lighting, make_embedder
@@ -258,7 +258,7 @@ def recognition_set(gm, k:int, m:int, seed:int=0, psi:float=1.0, size:int=160, m
     labels = labels[np.argsort(labels[:, 0], kind='stable')]
     src = synthesize(gm, face_codes(seed, 0, n, gm.z_dim), labels, psi)
     r, tpl, neutral = uv_raster(gm.resolution), load_template(), template_vertices()
-    heads = [vertices_from_uv_offsets(o, r) for o in src['offsets']]
+    heads = [identity_vertices_from_uv_offsets(o, r) for o in src['offsets']]
     g = rng(seed, 'recognition_set')
     albedo, verts, yaw, pitch, lights, ids = [], [], [], [], [], []
     for i in range(n):

@@ -14,7 +14,7 @@ from fastcore.script import call_parse
 from .core import (AssetError, ParamsError, FaceDivError, Check, SEED, POSITIVE_INT, load_params, rng, save_json,
                           ensure_writable_dir, atomic_write, linear_to_srgb)
 from .taxonomy import ATTRIBUTES, ETHNICITIES, Attributes, sampling_plan, prompt_for
-from .template import uv_raster, vertices_from_uv_offsets, landmarks68, template_vertices
+from .template import uv_raster, landmarks68, template_vertices
 from .render import render, Textures, named_view, studio_lighting, Lighting, sh_ambient
 from .core import NONNEG_INT, not_computed, beside
 from .generate import load_model, synthesize, face_codes, face_ita, cosine

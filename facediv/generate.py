@@ -16,7 +16,7 @@ from .core import (ParamsError, AssetError, Check, POSITIVE_INT, SEED, one_of, l
                           ensure_writable_dir, iter_shards, atomic_write, srgb_to_linear)
 from .taxonomy import (ATTRIBUTES, ETHNICITIES, AGE_GROUPS, GENDER_WEIGHTS, Attributes, parse_label,
                               one_hot, check_taxonomy)
-from .template import uv_raster, uv_part_mask, vertices_from_uv_offsets
+from .template import uv_raster, uv_part_mask, identity_vertices_from_uv_offsets
 from .skin import ita
 from .gan import conditional_w_avg, memory_batch as gan_memory_batch
 from .dataset import IMG_CHANNELS, ENCODING, stack_channels, split_channels, resize_tiles, uv_offsets
@@ -137,7 +137,7 @@ def synthesize(model:GanModel, codes, labels, psi:float=1.0, noise_mode:str='con
     out = {'albedo': albedo, 'offsets': offsets, 'codes': np.asarray(codes, np.float32), 'labels': np.asarray(labels, np.int64)}
     if mesh:
         r = uv_raster(model.resolution)
-        out['vertices'] = np.stack([vertices_from_uv_offsets(o, r) for o in offsets])
+        out['vertices'] = np.stack([identity_vertices_from_uv_offsets(o, r) for o in offsets])   # read as the identity shape the data are
     return out
 
 def iter_generate(ethnicity=None, age=None, gender=None, seed:int=0, n:int=1, psi:float=1.0, mesh:bool=False,

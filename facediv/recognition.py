@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from .core import AssetError, ParamsError, linear_to_srgb
-from .template import uv_raster, vertices_from_uv_offsets, landmarks68
+from .template import uv_raster, identity_vertices_from_uv_offsets, landmarks68
 from .render import render, Textures, named_view, Lighting, sh_ambient
 
 # %% auto #0
@@ -31,9 +31,9 @@ def vary_lighting(g:np.random.Generator) -> Lighting:
     return Lighting(sh_ambient(g.uniform(0.2, 0.4)), directions=[d, [-d[0], 0.05, 0.7]], colours=[[key] * 3, [key * 0.3] * 3])
 
 def face_vertices(offsets:np.ndarray) -> list:
-    "[N] template vertices [V,3] of faces given as UV offset maps [N,2,R,R,3] (solve once, render many times)."
+    "[N] template vertices [V,3] of the identity shapes UV offset maps [N,2,R,R,3] stand for (solve once, render many times)."
     r = uv_raster(offsets.shape[2])
-    return [vertices_from_uv_offsets(o, r) for o in offsets]
+    return [identity_vertices_from_uv_offsets(o, r) for o in offsets]
 
 def render_faces(albedo:np.ndarray,        # [N,2,R,R,3] linear albedo
                  offsets:np.ndarray|None=None,  # [N,2,R,R,3] offsets (cm); or give vertices

@@ -18,7 +18,8 @@ from .core import AssetError, ParamsError, asset_path
 __all__ = ['TEMPLATE_ARRAYS', 'PART_GROUPS', 'TILE_MATERIALS', 'FaceTemplate', 'load_template', 'expression_weights',
            'template_vertices', 'part_vertex_mask', 'material_ids', 'landmarks68', 'triangle_normals', 'vertex_normals',
            'UVMesh', 'uv_mesh', 'UVRaster', 'uv_raster', 'fill_empty_texels', 'uv_attribute_map', 'uv_position_map',
-           'uv_offset_map', 'sample_uv', 'vertices_from_uv_offsets', 'uv_part_mask', 'tiles_to_canvas']
+           'uv_offset_map', 'sample_uv', 'vertices_from_uv_offsets', 'identity_from_uv_offsets',
+           'identity_vertices_from_uv_offsets', 'uv_part_mask', 'tiles_to_canvas']
 
 # %% ../nbs/01_template.ipynb #3fddeee0
 TEMPLATE_ARRAYS = ('neutral', 'uv', 'faces', 'face_uv', 'face_material', 'materials', 'identity_modes',
@@ -368,13 +369,16 @@ def _uv_inverse(res:int, tiles:tuple, smooth:float=1e-2, ridge:float=1e-4) -> _U
                       residual_lu=scipy.sparse.linalg.splu(system.tocsc(), permc_spec='MMD_AT_PLUS_A', diag_pivot_thresh=0.,
                                                           options=dict(SymmetricMode=True)))   # SPD: a symmetric ordering, no pivoting: 25 % fewer factor entries, solve 9.3 → 6.7 ms
 
-def vertices_from_uv_offsets(offset_map:np.ndarray, r:UVRaster) -> np.ndarray:
-    "[V,3] template vertices from a UV offset map [T,res,res,3]; non-canvas parts follow via blendshape modes."
-    tpl = load_template()
+def _check_offset_map(offset_map:np.ndarray, r:UVRaster) -> None:
     if offset_map.shape != (len(r.tiles), r.res, r.res, 3):
         raise ParamsError(f"offset map has shape {offset_map.shape}; expected {(len(r.tiles), r.res, r.res, 3)}",
                           "pass the map made with the same uv_raster (tiles, resolution)")
     if not np.isfinite(offset_map).all(): raise ParamsError("offset map contains NaN or inf", "check the generator output")
+
+def vertices_from_uv_offsets(offset_map:np.ndarray, r:UVRaster) -> np.ndarray:
+    "[V,3] template vertices from a UV offset map [T,res,res,3]; non-canvas parts follow via blendshape modes."
+    tpl = load_template()
+    _check_offset_map(offset_map, r)
     inv = _uv_inverse(r.res, tuple(r.tiles))
     M, texels = inv.texel_matrix, offset_map[r.mask].astype(np.float64)               # [N,S], [N,3]
     # 1. Shape prior: the blendshape coefficients whose rasterised offsets best match the canvas.
@@ -389,6 +393,29 @@ def vertices_from_uv_offsets(offset_map:np.ndarray, r:UVRaster) -> np.ndarray:
                + c32[n_id:] @ tpl.expression_modes.reshape(-1, V * 3)).reshape(V, 3)
     offsets[inv.skin] = prior + residual
     return (tpl.neutral + offsets).astype(np.float32)
+
+# %% ../nbs/01_template.ipynb #b3d9f4e1
+@functools.cache
+def _identity_inverse(res:int, tiles:tuple, ridge:float=1e-4) -> np.ndarray:
+    "[100,100] inverse normal matrix of the identity-only fit on one raster (the canvas's texel matrix as `_uv_inverse`'s)."
+    inv, n_id = _uv_inverse(res, tiles), len(load_template().identity_modes)
+    MtM = (inv.texel_matrix.T @ inv.texel_matrix).tocsc()
+    modes = inv.modes[:n_id].reshape(n_id, -1, 3)                                      # [100,S,3]
+    normal = sum(modes[..., c] @ (MtM @ modes[..., c].T) for c in range(3))            # [100,100]
+    return np.linalg.inv(normal + ridge * np.eye(n_id))
+
+def identity_from_uv_offsets(offset_map:np.ndarray, r:UVRaster) -> np.ndarray:
+    "[100] ICT identity coefficients whose rasterised offsets best fit a UV offset map [T,res,res,3] (least squares over covered texels)."
+    _check_offset_map(offset_map, r)
+    inv = _uv_inverse(r.res, tuple(r.tiles))
+    n_id = len(load_template().identity_modes)
+    Mt_texels = inv.texel_matrix.T @ offset_map[r.mask].astype(np.float64)             # [S,3]
+    return (_identity_inverse(r.res, tuple(r.tiles)) @ (inv.modes[:n_id] @ Mt_texels.reshape(-1))).astype(np.float32)
+
+def identity_vertices_from_uv_offsets(offset_map:np.ndarray, r:UVRaster) -> np.ndarray:
+    "[V,3] vertices of the neutral identity shape a UV offset map stands for: how facediv turns generated geometry into a head."
+    return template_vertices(identity_from_uv_offsets(offset_map, r))
+
 
 # %% ../nbs/01_template.ipynb #590a77bb
 def uv_part_mask(name:str, r:UVRaster) -> np.ndarray:
