@@ -29,7 +29,7 @@ from facediv.judged import judged_lighting
 from facediv.normalizer import load_model, normalize_textures
 from facediv.perceive import sample_shards
 from facediv.recognition import render_faces
-from facediv.relight import face_normals, relight_uv
+from facediv.relight import face_normals, face_scores, relight_uv
 from facediv.skin import face_regions
 from facediv.template import template_vertices
 
@@ -43,9 +43,8 @@ def feature_contrast(albedo:np.ndarray, regions:dict, rows:np.ndarray) -> dict:
     return {p: round(float(np.log(region_mean((regions[p] > 0.5).astype(np.float32)) @ LUMA / cheeks)[rows].mean()), 3) for p in PARTS}
 
 def psnr_seen(pred:np.ndarray, gt:np.ndarray, seen:np.ndarray) -> float:
-    "Mean per-face PSNR (dB, sRGB) on the face tile's seen texels."
-    s = lambda x: np.clip(x, 0, 1) ** (1 / 2.2)
-    return round(float(np.mean([-10 * np.log10(((s(pred[i, 0]) - s(gt[i, 0])) ** 2)[seen[i]].mean()) for i in range(len(gt))])), 2)
+    "Mean per-face PSNR (dB, sRGB) on the face tile's seen texels, as the normalize stage scores it (`relight.face_scores`)."
+    return round(float(np.nanmean(face_scores(np.clip(pred[:, 0], 0, 1), gt[:, 0], seen)['psnr'])), 2)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
