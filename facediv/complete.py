@@ -18,7 +18,7 @@ from .taxonomy import Attributes
 
 # %% auto #0
 __all__ = ['COMPLETE_SCHEMA', 'mirror_index', 'mirror_fill', 'retrieve_scan', 'pyramid_blend', 'complete_texture',
-           'load_scan_albedos', 'scans_like', 'complete_shard', 'complete_dataset', 'main']
+           'load_scan_albedos', 'scans_like', 'donor_scans', 'complete_shard', 'complete_dataset', 'main']
 
 # %% ../nbs/08_complete.ipynb #fbcd93d2
 @functools.lru_cache(maxsize=8)
@@ -141,21 +141,28 @@ def scans_like(attrs:Attributes, labels:np.ndarray, min_scans:int=8) -> np.ndarr
 def _scans_at(scans_dir:str, res:int) -> tuple:
     return load_scan_albedos(scans_dir, res)   # read once per process
 
-def _complete_output(cfg, manifest:dict, scans_dir, out_dir) -> ShardedOutput:
+def donor_scans(cfg, attributes:np.ndarray, face_id:int, scan_ids:np.ndarray, scan_labels:np.ndarray, own_scans:bool=False) -> np.ndarray|None:
+    "Indices of the scans face `face_id` may be filled from (None = all): like its labels under `complete.like_labels`, never its own scan when the faces are photographs of the scans (`own_scans`)."
+    pick = scans_like(Attributes.decode(attributes), scan_labels) if cfg.get('like_labels', False) else None
+    if not own_scans: return pick
+    pick = np.arange(len(scan_ids)) if pick is None else pick
+    return pick[scan_ids[pick] != face_id]
+
+def _complete_output(cfg, manifest:dict, scans_dir, out_dir, own_scans:bool=False) -> ShardedOutput:
     return ShardedOutput(out_dir, manifest['n_items'], manifest['shard_size'],
                          {'complete': {k: v for k, v in cfg.items() if k != 'profile'}, 'input': manifest['config_hash'],
-                          'scans': read_manifest(scans_dir, 'portraits')['config_hash']}, code='complete')
+                          'scans': read_manifest(scans_dir, 'portraits')['config_hash']} | ({'own_scans': True} if own_scans else {}), code='complete')
 
-def complete_shard(cfg, recon_dir, scans_dir, out_dir, res:int, k:int) -> None:
-    "Complete the faces of reconstruction shard `k` and write them (a unit of work for `run_shards`)."
+def complete_shard(cfg, recon_dir, scans_dir, out_dir, res:int, k:int, own_scans:bool=False) -> None:
+    "Complete the faces of reconstruction shard `k` and write them (a unit of work for `run_shards`; `own_scans`: see `donor_scans`)."
     manifest = read_manifest(recon_dir, 'reconstruct')
-    out = _complete_output(cfg, manifest, scans_dir, out_dir)
+    out = _complete_output(cfg, manifest, scans_dir, out_dir, own_scans)
     scans, scan_ids, scan_labels = _scans_at(str(scans_dir), res)
     r = uv_raster(res)
     shard = load_npz(Path(recon_dir)/manifest['shards'][k]['file'], 'reconstruct')
     shard.pop('config_hash', None)
     # Each face draws its fill from scans like its labels (`like_labels`): a woman's unseen jaw is not a bearded man's.
-    picks = [scans_like(Attributes.decode(a), scan_labels) if cfg.get('like_labels', False) else None for a in shard['attributes']]
+    picks = [donor_scans(cfg, a, int(i), scan_ids, scan_labels, own_scans) for a, i in zip(shard['attributes'], shard['face_id'])]
     results = [complete_texture(t, c, scans if pick is None else scans[pick], r, cfg.levels, cfg.symmetric) if c.max() > 0 else None
                for t, c, pick in zip(shard['uv_texture'].astype(np.float32), shard['uv_confidence'].astype(np.float32), picks)]
     texture = np.stack([res_['uv_texture'] if res_ else t for res_, t in zip(results, shard['uv_texture'].astype(np.float32))])
@@ -164,12 +171,12 @@ def complete_shard(cfg, recon_dir, scans_dir, out_dir, res:int, k:int) -> None:
                                               for res_, pick in zip(results, picks)]),
                     'observed_fraction': np.array([res_['observed_fraction'] if res_ else 0. for res_ in results], np.float32)})
 
-def complete_dataset(cfg, recon_dir, scans_dir, out_dir, workers:int=1) -> dict:
-    "Complete every reconstructed face; resumable shards + manifest (`workers` processes; the same bytes with any number)."
+def complete_dataset(cfg, recon_dir, scans_dir, out_dir, workers:int=1, own_scans:bool=False) -> dict:
+    "Complete every reconstructed face; resumable shards + manifest (`workers` processes; the same bytes with any number; `own_scans`: see `donor_scans`)."
     manifest = read_manifest(recon_dir, 'reconstruct')
     res = int(manifest.get('uv_res') or next(iter_shards(recon_dir, 'reconstruct', read_ahead=0))['uv_texture'].shape[2])
-    out = _complete_output(cfg, manifest, scans_dir, out_dir)
-    run_shards(out.todo(), functools.partial(complete_shard, cfg, str(recon_dir), str(scans_dir), str(out_dir), res), workers, 'complete')
+    out = _complete_output(cfg, manifest, scans_dir, out_dir, own_scans)
+    run_shards(out.todo(), functools.partial(complete_shard, cfg, str(recon_dir), str(scans_dir), str(out_dir), res, own_scans=own_scans), workers, 'complete')
     return out.finish(uv_res=res, n_scans=len(_scans_at(str(scans_dir), res)[0]),
                       **{k: v for k, v in manifest.items() if k in ('backend', 'taxonomy', 'image_size')})
 
@@ -179,9 +186,14 @@ def main(params:str='params.yaml',           # params file (block `complete`)
          scans_dir:str='data/scans',         # input: held-out scans (retrieval source)
          out_dir:str='data/complete',       # output: completed shards + manifest.json
          workers:int=1,                      # processes, 0 = one per core (a shard is the unit of work; outputs do not depend on it)
+         scan_recon_dir:str=None,            # input: the target scans' reconstructions (reconstruct stage), completed the same way...
+         scan_out_dir:str=None,              # ...into this folder, each from the other scans, for the normaliser (None = not asked)
         ):
     "Stage `complete`: fill unseen texels by mirroring, scan retrieval and pyramid blending."
     cfg = load_params('complete', COMPLETE_SCHEMA, params)
+    if (scan_recon_dir is None) != (scan_out_dir is None):
+        raise ParamsError("--scan_recon_dir and --scan_out_dir go together", "give both (as dvc.yaml does) or neither")
     t0 = time.time()
     m = complete_dataset(cfg, recon_dir, scans_dir, out_dir, workers)
-    print(f"complete: {m['n_items']} faces in {time.time() - t0:.0f} s", file=sys.stderr)
+    s = complete_dataset(cfg, scan_recon_dir, scans_dir, scan_out_dir, workers, own_scans=True) if scan_recon_dir is not None else {'n_items': 0}
+    print(f"complete: {m['n_items']} faces and {s['n_items']} photographed scans in {time.time() - t0:.0f} s", file=sys.stderr)

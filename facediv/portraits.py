@@ -25,7 +25,8 @@ __all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'SEX_SIGN', 'CURL', 'PORT
            'sample_identity', 'label_mean_identity', 'perceived_steps', 'sample_lighting', 'sample_camera',
            'hair_strands', 'draw_hair', 'body_shape', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed',
            'load_photo', 'photo_record', 'photo_plan', 'DiffusersBackend', 'portrait_shard', 'make_portraits',
-           'check_rejections', 'scan_test_mask', 'scan_shard', 'make_scans', 'main']
+           'check_rejections', 'scan_test_mask', 'scan_shard', 'make_scans', 'target_scans', 'scan_portrait_shard',
+           'make_scan_portraits', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
@@ -491,9 +492,12 @@ def scan_test_mask(n:int, test_fraction:float, seed:int) -> np.ndarray:
     mask[rng(seed, 'scan_split').permutation(n)[:n_test]] = True
     return mask
 
+def _scans_config(cfg) -> dict:
+    return {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL + ('backend', 'n_faces', 'photos', 'diffusers')}
+
 def _scans_output(cfg, out_dir) -> ShardedOutput:
     n = max(cfg.n_scans, 1)  # an empty folder would leave later stages nothing to score against
-    return ShardedOutput(out_dir, n, cfg.shard_size, {'scans': {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL + ('backend', 'n_faces', 'photos', 'diffusers')}}, code='portraits')
+    return ShardedOutput(out_dir, n, cfg.shard_size, {'scans': _scans_config(cfg)}, code='portraits')
 
 def scan_shard(cfg, out_dir, k:int) -> None:
     "Make and write scan shard `k` (a unit of work for `run_shards`)."
@@ -509,10 +513,34 @@ def make_scans(cfg, out_dir, workers:int=1) -> dict:
     is_test = scan_test_mask(out.n_items, cfg.scan_test_fraction, cfg.seed)
     return out.finish(n_scans=out.n_items, n_test=int(is_test.sum()), uv_res=cfg.uv_res, taxonomy=taxonomy_spec())
 
+# %% ../nbs/06_portraits.ipynb #d8e52b1a
+def target_scans(cfg) -> np.ndarray:
+    "Indices (= face ids) of the target scans, the ones that are not held out for testing."
+    n = max(cfg.n_scans, 1)
+    return np.flatnonzero(~scan_test_mask(n, cfg.scan_test_fraction, cfg.seed))
+
+def _scan_portraits_output(cfg, out_dir) -> ShardedOutput:
+    return ShardedOutput(out_dir, len(target_scans(cfg)), cfg.shard_size, {'scan_portraits': _scans_config(cfg)}, code='portraits')
+
+def scan_portrait_shard(cfg, out_dir, k:int) -> None:
+    "Photograph the target scans of shard `k` as the procedural backend photographs a face, and write them (a unit of work for `run_shards`)."
+    out, idx = _scan_portraits_output(cfg, out_dir), target_scans(cfg)
+    plan = sampling_plan(max(cfg.n_scans, 1), cfg.seed + 1)
+    out.write(k, **_stack([{'face_id': np.int64(i), **procedural_face(plan[i], face_seed(cfg.seed, i, 'scan'), cfg),
+                            'label_identity': label_mean_identity(plan[i], cfg)} for i in idx[list(out.items(k))]]))
+
+def make_scan_portraits(cfg, out_dir, workers:int=1) -> dict:
+    "Write portraits of the target scans (face id = the scan's) into `out_dir`: the normaliser's paired stream sends them through reconstruct and complete."
+    out = _scan_portraits_output(cfg, out_dir)
+    run_shards(out.todo(), functools.partial(scan_portrait_shard, cfg, str(out_dir)), workers, 'scan portraits')
+    return out.finish(backend='procedural', n_faces=out.n_items, image_size=cfg.image_size, uv_res=cfg.uv_res, taxonomy=taxonomy_spec(),
+                      profile=cfg.get('profile'))
+
 @call_parse
 def main(params:str='params.yaml',            # params file (block `portraits`)
          portraits_dir:str='data/portraits',  # output: portrait shards + manifest.json
          scans_dir:str='data/scans',          # output: held-out scan shards + manifest.json
+         scan_portraits_dir:str='data/scan_portraits',  # output: portraits of the target scans (the normaliser's photographed pairs)
          workers:int=1,                       # processes, 0 = one per core (a shard is the unit of work; outputs do not depend on it)
         ):
     "Stage `portraits`: balanced portraits of the configured backend, and held-out procedural scans."
@@ -520,4 +548,5 @@ def main(params:str='params.yaml',            # params file (block `portraits`)
     t0 = time.time()
     m = make_portraits(cfg, portraits_dir, workers)
     s = make_scans(cfg, scans_dir, workers)
-    print(f"portraits: {m['n_items']} faces ({cfg.backend}), {s['n_items']} scans in {time.time() - t0:.0f} s", file=sys.stderr)
+    p = make_scan_portraits(cfg, scan_portraits_dir, workers)
+    print(f"portraits: {m['n_items']} faces ({cfg.backend}), {s['n_items']} scans ({p['n_items']} photographed) in {time.time() - t0:.0f} s", file=sys.stderr)

@@ -740,11 +740,19 @@ def main(params:str='params.yaml',              # params file holding the `recon
          metrics_path:str='metrics/reconstruct.json',  # output: fit statuses and ground-truth errors per group
          records_path:str=None,                   # output: ground-truth errors per face (procedural portraits) as CSV, for the audit
          workers:int=1,                           # processes, 0 = one per core (a shard is the unit of work; outputs do not depend on it)
+         scan_portraits_dir:str=None,             # input: portraits of the target scans (portraits stage), reconstructed the same way...
+         scan_out_dir:str=None,                   # ...into this folder, for the normaliser's photographed pairs (None = not asked)
         ):
     "Stage `reconstruct`: fit the template to every portrait and project it into UV with a confidence mask."
     cfg = load_params('reconstruct', RECONSTRUCT_SCHEMA, params)
+    if (scan_portraits_dir is None) != (scan_out_dir is None):
+        raise ParamsError("--scan_portraits_dir and --scan_out_dir go together", "give both (as dvc.yaml does) or neither")
     t0 = time.time()
     m = reconstruct_shards(cfg, portraits_dir, out_dir, workers)
-    save_json(reconstruct_metrics(portraits_dir, out_dir, m, records_path), metrics_path)
+    metrics = reconstruct_metrics(portraits_dir, out_dir, m, records_path)
+    if scan_portraits_dir is not None:
+        s = reconstruct_shards(cfg, scan_portraits_dir, scan_out_dir, workers)
+        metrics['photographed_scans'] = {k: v for k, v in reconstruct_metrics(scan_portraits_dir, scan_out_dir, s).items() if k in ('n_faces', 'status_counts', 'ground_truth')}
+    save_json(metrics, metrics_path)
     print(f"reconstruct: {m['n_items']} faces {m['status_counts']}, mean residual {m['mean_residual_px'] or float('nan'):.2f} px "
           f"in {time.time() - t0:.0f} s", file=sys.stderr)

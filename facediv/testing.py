@@ -60,7 +60,7 @@ def tiny_generator(folder,               # working folder: normalized/, params.y
 
 # %% ../nbs/00c_testing.ipynb #0a3ece79
 def synthetic_pipeline(folder, res:int=32, n_scans:int=8, n_faces:int=6, shard_size:int=3, seed:int=0) -> Path:
-    "Write `scans/`, `portraits/` (ground truth only) and `dataset/` folders like the pipeline's, from procedural faces relit in UV."
+    "Write `scans/`, `portraits/` (ground truth only), `dataset/` and `scan_complete/` (the target scans' photographs) folders like the pipeline's, from procedural faces relit in UV."
     from facediv.portraits import scan_test_mask
     from facediv.relight import procedural_albedos, face_normals, relight_uv
     from facediv.template import uv_raster
@@ -75,12 +75,21 @@ def synthetic_pipeline(folder, res:int=32, n_scans:int=8, n_faces:int=6, shard_s
         out.write(k, face_id=np.array(s), is_test=is_test[s], attributes=sc['attributes'][s], gt_albedo=sc['albedo'][s].astype(np.float16),
                   gt_identity=identity[s], gt_expression=np.zeros((len(s), 53), np.float32))
     out.finish(n_scans=n_scans, uv_res=res)
+    conf = uv_raster(res).mask.astype(np.float16)
+    target = np.flatnonzero(~is_test)                       # what reconstruct + complete make of the target scans' portraits
+    photo = ShardedOutput(d/'scan_complete', len(target), shard_size, {'synthetic': 'scan_complete', 'seed': seed})
+    scan_normals = face_normals(identity[target], None, res)
+    for k in photo.todo():
+        s = list(photo.items(k))
+        lit = np.stack([relight_uv(sc['albedo'][target[j]], scan_normals[j], rng(seed, 'synthetic_photo', j)) for j in s])
+        photo.write(k, face_id=target[s], attributes=sc['attributes'][target[s]], status=np.array(['ok'] * len(s)),
+                    uv_texture=lit.astype(np.float16), uv_confidence=np.broadcast_to(conf, (len(s),) + conf.shape), identity=identity[target[s]])
+    photo.finish(uv_res=res)
     pf = procedural_albedos(n_faces, res, seed=seed * 2 + 8)
     face_id_coeffs = g.normal(0, 0.5, (n_faces, 100)).astype(np.float32)
     pf['normals'] = face_normals(face_id_coeffs, None, res)
     por = ShardedOutput(d/'portraits', n_faces, shard_size, {'synthetic': 'portraits', 'seed': seed})
     data = ShardedOutput(d/'dataset', n_faces, shard_size, {'synthetic': 'dataset', 'seed': seed})
-    conf = uv_raster(res).mask.astype(np.float16)
     for k in range(por.n_shards):
         s = list(por.items(k))
         lit = np.stack([relight_uv(pf['albedo'][i], pf['normals'][i], rng(seed, 'synthetic_light', i)) for i in s])
