@@ -39,7 +39,8 @@ def params(d:Path) -> dict:
 def command(stage:str, d:Path, out:Path) -> list:
     "The stage's command line, writing everything under `out`."
     common = ['--params', d/'params.yaml', '--metrics_path', out/'metrics.json', '--plots_dir', out/'plots']
-    args = {'train_normalizer': ['--dataset_dir', d/'pipeline'/'dataset', '--scans_dir', d/'pipeline'/'scans', '--model_dir', out/'model'],
+    args = {'train_normalizer': ['--dataset_dir', d/'pipeline'/'dataset', '--scans_dir', d/'pipeline'/'scans', '--photographed_dir', d/'pipeline'/'scan_complete',
+                                 '--model_dir', out/'model'],
             'train_step1': ['--data_dir', d/'normalized', '--out_dir', out/'model'],
             'train_step2': ['--data_dir', d/'normalized', '--step1_model', d/'step1'/'model'/'model.safetensors', '--out_dir', out/'model'],
             'classify': ['--data_dir', d/'normalized', '--model_dir', out/'model'],
