@@ -754,5 +754,6 @@ def main(params:str='params.yaml',              # params file holding the `recon
         s = reconstruct_shards(cfg, scan_portraits_dir, scan_out_dir, workers)
         metrics['photographed_scans'] = {k: v for k, v in reconstruct_metrics(scan_portraits_dir, scan_out_dir, s).items() if k in ('n_faces', 'status_counts', 'ground_truth')}
     save_json(metrics, metrics_path)
-    print(f"reconstruct: {m['n_items']} faces {m['status_counts']}, mean residual {m['mean_residual_px'] or float('nan'):.2f} px "
+    scans = f", {metrics['photographed_scans']['n_faces']} photographed scans {metrics['photographed_scans']['status_counts']}" if 'photographed_scans' in metrics else ''
+    print(f"reconstruct: {m['n_items']} faces {m['status_counts']}{scans}, mean residual {m['mean_residual_px'] or float('nan'):.2f} px "
           f"in {time.time() - t0:.0f} s", file=sys.stderr)

@@ -165,7 +165,7 @@ def train_normalizer(
     source         = None,            # [N,2,res,res,3] linear lit dataset textures (unpaired); None = relit scans only
     source_normals = None,            # [N,2,res,res,3] their UV normals (None = the template's)
     target_weights = None,            # [S] sampling probabilities of the target scans for the paired stream (None = uniform)
-    photographed   = None,            # the target scans as the pipeline saw them (`load_photographed`): lit, normals [P,2,res,res,3], rows [P] into target
+    photographed   = None,            # the target scans as the pipeline saw them (`load_photographed`): lit, normals [P,2,res,res,3], seen [P,2,res,res], rows [P] into target
     photographed_share = 0.0,         # share of the paired tiles drawn from `photographed` instead of relit (0 = relit only)
     name           = 'normalizer',    # file stem; also the run's random stream
     model          = 'Normalizer',    # 'Normalizer' (parameters) or 'PixelUNet' (pixels)
@@ -333,7 +333,7 @@ def load_source(dataset_dir, res:int, max_source:int=0, seed:int=0, workers:int=
 
 # %% ../nbs/10b_train_normalizer.ipynb #e3f6a2c4
 def load_photographed(photographed_dir, scan_ids:np.ndarray, res:int) -> dict:
-    "The target scans `scan_ids` as the pipeline saw them (portraits → reconstruct → complete): lit textures and fitted normals [P,2,res,res,3], and rows [P] into `scan_ids`; faces it lost are left out."
+    "The target scans `scan_ids` as the pipeline saw them (portraits → reconstruct → complete): lit textures and fitted normals [P,2,res,res,3], seen texels [P,2,res,res] (confidence > 0.5), rows [P] into `scan_ids`; faces it lost are left out."
     where, lit, normals, seen, rows = {int(i): r for r, i in enumerate(scan_ids)}, [], [], [], []
     for shard in iter_shards(photographed_dir, 'complete'):
         keep = np.array([str(s) == 'ok' and int(i) in where for s, i in zip(shard['status'], shard['face_id'])])
