@@ -18,7 +18,9 @@ and the ageing shape without its part along the judge's raw perceived-sex direct
 --tuning --out bench/results/judge_ablation_age_sex_free.json
 and brow cues the bald view keeps (higher brows in women, brows that never grey):
 --only base,women_brows_high_3mm,women_brows_high_5mm,brows_never_grey,women_brows_high_3mm_makeup
---tuning --out bench/results/judge_ablation_brows.json"""
+--tuning --out bench/results/judge_ablation_brows.json
+and skin ageing the renderer does not shade (wrinkles as relief, darker creases), on their own and with a larger age step:
+--only base,wrinkle_relief_x3,creases_dark_x2,age_step_8,age_step_8_wrinkle_relief_x3 --tuning --out bench/results/judge_ablation_skin_age.json"""
 import argparse, json, time
 from pathlib import Path
 import numpy as np
@@ -180,6 +182,23 @@ def _dense_strands():
     original = P.hair_strands
     return _patch(P, 'hair_strands', lambda params, v, g, n_strands=2500, step=0.5: original(params, v, g, 2048, step))   # the 512-px portraits' count
 
+def _wrinkle_relief(depth_scale:float, strength:float=3.0):
+    """The portrait's skin shaded by its own displacement map, `depth_scale` times deeper, under light from above:
+    a what-if of bump-mapped wrinkles and folds (the renderer draws the albedo alone). Ground truth is unchanged."""
+    def apply():
+        from facediv.core import srgb_to_linear, linear_to_srgb
+        original = P.face_textures
+        def textures(attrs, seed, uv_res, params=None):
+            tex, maps = original(attrs, seed, uv_res, params)
+            height = maps['displacement'] * depth_scale                        # [T,R,R] mm, row 0 = top
+            texel_mm = 300.0 / height.shape[-1]                                # the canvas spans about 30 cm
+            rise, across = -np.gradient(height, axis=1) / texel_mm, np.gradient(height, axis=2) / texel_mm
+            shade = np.clip(1 - strength * rise - 0.3 * strength * np.abs(across), 0.3, 1.5)   # Lambert, to first order
+            tex.albedo = linear_to_srgb(np.clip(srgb_to_linear(tex.albedo) * shade[..., None], 0, 1)).astype(np.float32)
+            return tex, maps
+        return _patch(P, 'face_textures', textures)
+    return apply
+
 def _together(*interventions):
     "Several interventions in one run: applied in order, undone in reverse."
     def apply():
@@ -216,7 +235,10 @@ INTERVENTIONS = {
     'women_skin_at_45': _women_at_45('face_textures'), 'women_shape_at_45': _women_at_45('face_geometry'),
     # Brow cues the bald view keeps (after the interval work of stop 48): higher brows in women, brows not greyed.
     'women_brows_high_3mm': _women_brows(lift=0.3), 'women_brows_high_5mm': _women_brows(lift=0.5),
-    'brows_never_grey': _skin_constant('BROW_GREYING_POWER', 1e9), 'women_brows_high_3mm_makeup': _together(_women_brows(lift=0.3), _makeup)}
+    'brows_never_grey': _skin_constant('BROW_GREYING_POWER', 1e9), 'women_brows_high_3mm_makeup': _together(_women_brows(lift=0.3), _makeup),
+    # skin ageing the renderer does not shade: wrinkles and folds as relief (bench/age_levers.py runs these on perceive's sample)
+    'wrinkle_relief_x3': _wrinkle_relief(3.0), 'age_step_8_wrinkle_relief_x3': _together(_steps(None, 8.0), _wrinkle_relief(3.0)),
+    'creases_dark_x2': _skin_constant('CREASE_DARKENING', 0.7)}
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--only', default=''); ap.add_argument('--out', default='bench/results/judge_ablation.json')

@@ -36,12 +36,8 @@ WORK, OUT = Path('bench/work/photographed_pairs'), Path('bench/results/photograp
 def train_run(cfg, data:dict, share:float, seed:int) -> Path:
     "The normaliser alone, trained as the stage trains it but with `share` and `seed` (resumed, or skipped when done)."
     run = WORK/f'share{share:g}_seed{seed}'
-    kw = tn.model_configs(cfg)
-    options = {**{k: v for k, v in dict(cfg.train).items() if k not in ('max_source', 'balance')},
-               'photographed_share': share, 'seed': seed, 'D_kwargs': kw['D']}
-    tn.train_normalizer(run_dir=run, target=data['target'], target_normals=data['target_normals'], source=data['source'],
-                        source_normals=data['source_normals'], name='normalizer', model='Normalizer', model_kwargs=kw['normalizer'],
-                        target_weights=data['weights'], photographed=data['photographed'], progress=False, **options)
+    options = tn.training_options(cfg, photographed_share=share, seed=seed)
+    tn.train_normalizer(**tn.training_job(cfg, data, 'normalizer', run, options, progress=False))
     return run
 
 def chosen_share(summary:dict, tolerance:float=0.2) -> float:

@@ -25,8 +25,8 @@ __all__ = ['MEASUREMENTS', 'GROUP_SHAPE', 'SEX_SHAPE', 'SEX_SIGN', 'CURL', 'PORT
            'sample_identity', 'label_mean_identity', 'perceived_steps', 'sample_lighting', 'sample_camera',
            'hair_strands', 'draw_hair', 'body_shape', 'face_geometry', 'face_textures', 'procedural_face', 'face_seed',
            'load_photo', 'photo_record', 'photo_plan', 'DiffusersBackend', 'portrait_shard', 'make_portraits',
-           'check_rejections', 'scan_test_mask', 'scan_shard', 'make_scans', 'target_scans', 'scan_portrait_shard',
-           'make_scan_portraits', 'main']
+           'check_rejections', 'scan_test_mask', 'scan_plan', 'scan_shard', 'make_scans', 'target_scans',
+           'scan_portrait_shard', 'make_scan_portraits', 'main']
 
 # %% ../nbs/06_portraits.ipynb #d60ba081
 MEASUREMENTS = {  # name: what is measured on the 68 landmarks (cm)
@@ -492,17 +492,20 @@ def scan_test_mask(n:int, test_fraction:float, seed:int) -> np.ndarray:
     mask[rng(seed, 'scan_split').permutation(n)[:n_test]] = True
     return mask
 
+def scan_plan(cfg) -> tuple:
+    "(attributes of every scan, [n] bool: held out for testing) of a portraits `cfg`."
+    n = max(cfg.n_scans, 1)  # an empty folder would leave later stages nothing to score against
+    return sampling_plan(n, cfg.seed + 1), scan_test_mask(n, cfg.scan_test_fraction, cfg.seed)
+
 def _scans_config(cfg) -> dict:
     return {k: v for k, v in cfg.items() if k not in OUTPUT_NEUTRAL + ('backend', 'n_faces', 'photos', 'diffusers')}
 
 def _scans_output(cfg, out_dir) -> ShardedOutput:
-    n = max(cfg.n_scans, 1)  # an empty folder would leave later stages nothing to score against
-    return ShardedOutput(out_dir, n, cfg.shard_size, {'scans': _scans_config(cfg)}, code='portraits')
+    return ShardedOutput(out_dir, max(cfg.n_scans, 1), cfg.shard_size, {'scans': _scans_config(cfg)}, code='portraits')
 
 def scan_shard(cfg, out_dir, k:int) -> None:
     "Make and write scan shard `k` (a unit of work for `run_shards`)."
-    out = _scans_output(cfg, out_dir)
-    plan, is_test = sampling_plan(out.n_items, cfg.seed + 1), scan_test_mask(out.n_items, cfg.scan_test_fraction, cfg.seed)
+    out, (plan, is_test) = _scans_output(cfg, out_dir), scan_plan(cfg)
     out.write(k, **_stack([{'face_id': np.int64(i), 'is_test': is_test[i], **procedural_face(plan[i], face_seed(cfg.seed, i, 'scan'), cfg, with_image=False)}
                            for i in out.items(k)]))
 
@@ -510,22 +513,19 @@ def make_scans(cfg, out_dir, workers:int=1) -> dict:
     "Write the held-out procedural scans (clean albedo, specular, displacement, geometry, `is_test`) into `out_dir`."
     out = _scans_output(cfg, out_dir)
     run_shards(out.todo(), functools.partial(scan_shard, cfg, str(out_dir)), workers, 'scans')
-    is_test = scan_test_mask(out.n_items, cfg.scan_test_fraction, cfg.seed)
-    return out.finish(n_scans=out.n_items, n_test=int(is_test.sum()), uv_res=cfg.uv_res, taxonomy=taxonomy_spec())
+    return out.finish(n_scans=out.n_items, n_test=int(scan_plan(cfg)[1].sum()), uv_res=cfg.uv_res, taxonomy=taxonomy_spec())
 
 # %% ../nbs/06_portraits.ipynb #d8e52b1a
 def target_scans(cfg) -> np.ndarray:
     "Indices (= face ids) of the target scans, the ones that are not held out for testing."
-    n = max(cfg.n_scans, 1)
-    return np.flatnonzero(~scan_test_mask(n, cfg.scan_test_fraction, cfg.seed))
+    return np.flatnonzero(~scan_plan(cfg)[1])
 
 def _scan_portraits_output(cfg, out_dir) -> ShardedOutput:
     return ShardedOutput(out_dir, len(target_scans(cfg)), cfg.shard_size, {'scan_portraits': _scans_config(cfg)}, code='portraits')
 
 def scan_portrait_shard(cfg, out_dir, k:int) -> None:
     "Photograph the target scans of shard `k` as the procedural backend photographs a face, and write them (a unit of work for `run_shards`)."
-    out, idx = _scan_portraits_output(cfg, out_dir), target_scans(cfg)
-    plan = sampling_plan(max(cfg.n_scans, 1), cfg.seed + 1)
+    out, idx, (plan, _) = _scan_portraits_output(cfg, out_dir), target_scans(cfg), scan_plan(cfg)
     out.write(k, **_stack([{'face_id': np.int64(i), **procedural_face(plan[i], face_seed(cfg.seed, i, 'scan'), cfg),
                             'label_identity': label_mean_identity(plan[i], cfg)} for i in idx[list(out.items(k))]]))
 

@@ -17,10 +17,10 @@ from .template import load_template, landmarks68, uv_raster, uv_position_map, UV
 # %% auto #0
 __all__ = ['WAVELENGTHS', 'XYZ_TO_LINEAR_SRGB', 'D65_WHITE', 'ITA_CATEGORIES', 'MELANIN_RANGE', 'BLOOD_RANGE', 'ITA_BY_ETHNICITY',
            'IRIS_COLOURS', 'HAIR_COLOURS', 'HAIR_TEXTURES', 'GREYING_MIDPOINT', 'BALDING_RATE', 'COSMETICS_RATE',
-           'NORWOOD', 'GREY_HAIR', 'SKIN_TEXTURE', 'BROW_GREYING_POWER', 'LIPSTICK', 'cie_xyz_cmf', 'illuminant',
-           'spectrum_to_rgb', 'absorption_spectra', 'skin_reflectance', 'linear_rgb_to_lab', 'ita', 'ita_category',
-           'albedo_from_chromophores', 'melanin_for_ita', 'SkinParams', 'sample_skin_params', 'scalp_weight',
-           'brow_region', 'face_regions', 'hair_colour', 'iris_colour', 'facial_hair', 'skin_maps']
+           'NORWOOD', 'GREY_HAIR', 'SKIN_TEXTURE', 'BROW_GREYING_POWER', 'CREASE_DARKENING', 'LIPSTICK', 'cie_xyz_cmf',
+           'illuminant', 'spectrum_to_rgb', 'absorption_spectra', 'skin_reflectance', 'linear_rgb_to_lab', 'ita',
+           'ita_category', 'albedo_from_chromophores', 'melanin_for_ita', 'SkinParams', 'sample_skin_params',
+           'scalp_weight', 'brow_region', 'face_regions', 'hair_colour', 'iris_colour', 'facial_hair', 'skin_maps']
 
 # %% ../nbs/05_skin.ipynb #ea6094d2
 WAVELENGTHS = np.arange(400, 701, 10, dtype=np.float64)  # nm
@@ -389,6 +389,7 @@ GREY_HAIR = (0.45, 0.44, 0.42)   # linear RGB of unpigmented hair
 # Log-amplitudes of skin-colour noise: (at 20 years or in women, added by 75 years or in men); see the prose.
 SKIN_TEXTURE = {'melanin_mottle': (0.03, 0.09), 'melanin_fine': (0.025, 0.035), 'blood_mottle': (0.06, 0.06)}
 BROW_GREYING_POWER = 2.0         # brows' grey share = scalp's ** this (brows grey later; Tobin & Paus 2001)
+CREASE_DARKENING = 0.35          # albedo lost at the bottom of a full-depth wrinkle or fold (the cavity a photo shows darker)
 LIPSTICK = (0.32, 0.025, 0.04)   # linear RGB of a mid red lipstick
 
 def hair_colour(params:SkinParams) -> np.ndarray:
@@ -441,7 +442,7 @@ def skin_maps(params:SkinParams, r:UVRaster, seed:int=0) -> dict:
     # Under-eye bags (the lid-cheek junction) and marionette lines deepen with age (Coleman & Grover 2006).
     folds = 0.9 * reg['nasolabial'] + 0.6 * reg['marionette'] + 0.7 * reg['under_eye']
     creases = np.clip(0.8 * forehead_lines + 0.7 * crows + folds, 0, 1) * age ** 1.3
-    albedo *= (1 - 0.35 * creases)[..., None]                                          # wrinkles read as dark lines
+    albedo *= (1 - CREASE_DARKENING * creases)[..., None]                              # wrinkles read as dark lines
     # Cosmetics (a share of women, see the prose): lipstick, eyeliner and shadow.
     albedo = albedo * (1 - params.lipstick * reg['lips'][..., None]) + params.lipstick * reg['lips'][..., None] * np.array(LIPSTICK, np.float32)
     liner = np.clip(params.eye_makeup * (reg['eyeliner'] + 0.35 * reg['eyeshadow']), 0, 0.9)[..., None]

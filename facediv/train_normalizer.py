@@ -25,11 +25,12 @@ from .normalizer import (MODELS, PatchDiscriminator, full_kwargs, n_params, save
                                 adv_d_loss, adv_g_loss, colour_loss, tv_loss)
 
 # %% auto #0
-__all__ = ['NON_NEGATIVE', 'TRAIN_NORMALIZER_SCHEMA', 'check_training_data', 'build_networks', 'resume_state', 'save_state',
-           'step_tensors', 'd_step', 'g_step', 'ema_update', 'train_normalizer', 'array_digest', 'model_configs',
-           'load_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'source_shard', 'load_source',
-           'load_photographed', 'plot_comparison', 'plot_groups', 'write_plots', 'load_training_data', 'train_networks',
-           'scoring_inputs', 'score_test_scans', 'train_stage', 'main']
+__all__ = ['NON_NEGATIVE', 'TRAIN_NORMALIZER_SCHEMA', 'NETWORKS', 'check_training_data', 'build_networks', 'resume_state',
+           'save_state', 'step_tensors', 'd_step', 'g_step', 'ema_update', 'train_normalizer', 'array_digest',
+           'model_configs', 'load_scans', 'scan_normals', 'skin_tone_weights', 'make_test_set', 'source_shard',
+           'load_source', 'load_photographed', 'plot_comparison', 'plot_groups', 'write_plots', 'load_training_data',
+           'training_options', 'training_job', 'train_networks', 'scoring_inputs', 'score_test_scans', 'train_stage',
+           'main']
 
 # %% ../nbs/10b_train_normalizer.ipynb #b8e029c1
 def _sample_batch(step:int, seed:int, rank:int, batch:int, target, target_normals, source, source_normals, weights=None,
@@ -433,13 +434,26 @@ def _train_in_process(threads:int, job:dict) -> dict:
     if threads: torch.set_num_threads(threads)
     return train_normalizer(**job)
 
+NETWORKS = {'normalizer': 'Normalizer', 'unet_baseline': 'PixelUNet'}   # what the stage trains: the method and its pixel baseline
+
+def training_options(cfg, **overrides) -> dict:
+    "The options of `train_normalizer` that the stage sets from its `cfg` (`overrides`: a bench's own share or seed)."
+    kept = {k: v for k, v in dict(cfg.train).items() if k not in ('max_source', 'balance')}   # those two shape the data, not the run
+    return {**kept, 'seed': cfg.seed, 'D_kwargs': model_configs(cfg)['D'], **overrides}
+
+def training_job(cfg, data:dict, name:str, run_dir, options:dict, progress:bool=True) -> dict:
+    "The arguments of `train_normalizer` for network `name` (of `NETWORKS`) on `data` (`load_training_data`) with `options`."
+    return dict(run_dir=run_dir, target=data['target'], target_normals=data['target_normals'], source=data['source'],
+                source_normals=data['source_normals'], name=name, model=NETWORKS[name], model_kwargs=model_configs(cfg)[name],
+                target_weights=data['weights'], photographed=data.get('photographed'), progress=progress, **options)
+
 def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True, workers:int=1,
                    meanwhile:Callable|None=None,   # called here once one network is trained, while the other trains (on the core it freed)
                   ) -> dict:
     "Train the normaliser and the U-Net baseline with the same options and seeds into `model_dir` (side by side in two processes when `workers` ≠ 1): {name: run summary}."
     kw, scans, target_idx, test_idx = model_configs(cfg), data['scans'], data['target_idx'], data['test_idx']
-    options = {**{k: v for k, v in dict(cfg.train).items() if k not in ('max_source', 'balance')}, 'seed': cfg.seed, 'D_kwargs': kw['D']}
-    save_json({'options': options, 'models': {n: kw[n] for n in ('normalizer', 'unet_baseline')},
+    options = training_options(cfg)
+    save_json({'options': options, 'models': {n: kw[n] for n in NETWORKS},
                'n_target': len(target_idx), 'n_test': len(test_idx), 'n_source': len(data['source']),
                'n_photographed': 0 if data.get('photographed') is None else len(data['photographed']['lit']),
                'target_face_ids': scans['face_id'][target_idx], 'test_face_ids': scans['face_id'][test_idx]},
@@ -447,10 +461,7 @@ def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True, workers:i
     photographed = data.get('photographed')
     print(f"train_normalizer: {len(target_idx)} target scans ({0 if photographed is None else len(photographed['lit'])} photographed), "
           f"{len(test_idx)} test scans, {len(data['source'])} dataset textures at {cfg.res}² (from {data['R']}²); {cfg.train.steps} steps each", file=sys.stderr)
-    jobs = {name: dict(run_dir=model_dir, target=data['target'], target_normals=data['target_normals'], source=data['source'],
-                       source_normals=data['source_normals'], name=name, model=cls, model_kwargs=kw[name], target_weights=data['weights'],
-                       photographed=photographed, progress=progress, **options)
-            for name, cls in (('normalizer', 'Normalizer'), ('unet_baseline', 'PixelUNet'))}
+    jobs = {name: training_job(cfg, data, name, model_dir, options, progress) for name in NETWORKS}
     if workers == 1 or (os.cpu_count() or 1) == 1:
         runs = {name: train_normalizer(**job) for name, job in jobs.items()}
         if meanwhile: meanwhile()
