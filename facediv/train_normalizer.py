@@ -39,18 +39,21 @@ def _sample_batch(step:int, seed:int, rank:int, batch:int, target, target_normal
     g = rng(seed, 'train_step', step, rank)
     S, T = len(target), target.shape[1]
     i, t = g.choice(S, size=batch, p=weights), g.integers(T, size=batch)
-    lit = np.stack([shade_uv(target[a, b], target_normals[a, b], sample_relight(g)) for a, b in zip(i, t)])
+    # Photographed pairs draw from their own stream: with share 0 a run draws exactly what it drew before they existed.
+    swapped = (rng(seed, 'photographed', step, rank) if photographed is not None and share > 0 else None)
+    is_swapped = swapped.random(batch) < share if swapped is not None else np.zeros(batch, bool)
+    # A swapped tile still draws its relighting (the stream stays the same) but is not shaded: a photograph takes its place.
+    lit = np.stack([target[a, b] if skip else shade_uv(target[a, b], target_normals[a, b], light)
+                    for a, b, skip, light in zip(i, t, is_swapped, [sample_relight(g) for _ in range(batch)])])
     j, u = g.integers(S, size=batch), g.integers(T, size=batch)
     out = {'lit': lit, 'lit_tile': t, 'lit_normals': target_normals[i, t], 'albedo': target[i, t],
            'real': target[j, u], 'real_tile': u, 'real_normals': target_normals[j, u]}
     if source is not None:
         k, v = g.integers(len(source), size=batch), g.integers(T, size=batch)
         out.update(source=source[k, v], source_tile=v, source_normals=source_normals[k, v])
-    if photographed is not None and share > 0:
-        # Their own stream: with share 0 a run draws exactly what it drew before photographed pairs existed.
-        h = rng(seed, 'photographed', step, rank)
-        swap = np.flatnonzero(h.random(batch) < share)
-        p, w = h.integers(len(photographed['lit']), size=len(swap)), h.integers(T, size=len(swap))
+    if swapped is not None:
+        swap = np.flatnonzero(is_swapped)
+        p, w = swapped.integers(len(photographed['lit']), size=len(swap)), swapped.integers(T, size=len(swap))
         out['lit'][swap], out['lit_normals'][swap], out['lit_tile'][swap] = photographed['lit'][p, w], photographed['normals'][p, w], w
         out['albedo'][swap] = target[photographed['rows'][p], w]
         # Only the texels the portrait showed pair input with truth: the rest `complete` filled from other scans.
@@ -342,7 +345,7 @@ def load_photographed(photographed_dir, scan_ids:np.ndarray, res:int) -> dict:
         tex = check_textures(shard['uv_texture'][keep], f'{photographed_dir} uv_texture')
         lit.append(from_images(downsample(to_images(tex), res))); normals.append(shard_normals(shard, res, keep))
         confidence = shard['uv_confidence'][keep].astype(np.float32)                          # [n,2,R,R]
-        seen.append(from_images(downsample(to_images(confidence[..., None].repeat(3, -1)), res))[..., 0] > 0.5)
+        seen.append(from_images(downsample(to_images(confidence[..., None]), res))[..., 0] > 0.5)   # one channel: tiles are images
         rows += [where[int(i)] for i in shard['face_id'][keep]]
     if not rows:
         raise AssetError(f"{photographed_dir} holds no reconstructed target scan", "rerun `dvc repro complete` (it completes the photographed scans too), or set train_normalizer.train.photographed_share: 0")
@@ -427,7 +430,7 @@ def load_training_data(cfg, dataset_dir, scans_dir, workers:int=1, photographed_
     photographed = load_photographed(photographed_dir, scans['face_id'][target_idx], cfg.res) if share else None
     return {'scans': scans, 'R': R, 'target_idx': target_idx, 'test_idx': test_idx, 'target': target,
             'target_normals': scan_normals(scans, target_idx, cfg.res), 'source': source, 'source_normals': source_normals, 'weights': weights,
-            'photographed': photographed}
+            'photographed': photographed, 'n_photographed': 0 if photographed is None else len(photographed['lit'])}
 
 def _train_in_process(threads:int, job:dict) -> dict:
     "`train_normalizer(**job)` with `threads` torch threads (0 = torch's default): a worker process's whole task."
@@ -455,11 +458,10 @@ def train_networks(cfg, data:dict, model_dir:Path, progress:bool=True, workers:i
     options = training_options(cfg)
     save_json({'options': options, 'models': {n: kw[n] for n in NETWORKS},
                'n_target': len(target_idx), 'n_test': len(test_idx), 'n_source': len(data['source']),
-               'n_photographed': 0 if data.get('photographed') is None else len(data['photographed']['lit']),
+               'n_photographed': data['n_photographed'],
                'target_face_ids': scans['face_id'][target_idx], 'test_face_ids': scans['face_id'][test_idx]},
               model_dir/'training_options.json')
-    photographed = data.get('photographed')
-    print(f"train_normalizer: {len(target_idx)} target scans ({0 if photographed is None else len(photographed['lit'])} photographed), "
+    print(f"train_normalizer: {len(target_idx)} target scans ({data['n_photographed']} photographed), "
           f"{len(test_idx)} test scans, {len(data['source'])} dataset textures at {cfg.res}² (from {data['R']}²); {cfg.train.steps} steps each", file=sys.stderr)
     jobs = {name: training_job(cfg, data, name, model_dir, options, progress) for name in NETWORKS}
     if workers == 1 or (os.cpu_count() or 1) == 1:
@@ -505,7 +507,7 @@ def train_stage(cfg, dataset_dir, scans_dir, model_dir, metrics_path, plots_dir,
     test, picks = inputs['test'], inputs['picks']
     metrics = summarise(full, lo, uv_res=data['R'], res=cfg.res, n_target_scans=len(data['target_idx']), n_test_scans=len(data['test_idx']),
                         n_test_inputs=len(test['lit']), n_source=len(data['source']), steps=cfg.train.steps,
-                        n_photographed=0 if data['photographed'] is None else len(data['photographed']['lit']),
+                        n_photographed=data['n_photographed'],
                         train_time_s={n: round(r['train_time_s'], 1) for n, r in runs.items()},
                         n_params={n: n_params(r['model']) for n, r in runs.items()}, stage_time_s=round(time.time() - t_start, 1))
     save_json(metrics, metrics_path)
