@@ -3,7 +3,7 @@
 The portraits miss one goal of issue 15 by a wide margin: FaceRes's age error (MAE 14.8 years, goal <= 10) while
 it reads 92.5 % of male/female labels right (goal >= 90 %). The old are read too young: 70-74 as about 46.
 This bench regenerates the perceive stage's balanced portrait sample (280 faces, 20 per ethnicity, the same faces
-and seeds) under one ageing lever at a time and judges it as the stage does (box 1.5, mirror averaged):
+and seeds) under one ageing lever at a time and judges and scores it as the stage does (box 1.5, mirror averaged; `perceive.face_figures` and its intervals):
 
 - `wrinkle_relief_x3`: the skin's wrinkles and folds drawn as relief, three times deeper (texture only);
 - `age_step_8`: the judge-derived perceived-age step at 8 SD instead of 4 (shape);
@@ -20,7 +20,6 @@ Needs data/portraits (dvc repro portraits) and the judges (tools/install.sh).
 import json, sys, time
 from pathlib import Path
 import numpy as np
-from scipy.stats import spearmanr
 import matplotlib; matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,9 +27,9 @@ import judge_ablation as J
 import facediv.portraits as P
 from facediv.core import load_params
 from facediv.judge import judge_faces, judges_unavailable
-from facediv.perceive import sample_shards
-from facediv.stats import share_interval, bootstrap_interval, rounded
-from facediv.taxonomy import Attributes, AGE_GROUPS, age_midpoint
+from facediv.perceive import sample_shards, face_figures, age_statistic, _age_figure
+from facediv.stats import share_interval, rounded
+from facediv.taxonomy import Attributes, AGE_GROUPS, GENDERS
 
 LEVERS = {'base': J.INTERVENTIONS['base'],
           'wrinkle_relief_x3': J.INTERVENTIONS['wrinkle_relief_x3'],
@@ -41,33 +40,28 @@ LEVERS = {'base': J.INTERVENTIONS['base'],
 JUDGES = ('faceres', 'faceresdeep')
 
 def sample(portraits_dir='data/portraits', per_ethnicity:int=20, seed:int=0) -> tuple:
-    "(attributes [n] as `Attributes`, seeds [n]) of the perceive stage's balanced portrait sample."
+    "(attributes [n,3] as stored, seeds [n]) of the perceive stage's balanced portrait sample."
     s = sample_shards(portraits_dir, 'portraits', ('seed',), per_ethnicity, seed)
-    return [Attributes.decode(a) for a in s['attributes']], s['seed']
+    return s['attributes'], s['seed']
 
-def figures(j:dict, attrs:list, judge:str) -> dict:
-    "Gender accuracy on male/female labels (all, women), age MAE against the label's midpoint and Spearman r, with 95 % intervals; mean perceived age per age group."
-    male, female = (np.array([a.gender == g for a in attrs]) for g in ('male', 'female'))
-    midpoint, groups = np.array([age_midpoint(a.age) for a in attrs]), np.array([a.age for a in attrs])
-    p_male, age = j[f'{judge}_male'], j[f'{judge}_age']
-    seen = np.isfinite(age)
-    right = np.where(seen, (p_male > 0.5) == male, np.nan)
-    error = np.abs(age - midpoint)
-    mae = lambda i: float(np.nanmean(error[i]))
-    return {'gender': rounded(share_interval(right[male | female])), 'women': rounded(share_interval(right[female])),
-            'age_mae': rounded(bootstrap_interval(mae, len(attrs), key=f'{judge} mae')),
-            'age_r': round(float(spearmanr(age[seen], midpoint[seen])[0]), 4), 'detected': round(float(seen.mean()), 4),
-            'mean_age': {g: round(float(np.nanmean(age[groups == g])), 1) for g in AGE_GROUPS if (groups == g).any()}}
+def figures(j:dict, att:np.ndarray, judge:str) -> dict:
+    "The perceive stage's figures of `judge` (`face_figures`, its intervals): gender accuracy on male/female labels (all, women), age MAE and Spearman r; mean perceived age per age group."
+    f = face_figures(j, att, {'gender': judge, 'age': judge})
+    women, groups = att[:, 2] == GENDERS.index('female'), att[:, 1]
+    return {'gender': rounded(share_interval(f['gender'])), 'women': rounded(share_interval(f['gender'][women])),
+            'age_mae': rounded(_age_figure(f, att[:, 0], 'mae', 0)), 'age_r': round(float(age_statistic(f, np.arange(len(att)))), 4),
+            'detected': round(float(f['detected'].mean()), 4),
+            'mean_age': {g: round(float(np.nanmean(f['age'][groups == k])), 1) for k, g in enumerate(AGE_GROUPS) if (groups == k).any()}}
 
-def run(levers:dict, cfg, attrs:list, seeds:np.ndarray, log=print) -> dict:
+def run(levers:dict, cfg, att:np.ndarray, seeds:np.ndarray, log=print) -> dict:
     "{lever: {judge: figures}} for the sample regenerated under each lever."
     out = {}
     for name, apply in levers.items():
         undo, t = apply(), time.time()
-        try: images = np.stack([P.procedural_face(a, int(s), cfg)['image'] for a, s in zip(attrs, seeds)])
+        try: images = np.stack([P.procedural_face(Attributes.decode(a), int(s), cfg)['image'] for a, s in zip(att, seeds)])
         finally: undo()
         j = judge_faces(images, models=JUDGES, box_scale=1.5, flip=True)
-        out[name] = {judge: figures(j, attrs, judge) for judge in JUDGES} | {'seconds': round(time.time() - t, 1)}
+        out[name] = {judge: figures(j, att, judge) for judge in JUDGES} | {'seconds': round(time.time() - t, 1)}
         log(name, json.dumps({k: (v['gender']['value'], v['age_mae']['value']) for k, v in out[name].items() if k in JUDGES}))
     return out
 
@@ -90,9 +84,9 @@ if __name__ == '__main__':
     if (why := judges_unavailable()) is not None: raise SystemExit(f"judges unavailable: {why}")
     names = [n for n in (sys.argv[1].split(',') if len(sys.argv) > 1 else LEVERS)]
     cfg = load_params('portraits', P.PORTRAITS_SCHEMA, 'params.yaml')
-    attrs, seeds = sample()
-    results = run({n: LEVERS[n] for n in names}, cfg, attrs, seeds)
-    out = {'what': __doc__.split('\n')[0], 'n_faces': len(attrs), 'image_size': cfg.image_size,
+    att, seeds = sample()
+    results = run({n: LEVERS[n] for n in names}, cfg, att, seeds)
+    out = {'what': __doc__.split('\n')[0], 'n_faces': len(att), 'image_size': cfg.image_size,
            'judges': list(JUDGES), 'tuned_on': ['faceresdeep'], 'results': results}
     Path('bench/results').mkdir(parents=True, exist_ok=True)
     Path('bench/results/age_levers.json').write_text(json.dumps(out, indent=1))

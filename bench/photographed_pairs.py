@@ -82,7 +82,7 @@ if __name__ == '__main__':
                               'truth_lips': truth['lips'], 'truth_eyeliner': truth['eyeliner']}
                for share in SHARES for rs in [[r for r in runs if r['share'] == share]]}
     out = {'what': __doc__.split('\n')[0], 'n_faces': int(len(s['gt'])), 'n_women': int(s['women'].sum()),
-           'n_photographed': int(len(data['photographed']['lit'])), 'seeds': list(SEEDS), 'truth_women_contrast': truth,
+           'n_photographed': data['n_photographed'], 'seeds': list(SEEDS), 'truth_women_contrast': truth,
            'chosen_share': chosen_share(summary), 'rule': 'largest share whose mean PSNR is within 0.2 dB of share 0 (no judge)',
            'summary': summary, 'runs': runs}
     OUT.parent.mkdir(parents=True, exist_ok=True)
